@@ -1,0 +1,30 @@
+# The two commands of the README:  `make lab`  and  `make test`.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.setup-done
+export WEEK5_PROFILE_TEST ?= quick
+
+.PHONY: setup lab test bench slides grade clean
+
+# Creates .venv (Python 3.11), installs requirements.txt and week5, makes the data available.
+$(STAMP): requirements.txt pyproject.toml scripts/setup.sh
+	bash scripts/setup.sh
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Command 1: everything installed, data in place, JupyterLab open on the notebooks.
+lab: setup
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+# Command 2: the whole test suite: unit tests, browser tests and nbval over notebooks/,
+# in the quick profile.
+test: setup
+	WEEK5_PROFILE=quick $(PY) -m pytest
+
+bench: setup
+	$(PY) bench/data.py
+	$(PY) bench/train.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache
