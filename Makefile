@@ -2,7 +2,6 @@
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.setup-done
-export WEEK5_PROFILE_TEST ?= quick
 
 .PHONY: setup lab test bench slides grade clean
 
@@ -20,7 +19,8 @@ lab: setup
 # Command 2: the whole test suite: unit tests, browser tests and nbval over notebooks/,
 # in the quick profile.
 test: setup
-	WEEK5_PROFILE=quick $(PY) -m pytest
+	WEEK5_PROFILE=quick $(PY) -m pytest --nbval --nbval-current-env \
+	    --nbval-sanitize-with notebooks/sanitize.cfg --nbval-cell-timeout=600 tests notebooks
 
 bench: setup
 	$(PY) bench/data.py

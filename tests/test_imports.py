@@ -1,0 +1,42 @@
+"""Importing week5 has no side effects, and the headless modules never pull in a frontend."""
+import subprocess
+import sys
+
+FRONTEND = ['matplotlib', 'IPython', 'ipywidgets']
+HEADLESS = ['week5', 'week5.core', 'week5.data', 'week5.models', 'week5.summary',
+            'week5.profiles']
+
+
+def _loaded_after(import_line):
+    code = (f'import sys\n{import_line}\n'
+            f'print(",".join(m for m in {FRONTEND!r} if m in sys.modules))')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ''
+
+
+def test_headless_modules_import_no_frontend():
+    import importlib.util
+    for mod in HEADLESS:
+        if importlib.util.find_spec(mod) is None:
+            continue
+        assert _loaded_after(f'import {mod}') == '', f'{mod} imports a frontend module'
+
+
+def test_import_sets_no_seed_and_no_rcparams():
+    code = ('import numpy, random\n'
+            'numpy.random.seed(123); random.seed(123)\n'
+            'a = numpy.random.rand(); b = random.random()\n'
+            'numpy.random.seed(123); random.seed(123)\n'
+            'import week5\n'
+            'assert numpy.random.rand() == a and random.random() == b, "import week5 reseeded"\n'
+            'import matplotlib\n'
+            'd = dict(matplotlib.rcParams)\n'
+            'import week5.viz\n'
+            'changed = [k for k in d if matplotlib.rcParams[k] != d[k]]\n'
+            'assert not changed, changed\n'
+            'print("ok")')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0 and out.stdout.strip().endswith('ok'), out.stderr

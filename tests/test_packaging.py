@@ -1,0 +1,74 @@
+"""The install files agree with each other and with what is installed."""
+import re
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _norm(name):
+    return re.sub(r'[-_.]+', '-', name).lower()
+
+
+def requirement_pins():
+    pins = {}
+    for line in (ROOT / 'requirements.txt').read_text().splitlines():
+        line = line.split('#', 1)[0].strip()
+        if not line:
+            continue
+        m = re.fullmatch(r'([A-Za-z0-9_.\-]+)==([^\s;]+)', line)
+        assert m, f'requirements.txt: {line!r} is not pinned with =='
+        pins[_norm(m.group(1))] = m.group(2)
+    return pins
+
+
+def environment_pins():
+    """(name, version) of every package environment.yml names, conda and pip sections."""
+    pins = {}
+    for raw in (ROOT / 'environment.yml').read_text().splitlines():
+        line = raw.split('#', 1)[0].strip()
+        m = re.fullmatch(r'-\s+([A-Za-z0-9_.\-]+)\s*(==|=)\s*([^\s]+)', line)
+        if m:
+            pins[_norm(m.group(1))] = m.group(3)
+    return pins
+
+
+def test_every_requirement_is_pinned_and_core_packages_are_there():
+    pins = requirement_pins()
+    for name in ['mxnet', 'numpy', 'd2l', 'jupyterlab', 'ipywidgets', 'nbval', 'matplotlib',
+                 'pytest', 'tqdm']:
+        assert name in pins, f'{name} missing from requirements.txt'
+    assert pins['mxnet'] == '1.9.1'
+    assert tuple(int(x) for x in pins['numpy'].split('.')[:2]) < (1, 24)
+
+
+def test_environment_yml_pins_the_same_versions():
+    req, env = requirement_pins(), environment_pins()
+    assert env.pop('python') == '3.11'
+    assert env, 'environment.yml names no pinned package'
+    mismatched = {k: (v, req.get(k)) for k, v in env.items() if req.get(k) != v}
+    assert not mismatched, f'environment.yml vs requirements.txt (env, req): {mismatched}'
+    missing = sorted(set(req) - set(env))
+    assert not missing, f'pinned in requirements.txt but not in environment.yml: {missing}'
+
+
+def test_installed_versions_match_the_pins():
+    wrong = {}
+    for name, version in requirement_pins().items():
+        try:
+            have = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            have = None
+        if have != version:
+            wrong[name] = (version, have)
+    assert not wrong, f'pinned vs installed: {wrong}'
+
+
+def test_binder_apt_file_names_the_debian_dataset():
+    assert 'dataset-fashion-mnist' in (ROOT / 'apt.txt').read_text().split()
+
+
+def test_design_card_layout_exists():
+    for entry in ['notebooks', 'week5', 'tests', 'environment.yml', 'requirements.txt',
+                  'README.md', 'pyproject.toml', '.ci/run', 'Makefile']:
+        assert (ROOT / entry).exists(), entry
