@@ -4,3 +4,28 @@
 chapters on LeNet, AlexNet, VGG, NiN and GoogLeNet. Importing it has no side effects:
 no seed, no rcParams, no display mode (see `set_seed` and `use_svg_display`).
 """
+
+# --- plotting, live plots and widgets: loaded on first use, so `import week5` stays free
+# of matplotlib / IPython / ipywidgets (tests/test_imports.py). `d2l.show_images(...)`
+# and `d2l.plt` work as in the book.
+_LAZY = {
+    **{name: 'viz' for name in (
+        'use_svg_display', 'set_figsize', 'set_axes', 'plot', 'show_images',
+        'show_image_grid', 'plot_history', 'plot_filters', 'plot_feature_maps',
+        'feature_maps', 'list_layers', 'confusion_matrix', 'plot_confusion_matrix',
+        'figure_to_png')},
+    **{name: 'live' for name in ('LiveCurves', 'LiveFilters')},
+    **{name: 'widgets' for name in (
+        'TrainingLab', 'FilterViewer', 'FeatureMapExplorer', 'InceptionPanel')},
+}
+
+
+def __getattr__(name):
+    import importlib
+    if name in ('viz', 'live', 'widgets'):
+        return importlib.import_module(f'{__name__}.{name}')
+    if name == 'plt':
+        return importlib.import_module('matplotlib.pyplot')
+    if name in _LAZY:
+        return getattr(importlib.import_module(f'{__name__}.{_LAZY[name]}'), name)
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

@@ -1,0 +1,281 @@
+"""week5.viz under Agg: assertions on drawn artists and image data, not on pixels."""
+import dataclasses
+import os
+
+os.environ.setdefault('MPLBACKEND', 'Agg')
+
+import matplotlib  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+matplotlib.use('Agg')
+import matplotlib.pyplot as plt  # noqa: E402
+
+from week5 import viz  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close('all')
+
+
+def _rows(n=3, offset=0.0):
+    return [{'epoch': i + 1, 'train_loss': 2.0 - i * 0.5 + offset, 'train_acc': 0.3 + 0.2 * i,
+             'val_loss': 2.1 - i * 0.5 + offset, 'val_acc': 0.25 + 0.2 * i}
+            for i in range(n)]
+
+
+class FakeHistory:
+    """The shape API.md promises for week5.core.History."""
+
+    def __init__(self, epochs, batches=()):
+        self.epochs, self.batches = list(epochs), list(batches)
+
+
+@dataclasses.dataclass
+class Cfg:
+    activation: str = 'sigmoid'
+    kernel_sizes: tuple = (5, 5)
+    dropout: float = 0.0
+
+
+# ---------------------------------------------------------------------------- curves
+def test_plot_history_one_run_two_panels():
+    axes = viz.plot_history(_rows())
+    assert len(axes) == 2
+    loss_ax, acc_ax = axes
+    assert [l.get_label() for l in loss_ax.lines] == ['train_loss', 'val_loss']
+    assert [l.get_label() for l in acc_ax.lines] == ['train_acc', 'val_acc']
+    np.testing.assert_allclose(loss_ax.lines[0].get_ydata(), [2.0, 1.5, 1.0])
+    np.testing.assert_allclose(loss_ax.lines[0].get_xdata(), [1, 2, 3])
+    assert loss_ax.lines[1].get_linestyle() == '--'      # validation dashed
+    assert loss_ax.get_ylabel() == 'loss' and acc_ax.get_xlabel() == 'epoch'
+
+
+def test_plot_history_overlays_runs_with_labels_and_colours():
+    runs = {'sigmoid': FakeHistory(_rows()), 'relu': FakeHistory(_rows(offset=-0.3))}
+    loss_ax, acc_ax = viz.plot_history(runs)
+    labels = [l.get_label() for l in loss_ax.lines]
+    assert labels == ['sigmoid train_loss', 'sigmoid val_loss',
+                      'relu train_loss', 'relu val_loss']
+    colours = [l.get_color() for l in loss_ax.lines]
+    assert colours[0] == colours[1] != colours[2] == colours[3]
+    legend = [t.get_text() for t in loss_ax.get_legend().get_texts()]
+    assert legend == labels
+
+
+def test_plot_history_uses_batch_rows_for_train_curves():
+    batches = [{'step': s, 'train_loss': 3 - s, 'train_acc': s / 4} for s in (0.5, 1, 1.5, 2)]
+    h = FakeHistory(_rows(2), batches)
+    (loss_ax,) = viz.plot_history(h, keys=['train_loss', 'val_loss'])
+    np.testing.assert_allclose(loss_ax.lines[0].get_xdata(), [0.5, 1, 1.5, 2])
+    np.testing.assert_allclose(loss_ax.lines[1].get_xdata(), [1, 2])
+    (loss_ax2,) = viz.plot_history(h, keys=['train_loss'], use_batches=False)
+    np.testing.assert_allclose(loss_ax2.lines[0].get_xdata(), [1, 2])
+
+
+def test_plot_history_accepts_to_dict_columns_and_run_objects():
+    cols = {'train_loss': [1.0, 0.5], 'val_acc': [0.5, 0.7]}
+    loss_ax, acc_ax = viz.plot_history(cols, keys=['train_loss', 'val_acc'])
+    np.testing.assert_allclose(acc_ax.lines[0].get_ydata(), [0.5, 0.7])
+    as_dict = {'epochs': _rows(2), 'batches': []}
+
+    class Run:
+        label = 'lr=0.9'
+        history = FakeHistory(_rows(2))
+
+    axes = viz.plot_history([as_dict, Run()])
+    assert [l.get_label() for l in axes[0].lines][-1] == 'lr=0.9 val_loss'
+    assert axes[0].lines[0].get_label() == 'run 1 train_loss'
+
+
+def test_plot_history_skips_missing_and_nan_values():
+    rows = _rows(3)
+    rows[1]['val_loss'] = float('nan')
+    del rows[2]['val_loss']
+    loss_ax, _ = viz.plot_history(rows)
+    np.testing.assert_allclose(loss_ax.lines[1].get_xdata(), [1])
+
+
+def test_plot_history_single_axes_and_bad_input():
+    fig, ax = plt.subplots()
+    assert viz.plot_history(_rows(), ax=ax) == [ax]
+    assert len(ax.lines) == 4
+    with pytest.raises(ValueError, match='one axes per metric'):
+        viz.plot_history(_rows(), ax=[ax])
+    with pytest.raises(TypeError, match='History'):
+        viz.plot_history(42)
+    with pytest.raises(ValueError, match='labels'):
+        viz.plot_history([_rows(), _rows()], labels=['only one'])
+
+
+def test_run_label_names_changed_fields_only():
+    assert viz.run_label(Cfg()) == 'defaults'
+    assert viz.run_label(Cfg(activation='relu', kernel_sizes=(3, 5)), lr=0.1) == \
+        'activation=relu, kernel_sizes=(3, 5), lr=0.1'
+    with pytest.raises(TypeError, match='dataclass'):
+        viz.run_label({'activation': 'relu'})
+
+
+def test_format_metrics_rounds():
+    assert viz.format_metrics({'train_loss': 0.123456, 'val_acc': 0.87654, 'x': 1}) == \
+        'train_loss 0.123, val_acc 0.877'
+
+
+# ---------------------------------------------------------------------------- images
+def test_show_images_book_signature_and_channel_layouts():
+    imgs = [np.random.rand(28, 28), np.random.rand(1, 28, 28), np.random.rand(3, 8, 8),
+            np.random.rand(8, 8, 3)]
+    axes = viz.show_images(imgs, 2, 2, titles=['a', 'b', 'c', 'd'])
+    assert len(axes) == 4
+    shapes = [a.images[0].get_array().shape for a in axes]
+    assert shapes == [(28, 28), (28, 28), (8, 8, 3), (8, 8, 3)]
+    assert axes[0].images[0].get_cmap().name == 'gray'
+    assert [a.get_title() for a in axes] == ['a', 'b', 'c', 'd']
+    assert not axes[0].get_xaxis().get_visible()
+
+
+def test_show_images_accepts_mxnet_arrays():
+    from mxnet import np as mnp
+    axes = viz.show_images(mnp.ones((2, 5, 5)), 1, 2)
+    assert axes[1].images[0].get_array().shape == (5, 5)
+
+
+def test_show_image_grid_marks_mistakes():
+    imgs = np.random.rand(5, 28, 28)
+    axes = viz.show_image_grid(imgs, labels=[0, 1, 2, 3, 4], preds=[0, 1, 9, 3, 4],
+                               class_names=[str(c) * 2 for c in range(10)], num_cols=3)
+    assert len(axes) == 6 and not axes[5].get_visible()
+    assert axes[0].get_title() == '00'
+    assert axes[2].get_title() == '22\n99'
+    assert axes[2].title.get_color() == 'red' and axes[0].title.get_color() == 'black'
+    with pytest.raises(ValueError, match='labels has 2 entries'):
+        viz.show_image_grid(imgs, labels=[0, 1])
+
+
+# ---------------------------------------------------------------------------- filters
+def test_filter_mosaic_normalises_each_filter_and_keeps_sign():
+    w = np.zeros((6, 1, 5, 5))
+    for i in range(6):
+        w[i, 0, 0, 0] = -(i + 1) * 10.0
+        w[i, 0, 4, 4] = (i + 1) * 5.0
+    mosaic, rows, cols = viz.filter_mosaic(w)
+    assert (rows, cols) == (2, 3)
+    assert mosaic.shape == (2 * 5 + 1, 3 * 5 + 2)      # 1-pixel gaps
+    assert np.isnan(mosaic[5]).all()                  # gap row between tile rows
+    tiles = [mosaic[r * 6:r * 6 + 5, c * 6:c * 6 + 5] for r in range(2) for c in range(3)]
+    for t in tiles:                                  # each filter scaled on its own
+        assert t[0, 0] == -1.0 and t[4, 4] == 0.5 and t[2, 2] == 0.0
+
+
+def test_filter_mosaic_in_channels_layouts_and_errors():
+    w = np.random.randn(4, 3, 3, 3)
+    m, rows, cols = viz.filter_mosaic(w)
+    assert (rows, cols) == (4, 3) and np.nanmax(np.abs(m)) == pytest.approx(1.0)
+    m, rows, cols = viz.filter_mosaic(w, in_channels='mean')
+    assert (rows, cols) == (2, 2)
+    m, rows, cols = viz.filter_mosaic(w, in_channels=2)
+    np.testing.assert_allclose(m[:3, :3], w[0, 2] / np.abs(w[0, 2]).max())
+    m, rows, cols = viz.filter_mosaic(np.random.randn(100, 1, 11, 11))
+    assert (rows, cols) == (10, 10)
+    with pytest.raises(ValueError, match='in_channels=5'):
+        viz.filter_mosaic(w, in_channels=5)
+    with pytest.raises(ValueError, match='out_channels, in_channels'):
+        viz.filter_mosaic(np.zeros((2, 2, 2, 2, 2)))
+
+
+def test_plot_filters_uses_symmetric_diverging_colormap():
+    ax = viz.plot_filters(np.random.randn(16, 1, 5, 5), title='conv1')
+    (im,) = ax.images
+    assert im.get_clim() == (-1.0, 1.0)
+    assert im.get_cmap().name.startswith(viz.SIGNED_CMAP)
+    assert np.nanmax(np.abs(im.get_array())) == pytest.approx(1.0)
+    assert ax.get_title() == 'conv1'
+
+
+def test_plot_feature_maps_colormap_follows_sign():
+    relu_maps = np.abs(np.random.randn(1, 6, 10, 10))
+    ax = viz.plot_feature_maps(relu_maps)
+    assert ax.images[0].get_clim() == (0.0, 1.0)
+    assert ax.images[0].get_cmap().name.startswith('viridis')
+    ax = viz.plot_feature_maps(np.random.randn(6, 10, 10))
+    assert ax.images[0].get_clim() == (-1.0, 1.0)
+    with pytest.raises(ValueError, match='channels, height, width'):
+        viz.plot_feature_maps(np.zeros((2, 3, 4, 5)))
+
+
+def _tiny_net():
+    from mxnet import init
+    from mxnet.gluon import nn
+    net = nn.Sequential()
+    net.add(nn.Conv2D(4, kernel_size=3, padding=1, activation='relu'),
+            nn.MaxPool2D(pool_size=2), nn.Dense(10))
+    net.initialize(init.Xavier())
+    return net
+
+
+@pytest.mark.parametrize('np_mode', [False, True], ids=['legacy', 'npx.set_np'])
+def test_list_layers_and_feature_maps_from_a_net(np_mode):
+    import mxnet as mx
+    with mx.util.np_shape(np_mode), mx.util.np_array(np_mode):
+        _check_layers_and_maps(_tiny_net())
+
+
+def _check_layers_and_maps(net):
+
+    class Model:                       # a Classifier keeps its layers in .net
+        pass
+    model = Model()
+    model.net = net
+    layers = viz.list_layers(model, (1, 1, 8, 8))
+    assert layers == [(0, '0: Conv2D', (1, 4, 8, 8)), (1, '1: MaxPool2D', (1, 4, 4, 4)),
+                      (2, '2: Dense', (1, 10))]
+    X = np.random.rand(1, 8, 8).astype(np.float32)
+    maps = viz.feature_maps(model, X, '1: MaxPool2D')
+    assert maps.shape == (1, 4, 4, 4) and (maps >= 0).all()
+    np.testing.assert_allclose(viz.feature_maps(net, X, 0).max(), maps.max(), rtol=1e-6)
+    with pytest.raises(ValueError, match='pick 0..2'):
+        viz.feature_maps(net, X, 7)
+
+
+# ---------------------------------------------------------------------------- confusion
+def test_confusion_matrix_counts_and_plot():
+    cm = viz.confusion_matrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 2, 0], num_classes=3)
+    np.testing.assert_array_equal(cm, [[1, 1, 0], [0, 1, 0], [1, 0, 2]])
+    ax = viz.plot_confusion_matrix(cm, class_names=['a', 'b', 'c'])
+    data = ax.images[0].get_array()
+    np.testing.assert_allclose(data.sum(axis=1), 1.0)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ['a', 'b', 'c']
+    assert len(ax.texts) == 9 and ax.texts[0].get_text() == '0.50'
+    with pytest.raises(ValueError, match='raise num_classes'):
+        viz.confusion_matrix([0, 5], [0, 1], num_classes=3)
+    with pytest.raises(ValueError, match='square'):
+        viz.plot_confusion_matrix(np.zeros((2, 3)))
+
+
+# ---------------------------------------------------------------------------- figures
+def test_figure_to_png_renders_offscreen_figure():
+    fig = viz.new_figure()
+    viz.plot_filters(np.random.randn(6, 1, 5, 5), ax=fig.add_subplot())
+    png = viz.figure_to_png(fig)
+    assert png[:8] == b'\x89PNG\r\n\x1a\n' and len(png) > 500
+    assert plt.get_fignums() == []          # never registered with pyplot
+
+
+def test_set_figsize_and_use_svg_display_are_explicit():
+    old = matplotlib.rcParams['figure.figsize']
+    try:
+        viz.set_figsize((4, 3))
+        assert tuple(matplotlib.rcParams['figure.figsize']) == (4, 3)
+    finally:
+        matplotlib.rcParams['figure.figsize'] = old
+    viz.use_svg_display()                   # outside IPython: a no-op, no error
+    with pytest.raises(ValueError, match='figsize'):
+        viz.set_figsize(3)
+
+
+def test_book_plot_draws_each_series():
+    x = np.arange(0, 3, 0.5)
+    ax = viz.plot(x, [x ** 2, 2 * x], 'x', 'f(x)', legend=['x^2', '2x'])
+    assert len(ax.lines) == 2 and ax.get_xlabel() == 'x'

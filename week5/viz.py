@@ -1,0 +1,579 @@
+"""Pure plotting: training curves, image grids, filter grids, feature maps, confusion
+matrices, and the book's `show_images` / `use_svg_display` / `set_figsize`.
+
+Every plotting function takes data (numpy arrays, MXNet arrays, History objects or plain
+rows) and an optional ``ax``; it draws on that axes, or on a new pyplot figure when
+``ax`` is None, and returns what it drew on. Nothing here trains or keeps state, so all
+of it is testable under the Agg backend.
+
+Importing this module changes no rcParams and no display mode, and does not import
+``matplotlib.pyplot`` (pyplot is imported only when a function needs a new figure).
+Off-screen rendering for live plots uses `new_figure` + `figure_to_png`: a pyplot-free
+``Figure`` drawn by Agg, which is safe from a background thread.
+"""
+import dataclasses
+import io
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import matplotlib
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+__all__ = ['use_svg_display', 'set_figsize', 'set_axes', 'plot', 'show_images',
+           'show_image_grid', 'plot_history', 'run_label', 'format_metrics',
+           'filter_mosaic', 'plot_filters', 'plot_feature_maps', 'list_layers',
+           'feature_maps', 'confusion_matrix', 'plot_confusion_matrix', 'new_figure',
+           'figure_to_png']
+
+# Diverging map for signed weights: red positive, blue negative, white at zero.
+SIGNED_CMAP = 'RdBu_r'
+TILE_GAP_COLOR = '0.85'  # light grey between tiles of a mosaic
+
+_HISTORY_KEYS = ('train_loss', 'val_loss', 'train_acc', 'val_acc')
+
+
+# --------------------------------------------------------------------------- the book's
+def use_svg_display():
+    """Use the svg format to display plots in Jupyter (explicit; never at import).
+
+    Outside IPython this does nothing. Note that nbval compares SVG output, so a cell
+    that draws after this call must not be a checked cell.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # no IPython: nothing to configure
+        return
+    if get_ipython() is None:
+        return
+    from matplotlib_inline import backend_inline
+    backend_inline.set_matplotlib_formats('svg')
+
+
+def set_figsize(figsize=(3.5, 2.5)):
+    """Set the default figure size for matplotlib (the book's helper; explicit)."""
+    _check_pair(figsize, 'figsize')
+    use_svg_display()
+    matplotlib.rcParams['figure.figsize'] = figsize
+
+
+def set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend):
+    """Set the labels, limits, scales and legend of a matplotlib axes (the book's)."""
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.set_xscale(xscale)
+    axes.set_yscale(yscale)
+    axes.set_xlim(xlim)
+    axes.set_ylim(ylim)
+    if legend:
+        axes.legend(legend)
+    axes.grid()
+
+
+def plot(X, Y=None, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
+         xscale='linear', yscale='linear', fmts=('-', 'm--', 'g-.', 'r:'), figsize=(3.5, 2.5),
+         axes=None):
+    """Plot data points (the book's `d2l.plot`); returns the axes."""
+    def has_one_axis(X):
+        return (hasattr(X, 'ndim') and X.ndim == 1
+                or isinstance(X, list) and not hasattr(X[0], '__len__'))
+
+    if has_one_axis(X):
+        X = [X]
+    if Y is None:
+        X, Y = [[]] * len(X), X
+    elif has_one_axis(Y):
+        Y = [Y]
+    if len(X) != len(Y):
+        X = X * len(Y)
+    if axes is None:
+        axes = _new_axes(figsize=figsize)
+    axes.cla()
+    for x, y, fmt in zip(X, Y, fmts):
+        x, y = _to_numpy(x), _to_numpy(y)
+        axes.plot(x, y, fmt) if len(x) else axes.plot(y, fmt)
+    set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
+    return axes
+
+
+def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5, ax=None):
+    """Plot a list of images in a ``num_rows`` x ``num_cols`` grid (the book's helper).
+
+    Images may be MXNet or numpy arrays shaped (H, W), (H, W, C) or (C, H, W) with C in
+    (1, 3, 4); single-channel images are drawn in grey. Returns the flat array of axes
+    (``ax``: an existing sequence of at least ``num_rows * num_cols`` axes).
+    """
+    num_rows, num_cols = _positive_int(num_rows, 'num_rows'), _positive_int(num_cols, 'num_cols')
+    if ax is None:
+        axes = _new_axes(num_rows, num_cols, figsize=(num_cols * scale, num_rows * scale))
+    else:
+        axes = ax
+    axes = np.asarray(axes, dtype=object).ravel()
+    if len(axes) < num_rows * num_cols:
+        raise ValueError(f'ax has {len(axes)} axes but num_rows * num_cols = '
+                         f'{num_rows * num_cols}; pass that many axes or ax=None')
+    titles = list(titles) if titles is not None else None
+    for i, (a, img) in enumerate(zip(axes, imgs)):
+        img = _as_image(img)
+        a.imshow(img, cmap='gray' if img.ndim == 2 else None)
+        a.axes.get_xaxis().set_visible(False)
+        a.axes.get_yaxis().set_visible(False)
+        if titles and i < len(titles):
+            a.set_title(titles[i])
+    return axes
+
+
+def show_image_grid(images, labels=None, preds=None, class_names=None, num_cols=8,
+                    scale=1.5, ax=None):
+    """Images with their labels; with ``preds``, each title reads 'true / predicted'
+    and the wrong ones are red. Returns the flat array of axes."""
+    images = [_as_image(img) for img in _iterate(images)]
+    if not images:
+        raise ValueError('images is empty: pass at least one image')
+    num_cols = min(_positive_int(num_cols, 'num_cols'), len(images))
+    num_rows = math.ceil(len(images) / num_cols)
+
+    def names(values, what):
+        if values is None:
+            return None
+        values = [v.item() if hasattr(v, 'item') else v for v in _iterate(values)]
+        if len(values) != len(images):
+            raise ValueError(f'{what} has {len(values)} entries for {len(images)} images; '
+                             f'pass one per image')
+        if class_names is None:
+            return [str(v) for v in values]
+        return [class_names[int(v)] if not isinstance(v, str) else v for v in values]
+
+    true, pred = names(labels, 'labels'), names(preds, 'preds')
+    titles = None
+    if true is not None and pred is not None:
+        titles = [t if t == p else f'{t}\n{p}' for t, p in zip(true, pred)]
+    elif true is not None or pred is not None:
+        titles = true if true is not None else pred
+    axes = show_images(images, num_rows, num_cols, titles=titles, scale=scale, ax=ax)
+    for a in axes[len(images):]:
+        a.set_visible(False)
+    if true is not None and pred is not None:
+        for a, t, p in zip(axes, true, pred):
+            a.title.set_color('black' if t == p else 'red')
+    return axes
+
+
+# ------------------------------------------------------------------------- training curves
+def _rows_of(history):
+    """(epoch rows, batch rows) of a History, a `to_dict()` dict, columns or rows."""
+    if hasattr(history, 'history') and not isinstance(history, Mapping):
+        history = history.history          # a lab run or a Trainer
+    if hasattr(history, 'epochs') and hasattr(history, 'batches'):
+        return list(history.epochs), list(history.batches)
+    if isinstance(history, Mapping):
+        if 'epochs' in history and isinstance(history['epochs'], Sequence):
+            return list(history['epochs']), list(history.get('batches', []))
+        columns = {k: list(_iterate(v)) for k, v in history.items()}
+        lengths = {len(v) for v in columns.values()}
+        if len(lengths) > 1:
+            raise ValueError(f'history columns have different lengths {sorted(lengths)}; '
+                             f'pass one value per epoch for every key')
+        n = lengths.pop() if lengths else 0
+        rows = [{k: v[i] for k, v in columns.items()} for i in range(n)]
+        for i, row in enumerate(rows):
+            row.setdefault('epoch', i + 1)
+        return rows, []
+    if isinstance(history, Sequence) and all(isinstance(r, Mapping) for r in history):
+        rows = [dict(r) for r in history]
+        for i, row in enumerate(rows):
+            row.setdefault('epoch', i + 1)
+        return rows, []
+    raise TypeError(f'cannot read training curves from {type(history).__name__}: pass a '
+                    f'History, its to_dict(), a dict of per-epoch lists or a list of '
+                    f'per-epoch dicts')
+
+
+def _is_one_run(obj):
+    if hasattr(obj, 'epochs') or hasattr(obj, 'history'):
+        return True
+    if isinstance(obj, Mapping):
+        return 'epochs' in obj or all(not isinstance(v, Mapping) and not hasattr(v, 'epochs')
+                                      for v in obj.values())
+    return isinstance(obj, Sequence) and all(isinstance(r, Mapping) and 'epochs' not in r
+                                             for r in obj) and len(obj) > 0
+
+
+def _runs_of(runs, labels):
+    """[(label, epoch rows, batch rows)] for one run, a list of runs or {label: run}."""
+    if _is_one_run(runs):
+        runs = [runs]
+    if not isinstance(runs, (Mapping, Sequence)):
+        _rows_of(runs)  # raises the TypeError that names the accepted inputs
+    if isinstance(runs, Mapping):
+        labels = list(runs.keys()) if labels is None else labels
+        runs = list(runs.values())
+    runs = list(runs)
+    if labels is not None:
+        labels = [labels] if isinstance(labels, str) else list(labels)
+        if len(labels) != len(runs):
+            raise ValueError(f'labels has {len(labels)} entries for {len(runs)} runs; '
+                             f'pass one label per run')
+    out = []
+    for i, run in enumerate(runs):
+        label = labels[i] if labels is not None else getattr(run, 'label', None)
+        if label is None:
+            label = f'run {i + 1}' if len(runs) > 1 else ''
+        out.append((str(label), *_rows_of(run)))
+    return out
+
+
+def _metric(key):
+    for prefix in ('train_', 'val_'):
+        if key.startswith(prefix):
+            return key[len(prefix):]
+    return key
+
+
+def _series(key, epochs, batches, use_batches):
+    """x (fractional epochs) and y of one key: batch rows for train keys when present."""
+    rows, xkey = epochs, 'epoch'
+    if use_batches and key.startswith('train_') and any(key in r for r in batches):
+        rows, xkey = batches, 'step'
+    pts = [(float(r[xkey]), float(r[key])) for r in rows
+           if r.get(key) is not None and r.get(xkey) is not None
+           and math.isfinite(float(r[key]))]
+    return [p[0] for p in pts], [p[1] for p in pts]
+
+
+def plot_history(runs, keys=_HISTORY_KEYS, labels=None, ax=None, use_batches=True,
+                 figsize=None):
+    """Training curves of one or several runs, overlaid.
+
+    ``runs``: a History (or `Trainer`, or lab run), its ``to_dict()``, a dict of per-epoch
+    lists, a list of per-epoch dicts, or a list / ``{label: run}`` dict of any of these.
+    Each run gets one colour and is labelled by ``labels`` (or its ``.label``); train
+    curves are solid (per reporting interval when batch rows exist), validation dashed
+    with markers. One panel per metric (loss, acc, ...) when ``ax`` is None or a
+    sequence with one axes per metric; everything on one panel when ``ax`` is an Axes.
+    Returns the list of axes.
+    """
+    keys = [keys] if isinstance(keys, str) else list(keys)
+    if not keys:
+        raise ValueError('keys is empty: name at least one History key, e.g. "train_loss"')
+    runs = _runs_of(runs, labels)
+    metrics = list(dict.fromkeys(_metric(k) for k in keys))
+    if ax is None:
+        figsize = figsize or (3.5 * len(metrics), 2.8)
+        axes = list(np.ravel(_new_axes(1, len(metrics), figsize=figsize)))
+    elif isinstance(ax, Axes):
+        axes = [ax] * len(metrics)
+    else:
+        axes = list(np.ravel(np.asarray(ax, dtype=object)))
+        if len(axes) != len(metrics):
+            raise ValueError(f'ax has {len(axes)} axes for {len(metrics)} metrics '
+                             f'{metrics}; pass one axes per metric, one Axes, or ax=None')
+    for i, (label, epochs, batches) in enumerate(runs):
+        color = f'C{i % 10}'
+        for key in keys:
+            x, y = _series(key, epochs, batches, use_batches)
+            if not x:
+                continue
+            a = axes[metrics.index(_metric(key))]
+            val = not key.startswith('train_')
+            a.plot(x, y, color=color, linestyle='--' if val else '-',
+                   marker='o' if val else None, markersize=3,
+                   label=f'{label} {key}'.strip())
+    for a in dict.fromkeys(axes):
+        names = [m for m, b in zip(metrics, axes) if b is a]
+        a.set_xlabel('epoch')
+        a.set_ylabel(', '.join(names))
+        a.grid(True, alpha=0.3)
+        if a.lines:
+            a.legend(fontsize='small')
+    return list(dict.fromkeys(axes))
+
+
+def run_label(config=None, **extra):
+    """Short label of a run: the config fields that differ from their defaults plus
+    ``extra`` (e.g. lr=0.1), like 'activation=relu, kernel_sizes=(3, 5), lr=0.1'."""
+    parts = []
+    if config is not None:
+        if not dataclasses.is_dataclass(config):
+            raise TypeError(f'config must be a dataclass instance, got '
+                            f'{type(config).__name__}')
+        for f in dataclasses.fields(config):
+            value = getattr(config, f.name)
+            if f.default is not dataclasses.MISSING:
+                default = f.default
+            elif f.default_factory is not dataclasses.MISSING:
+                default = f.default_factory()
+            else:
+                default = object()
+            if value != default:
+                parts.append(f'{f.name}={_short(value)}')
+    parts += [f'{k}={_short(v)}' for k, v in extra.items()]
+    return ', '.join(parts) if parts else 'defaults'
+
+
+def format_metrics(row, keys=('train_loss', 'train_acc', 'val_loss', 'val_acc'), digits=3):
+    """'train_loss 0.512, train_acc 0.812, ...' with values rounded to ``digits``."""
+    parts = [f'{k} {float(row[k]):.{digits}f}' for k in keys
+             if row.get(k) is not None and math.isfinite(float(row[k]))]
+    return ', '.join(parts)
+
+
+# ---------------------------------------------------------------------- filters and maps
+def filter_mosaic(weights, num_cols=None, in_channels='all', max_tiles=256, gap=1):
+    """Tile conv weights into one 2-D array, each filter scaled to [-1, 1] on its own.
+
+    ``weights``: (out, in, kh, kw), (out, kh, kw) or (kh, kw). With one input channel the
+    filters fill a near-square grid; with several, ``in_channels='all'`` puts one filter
+    per row and its input channels in columns, ``'mean'`` averages them and an int picks
+    one. Per-filter normalisation divides by the filter's largest absolute weight, so
+    0 stays 0 and the sign is kept. Gaps are NaN. Returns (mosaic, num_rows, num_cols).
+    """
+    w = _to_numpy(weights).astype(np.float64)
+    if w.ndim == 2:
+        w = w[None, None]
+    elif w.ndim == 3:
+        w = w[:, None]
+    if w.ndim != 4 or 0 in w.shape:
+        raise ValueError(f'weights has shape {w.shape}; pass conv weights shaped '
+                         f'(out_channels, in_channels, kh, kw)')
+    if in_channels == 'mean':
+        w = w.mean(axis=1, keepdims=True)
+    elif isinstance(in_channels, (int, np.integer)) and not isinstance(in_channels, bool):
+        if not 0 <= in_channels < w.shape[1]:
+            raise ValueError(f'in_channels={in_channels} but the weights have '
+                             f'{w.shape[1]} input channels; pick 0..{w.shape[1] - 1}')
+        w = w[:, [in_channels]]
+    elif in_channels != 'all':
+        raise ValueError(f"in_channels={in_channels!r}; use 'all', 'mean' or a channel index")
+    scale = np.abs(w).reshape(len(w), -1).max(axis=1)
+    w = w / np.where(scale > 0, scale, 1.0)[:, None, None, None]
+    out, cin, kh, kw = w.shape
+    if cin == 1:
+        n = min(out, _positive_int(max_tiles, 'max_tiles'))
+        cols = num_cols or math.ceil(math.sqrt(n))
+        rows = math.ceil(n / cols)
+        tiles = [w[i, 0] for i in range(n)]
+    else:
+        rows = min(out, max(1, max_tiles // cin))
+        cols = cin
+        tiles = [w[i, c] for i in range(rows) for c in range(cin)]
+    mosaic = np.full((rows * (kh + gap) - gap, cols * (kw + gap) - gap), np.nan)
+    for i, tile in enumerate(tiles):
+        r, c = divmod(i, cols)
+        mosaic[r * (kh + gap):r * (kh + gap) + kh, c * (kw + gap):c * (kw + gap) + kw] = tile
+    return mosaic, rows, cols
+
+
+def plot_filters(weights, ax=None, num_cols=None, in_channels='all', max_tiles=256,
+                 title=None, colorbar=False):
+    """Conv filters as one grid of tiles, per-filter contrast, diverging colour map
+    centred at 0 (red positive, blue negative). Returns the axes."""
+    mosaic, rows, cols = filter_mosaic(weights, num_cols, in_channels, max_tiles)
+    if ax is None:
+        ax = _new_axes(figsize=(max(2.0, 0.45 * cols), max(2.0, 0.45 * rows)))
+    cmap = matplotlib.colormaps[SIGNED_CMAP].copy()
+    cmap.set_bad(TILE_GAP_COLOR)
+    im = ax.imshow(mosaic, cmap=cmap, vmin=-1.0, vmax=1.0, interpolation='nearest')
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title is not None:
+        ax.set_title(title)
+    if colorbar:
+        ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    return ax
+
+
+def plot_feature_maps(maps, ax=None, num_cols=None, max_maps=64, title=None):
+    """The channels of one activation, (C, H, W) or (1, C, H, W), as a grid of tiles,
+    each scaled by its own largest absolute value. Non-negative maps (after ReLU) use
+    'viridis' on [0, 1]; signed maps the diverging map on [-1, 1]. Returns the axes."""
+    m = _to_numpy(maps).astype(np.float64)
+    if m.ndim == 4 and m.shape[0] == 1:
+        m = m[0]
+    if m.ndim == 2:
+        m = m[None]
+    if m.ndim != 3:
+        raise ValueError(f'maps has shape {m.shape}; pass one image\'s activations shaped '
+                         f'(channels, height, width), e.g. feature_maps(net, X, layer)[0]')
+    signed = bool((m < 0).any())
+    mosaic, rows, cols = filter_mosaic(m, num_cols=num_cols, max_tiles=max_maps)
+    if ax is None:
+        ax = _new_axes(figsize=(max(2.0, 0.9 * cols), max(2.0, 0.9 * rows)))
+    cmap = matplotlib.colormaps[SIGNED_CMAP if signed else 'viridis'].copy()
+    cmap.set_bad(TILE_GAP_COLOR)
+    ax.imshow(mosaic, cmap=cmap, vmin=-1.0 if signed else 0.0, vmax=1.0,
+              interpolation='nearest')
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+def _net_of(model):
+    return getattr(model, 'net', model)
+
+
+def _layer_path(net):
+    """The top-level layers of a (Hybrid)Sequential net, in order."""
+    try:
+        return [net[i] for i in range(len(net))]
+    except TypeError:
+        raise TypeError(f'{type(net).__name__} is not a Sequential network; pass a model '
+                        f'whose .net is an nn.Sequential / nn.HybridSequential') from None
+
+
+def list_layers(model, X_shape):
+    """[(index, 'index: Name', output shape)] of the model's top-level layers for an input
+    of ``X_shape`` (e.g. (1, 1, 28, 28)). Runs one forward pass on zeros."""
+    X = _mx_array(np.zeros(tuple(X_shape), dtype=np.float32))
+    out = []
+    for i, layer in enumerate(_layer_path(_net_of(model))):
+        X = layer(X)
+        out.append((i, f'{i}: {type(layer).__name__}', tuple(X.shape)))
+    return out
+
+
+def feature_maps(model, X, layer):
+    """The output of top-level layer ``layer`` (index, or 'index: Name' from
+    `list_layers`) of the model's net for input ``X`` (numpy or MXNet, (C, H, W) or
+    (N, C, H, W)), as a numpy array. Call it on the thread that trains the model."""
+    layers = _layer_path(_net_of(model))
+    if isinstance(layer, str):
+        layer = int(layer.split(':', 1)[0])
+    if not -len(layers) <= int(layer) < len(layers):
+        raise ValueError(f'layer={layer} but the net has {len(layers)} top-level layers; '
+                         f'pick 0..{len(layers) - 1} (see list_layers)')
+    layer = int(layer) % len(layers)
+    X = _to_numpy(X).astype(np.float32)
+    if X.ndim == 3:
+        X = X[None]
+    X = _mx_array(X)
+    for blk in layers[:layer + 1]:
+        X = blk(X)
+    return X.asnumpy()
+
+
+# ------------------------------------------------------------------------------ confusion
+def confusion_matrix(y_true, y_pred, num_classes=None):
+    """counts[i, j] = number of examples of class i predicted as j."""
+    y_true = _to_numpy(y_true).astype(np.int64).ravel()
+    y_pred = _to_numpy(y_pred).astype(np.int64).ravel()
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f'y_true has {y_true.size} labels but y_pred {y_pred.size}; '
+                         f'pass one prediction per label')
+    if num_classes is None:
+        num_classes = int(max(y_true.max(initial=-1), y_pred.max(initial=-1))) + 1
+    if y_true.size and (min(y_true.min(), y_pred.min()) < 0
+                        or max(y_true.max(), y_pred.max()) >= num_classes):
+        raise ValueError(f'labels must lie in 0..{num_classes - 1}; raise num_classes')
+    counts = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(counts, (y_true, y_pred), 1)
+    return counts
+
+
+def plot_confusion_matrix(counts, class_names=None, normalize=True, ax=None,
+                          annotate=True, digits=2):
+    """Rows are true classes, columns predictions; ``normalize`` divides each row by its
+    total (recall per class). Returns the axes."""
+    counts = _to_numpy(counts)
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1]:
+        raise ValueError(f'counts has shape {counts.shape}; pass a square matrix '
+                         f'from confusion_matrix(y_true, y_pred)')
+    n = counts.shape[0]
+    if class_names is not None and len(class_names) != n:
+        raise ValueError(f'class_names has {len(class_names)} names for {n} classes')
+    values = counts.astype(np.float64)
+    if normalize:
+        totals = values.sum(axis=1, keepdims=True)
+        values = np.divide(values, totals, out=np.zeros_like(values), where=totals > 0)
+    if ax is None:
+        ax = _new_axes(figsize=(0.5 * n + 2, 0.5 * n + 1.5))
+    ax.imshow(values, cmap='Blues', vmin=0, vmax=1.0 if normalize else values.max() or 1)
+    names = list(class_names) if class_names is not None else [str(i) for i in range(n)]
+    ax.set_xticks(range(n), names, rotation=90)
+    ax.set_yticks(range(n), names)
+    ax.set_xlabel('predicted')
+    ax.set_ylabel('true')
+    if annotate:
+        top = values.max() or 1
+        for i in range(n):
+            for j in range(n):
+                v = values[i, j]
+                text = f'{v:.{digits}f}' if normalize else f'{int(v)}'
+                ax.text(j, i, text, ha='center', va='center', fontsize='x-small',
+                        color='white' if v > top / 2 else 'black')
+    return ax
+
+
+# ---------------------------------------------------------------------- figures and bytes
+def new_figure(figsize=(4.0, 3.0), dpi=80):
+    """A figure that belongs to no pyplot window: for off-screen, any-thread rendering."""
+    return Figure(figsize=figsize, dpi=dpi, layout='tight')
+
+
+def figure_to_png(fig, dpi=None):
+    """Render a figure with Agg and return the PNG bytes."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format='png', dpi=dpi)
+    return buf.getvalue()
+
+
+# ------------------------------------------------------------------------------- helpers
+def _new_axes(num_rows=1, num_cols=1, figsize=None):
+    import matplotlib.pyplot as plt
+    _, axes = plt.subplots(num_rows, num_cols, figsize=figsize, squeeze=True)
+    return axes
+
+
+def _to_numpy(x):
+    if hasattr(x, 'asnumpy'):
+        return x.asnumpy()
+    return np.asarray(x)
+
+
+def _mx_array(x):
+    """An MXNet array of the flavour the current thread uses (npx.set_np() or legacy)."""
+    import mxnet as mx
+    if mx.util.is_np_array():
+        return mx.np.array(x)
+    return mx.nd.array(x)
+
+
+def _iterate(x):
+    x = _to_numpy(x) if hasattr(x, 'asnumpy') else x
+    return list(x)
+
+
+def _as_image(img):
+    img = _to_numpy(img)
+    if img.ndim == 3 and img.shape[0] in (1, 3, 4) and img.shape[-1] not in (1, 3, 4):
+        img = np.transpose(img, (1, 2, 0))
+    if img.ndim == 3 and img.shape[-1] == 1:
+        img = img[..., 0]
+    if img.ndim not in (2, 3):
+        raise ValueError(f'an image has shape {img.shape}; pass (H, W), (H, W, C) or '
+                         f'(C, H, W) arrays (squeeze the batch axis first)')
+    return img
+
+
+def _short(value):
+    if isinstance(value, float):
+        return f'{value:g}'
+    if isinstance(value, (list, tuple)):
+        return '(' + ', '.join(_short(v) for v in value) + (',)' if len(value) == 1 else ')')
+    return str(value)
+
+
+def _positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f'{name} must be a positive integer, got {value!r}')
+    return int(value)
+
+
+def _check_pair(value, name):
+    if (not isinstance(value, (tuple, list)) or len(value) != 2
+            or not all(isinstance(v, (int, float)) and v > 0 for v in value)):
+        raise ValueError(f'{name} must be a (width, height) pair of positive numbers in '
+                         f'inches, got {value!r}')
