@@ -239,6 +239,26 @@ def _check_layers_and_maps(net):
         viz.feature_maps(net, X, 7)
 
 
+def test_conv_layers_finds_nested_convs_and_first_weights():
+    from mxnet import init
+    from mxnet.gluon import nn
+    block = nn.Sequential()
+    block.add(nn.Conv2D(3, kernel_size=1), nn.Activation('relu'))
+    net = nn.Sequential()
+    net.add(nn.Conv2D(5, kernel_size=3, in_channels=1), nn.MaxPool2D(), block, nn.Dense(2))
+    assert viz.conv_weights(net) is None                  # initialize() not called
+    net.initialize(init.Xavier())
+    assert viz.conv_weights(net, 1) is None               # deferred until a forward pass
+    assert [p for p, _ in viz.conv_layers(net)] == ['0', '2.0']
+    w = viz.conv_weights(net)
+    assert w.shape == (5, 1, 3, 3)
+    np.testing.assert_array_equal(w, net[0].weight.data().asnumpy())
+    with pytest.raises(ValueError, match='pick 0..1'):
+        viz.conv_weights(net, 2)
+    with pytest.raises(ValueError, match='no convolution'):
+        viz.conv_weights(nn.Dense(3))
+
+
 # ---------------------------------------------------------------------------- confusion
 def test_confusion_matrix_counts_and_plot():
     cm = viz.confusion_matrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 2, 0], num_classes=3)

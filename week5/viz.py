@@ -22,9 +22,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 __all__ = ['use_svg_display', 'set_figsize', 'set_axes', 'plot', 'show_images',
-           'show_image_grid', 'plot_history', 'run_label', 'format_metrics',
+           'show_image_grid', 'curve_data', 'plot_history', 'run_label', 'format_metrics',
            'filter_mosaic', 'plot_filters', 'plot_feature_maps', 'list_layers',
-           'feature_maps', 'confusion_matrix', 'plot_confusion_matrix', 'new_figure',
+           'feature_maps', 'conv_layers', 'conv_weights', 'confusion_matrix', 'plot_confusion_matrix', 'new_figure',
            'figure_to_png']
 
 # Diverging map for signed weights: red positive, blue negative, white at zero.
@@ -242,6 +242,23 @@ def _series(key, epochs, batches, use_batches):
     return [p[0] for p in pts], [p[1] for p in pts]
 
 
+def curve_data(runs, keys=_HISTORY_KEYS, labels=None, use_batches=True):
+    """The lines `plot_history` draws, as data: one dict per (run, key) that has points,
+    with 'label', 'key', 'metric', 'x', 'y', 'color', 'val'."""
+    keys = [keys] if isinstance(keys, str) else list(keys)
+    if not keys:
+        raise ValueError('keys is empty: name at least one History key, e.g. "train_loss"')
+    out = []
+    for i, (label, epochs, batches) in enumerate(_runs_of(runs, labels)):
+        for key in keys:
+            x, y = _series(key, epochs, batches, use_batches)
+            if x:
+                out.append({'label': f'{label} {key}'.strip(), 'key': key,
+                            'metric': _metric(key), 'x': x, 'y': y, 'color': f'C{i % 10}',
+                            'val': not key.startswith('train_')})
+    return out
+
+
 def plot_history(runs, keys=_HISTORY_KEYS, labels=None, ax=None, use_batches=True,
                  figsize=None):
     """Training curves of one or several runs, overlaid.
@@ -254,10 +271,8 @@ def plot_history(runs, keys=_HISTORY_KEYS, labels=None, ax=None, use_batches=Tru
     sequence with one axes per metric; everything on one panel when ``ax`` is an Axes.
     Returns the list of axes.
     """
+    lines = curve_data(runs, keys, labels, use_batches)
     keys = [keys] if isinstance(keys, str) else list(keys)
-    if not keys:
-        raise ValueError('keys is empty: name at least one History key, e.g. "train_loss"')
-    runs = _runs_of(runs, labels)
     metrics = list(dict.fromkeys(_metric(k) for k in keys))
     if ax is None:
         figsize = figsize or (3.5 * len(metrics), 2.8)
@@ -269,17 +284,11 @@ def plot_history(runs, keys=_HISTORY_KEYS, labels=None, ax=None, use_batches=Tru
         if len(axes) != len(metrics):
             raise ValueError(f'ax has {len(axes)} axes for {len(metrics)} metrics '
                              f'{metrics}; pass one axes per metric, one Axes, or ax=None')
-    for i, (label, epochs, batches) in enumerate(runs):
-        color = f'C{i % 10}'
-        for key in keys:
-            x, y = _series(key, epochs, batches, use_batches)
-            if not x:
-                continue
-            a = axes[metrics.index(_metric(key))]
-            val = not key.startswith('train_')
-            a.plot(x, y, color=color, linestyle='--' if val else '-',
-                   marker='o' if val else None, markersize=3,
-                   label=f'{label} {key}'.strip())
+    for line in lines:
+        a = axes[metrics.index(line['metric'])]
+        a.plot(line['x'], line['y'], color=line['color'],
+               linestyle='--' if line['val'] else '-', marker='o' if line['val'] else None,
+               markersize=3, label=line['label'])
     for a in dict.fromkeys(axes):
         names = [m for m, b in zip(metrics, axes) if b is a]
         a.set_xlabel('epoch')
@@ -453,6 +462,46 @@ def feature_maps(model, X, layer):
     for blk in layers[:layer + 1]:
         X = blk(X)
     return X.asnumpy()
+
+
+def conv_layers(model):
+    """[(path, block)] of every convolution in the model's net, depth first, e.g.
+    [('0', Conv2D), ('3.0', Conv2D), ...] (nested blocks joined by dots)."""
+    from mxnet.gluon import nn
+    out = []
+
+    def walk(block, path):
+        if isinstance(block, (nn.Conv1D, nn.Conv2D, nn.Conv3D)):
+            out.append((path, block))
+            return
+        for name, child in block._children.items():
+            child = child() if callable(child) and not hasattr(child, 'forward') else child
+            walk(child, f'{path}.{name}' if path else str(name))
+    walk(_net_of(model), '')
+    return out
+
+
+def conv_weights(model, index=0):
+    """The weights of the model's ``index``-th convolution (0: the first layer) as a numpy
+    array (out, in, kh, kw), or None while they are not initialised yet (deferred
+    initialisation waits for the first forward pass).
+    Call it on the thread that trains the model (MXNet state is per thread)."""
+    from mxnet.gluon.parameter import DeferredInitializationError
+    convs = conv_layers(model)
+    if not convs:
+        raise ValueError(f'{type(_net_of(model)).__name__} has no convolution layer; '
+                         f'filters exist only for convolutional networks')
+    if not -len(convs) <= index < len(convs):
+        raise ValueError(f'index={index} but the net has {len(convs)} conv layers; '
+                         f'pick 0..{len(convs) - 1}')
+    try:
+        return convs[index][1].weight.data().asnumpy()
+    except DeferredInitializationError:
+        return None
+    except RuntimeError as err:           # initialize() not called yet
+        if 'not been initialized' in str(err):
+            return None
+        raise
 
 
 # ------------------------------------------------------------------------------ confusion
