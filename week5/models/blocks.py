@@ -1,0 +1,453 @@
+"""Building blocks shared by the five networks: layer specs, the shape walker, the builder.
+
+A network is *data*: its config's ``layers()`` returns a list of small frozen specs
+(``Conv``, ``Pool``, ``Dense``, ``Dropout``, ``Stage`` ...). The same list is used twice:
+
+* ``infer_shapes(specs, input_shape)`` walks it with shape arithmetic only (no MXNet
+  compute) and raises a ``ShapeError`` naming the layer, the shapes and a fix when a
+  kernel or pooling window no longer fits its feature map;
+* ``build(specs, input_shape)`` turns it into a hybridizable Gluon ``HybridSequential``,
+  one Gluon child per spec, so the walker's shapes are exactly the network's shapes (a
+  test checks that against real forward passes). Given the input shape, every layer is
+  built with its input size, so the parameters exist right away (no deferred
+  initialisation: weights can be shown or saved before the first batch).
+
+``NetConfig`` is the base of the per-network config dataclasses: field checks, the
+shape walk with a "raise resize to at least N" hint, and ``replace`` with a clear error
+for unknown knobs.
+
+Never imports matplotlib, IPython or ipywidgets.
+"""
+import dataclasses
+import difflib
+from dataclasses import dataclass
+from typing import Optional
+
+from mxnet import init
+from mxnet.gluon import nn
+
+from ..core import Classifier
+
+__all__ = ['ACTIVATIONS', 'POOLS', 'ShapeError', 'Conv', 'Pool', 'GlobalAvgPool', 'Dense',
+           'Dropout', 'Flatten', 'Stage', 'infer_shapes', 'build', 'conv_out_size',
+           'NetConfig', 'ConfigClassifier', 'check_knobs', 'per_layer', 'same_padding']
+
+ACTIVATIONS = ('relu', 'sigmoid', 'tanh')
+POOLS = ('max', 'avg')
+# The largest input side the "raise resize to at least N" hint searches up to.
+_MAX_RESIZE_HINT = 2048
+
+
+class ShapeError(ValueError):
+    """A layer whose window does not fit its input. ``str()`` reads
+    ``"conv3: kernel 11 on a 5x5 input — lower kernel_sizes[2] to at most 5 or raise
+    resize to at least 96"``."""
+
+    def __init__(self, layer, problem, fixes=()):
+        self.layer, self.problem, self.fixes = layer, problem, tuple(fixes)
+        text = f'{layer}: {problem}'
+        if self.fixes:
+            text += ' — ' + ' or '.join(self.fixes)
+        super().__init__(text)
+
+    def with_fix(self, fix):
+        return ShapeError(self.layer, self.problem, self.fixes + (fix,))
+
+
+def conv_out_size(n, kernel_size, strides=1, padding=0):
+    """Output side of a convolution or pooling window (MXNet's default 'valid'
+    convention, i.e. floor): ``(n + 2 * padding - kernel_size) // strides + 1``."""
+    return (n + 2 * padding - kernel_size) // strides + 1
+
+
+def _size(shape):
+    size = 1
+    for n in shape:
+        size *= n
+    return size
+
+
+def _window_out(name, kind, shape, kernel_size, strides, padding, knob):
+    """Shared shape rule of Conv and Pool: check the window fits, return (h, w) out."""
+    _, h, w = shape
+    if kernel_size > min(h, w) + 2 * padding:
+        problem = f'{kind} {kernel_size} on a {h}x{w} input'
+        if padding:
+            problem += f' (padding {padding})'
+        fixes = []
+        if knob:
+            fixes.append(f'lower {knob} to at most {min(h, w) + 2 * padding}')
+        raise ShapeError(name, problem, fixes)
+    return (conv_out_size(h, kernel_size, strides, padding),
+            conv_out_size(w, kernel_size, strides, padding))
+
+
+# ---------------------------------------------------------------------------------------
+# Layer specs: each knows its output shape (for an input of shape (C, H, W) or (D,),
+# batch axis left out) and how to build its Gluon block.
+# ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Conv:
+    """A 2-D convolution followed by its activation (with ``batch_norm``:
+    Conv2D -> BatchNorm -> Activation, as in d2l's batch-norm LeNet)."""
+    name: str
+    channels: int
+    kernel_size: int
+    strides: int = 1
+    padding: int = 0
+    activation: Optional[str] = 'relu'
+    batch_norm: bool = False
+    knob: Optional[str] = None  # the config field that sets kernel_size, for error hints
+
+    def out_shape(self, shape, name=None):
+        h, w = _window_out(name or self.name, 'kernel', shape, self.kernel_size,
+                           self.strides, self.padding, self.knob)
+        return (self.channels, h, w)
+
+    def build(self, in_shape=None):
+        conv = dict(channels=self.channels, kernel_size=self.kernel_size,
+                    strides=self.strides, padding=self.padding,
+                    in_channels=in_shape[0] if in_shape else 0)
+        if not self.batch_norm:
+            return nn.Conv2D(activation=self.activation, **conv)
+        blk = nn.HybridSequential()
+        blk.add(nn.Conv2D(**conv), nn.BatchNorm(in_channels=self.channels))
+        if self.activation:
+            blk.add(nn.Activation(self.activation))
+        return blk
+
+
+@dataclass(frozen=True)
+class Pool:
+    """Max or average pooling over ``pool_size`` windows."""
+    name: str
+    kind: str
+    pool_size: int
+    strides: int
+    padding: int = 0
+    knob: Optional[str] = 'pool_size'
+
+    def out_shape(self, shape, name=None):
+        h, w = _window_out(name or self.name, 'pooling window', shape, self.pool_size,
+                           self.strides, self.padding, self.knob)
+        return (shape[0], h, w)
+
+    def build(self, in_shape=None):
+        layer = nn.MaxPool2D if self.kind == 'max' else nn.AvgPool2D
+        return layer(pool_size=self.pool_size, strides=self.strides, padding=self.padding)
+
+
+@dataclass(frozen=True)
+class GlobalAvgPool:
+    """Average over the whole feature map: (C, H, W) -> (C, 1, 1)."""
+    name: str
+
+    def out_shape(self, shape, name=None):
+        return (shape[0], 1, 1)
+
+    def build(self, in_shape=None):
+        return nn.GlobalAvgPool2D()
+
+
+@dataclass(frozen=True)
+class Dense:
+    """A fully connected layer (flattens its input, as Gluon's Dense does)."""
+    name: str
+    units: int
+    activation: Optional[str] = None
+    batch_norm: bool = False
+
+    def out_shape(self, shape, name=None):
+        return (self.units,)
+
+    def build(self, in_shape=None):
+        in_units = _size(in_shape) if in_shape else 0
+        if not self.batch_norm:
+            return nn.Dense(self.units, activation=self.activation, in_units=in_units)
+        blk = nn.HybridSequential()
+        blk.add(nn.Dense(self.units, in_units=in_units), nn.BatchNorm(in_channels=self.units))
+        if self.activation:
+            blk.add(nn.Activation(self.activation))
+        return blk
+
+
+@dataclass(frozen=True)
+class Dropout:
+    name: str
+    rate: float
+
+    def out_shape(self, shape, name=None):
+        return shape
+
+    def build(self, in_shape=None):
+        return nn.Dropout(self.rate)
+
+
+@dataclass(frozen=True)
+class Flatten:
+    name: str
+
+    def out_shape(self, shape, name=None):
+        return (_size(shape),)
+
+    def build(self, in_shape=None):
+        return nn.Flatten()
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A named group of specs, built as a nested HybridSequential (a VGG or NiN block,
+    GoogLeNet's b1 ... b5)."""
+    name: str
+    layers: tuple
+
+    def out_shape(self, shape, name=None):
+        for _, shape in _walk(self.layers, shape, name or self.name):
+            pass
+        return shape
+
+    def build(self, in_shape=None):
+        return build(self.layers, in_shape)
+
+
+def _walk(specs, shape, prefix=''):
+    """Yield (qualified name, output shape) for every spec, nested ones included."""
+    for spec in specs:
+        name = f'{prefix}.{spec.name}' if prefix else spec.name
+        if isinstance(spec, Stage):
+            for row in _walk(spec.layers, shape, name):
+                yield row
+                shape = row[1]  # the last row of a level is its last layer's output
+        else:
+            shape = spec.out_shape(shape, name)
+        yield name, shape
+
+
+def infer_shapes(specs, input_shape):
+    """Walk the specs with shape arithmetic only; return ``[(name, shape), ...]`` for
+    every layer in order (a stage's children come before the stage's own row; shapes
+    leave out the batch axis). Raises ``ShapeError`` (a ValueError) at the first layer
+    whose window does not fit."""
+    return list(_walk(specs, tuple(input_shape)))
+
+
+def build(specs, input_shape=None):
+    """Build a hybridizable Gluon network with one child per spec. With the
+    ``input_shape`` (C, H, W), layers get their input sizes (no deferred init);
+    without it, MXNet infers them on the first forward pass."""
+    net = nn.HybridSequential()
+    shape = tuple(input_shape) if input_shape else None
+    for spec in specs:
+        net.add(spec.build(shape))
+        if shape:
+            shape = spec.out_shape(shape)
+    return net
+
+
+# ---------------------------------------------------------------------------------------
+# Config base class
+# ---------------------------------------------------------------------------------------
+
+def _is_int(x):
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def per_layer(value, n, knob, network, what):
+    """Expand an int to ``n`` copies, or check a sequence has ``n`` entries."""
+    if _is_int(value) or isinstance(value, str):
+        return (value,) * n
+    values = tuple(value)
+    if len(values) != n:
+        raise ValueError(f'{knob} has {len(values)} entries but {network} has {n} {what} '
+                         f'— give {n} values or a single int for all of them')
+    return values
+
+
+def same_padding(padding, kernel_size):
+    """'same' -> kernel_size // 2 (keeps the side for odd kernels at stride 1)."""
+    return kernel_size // 2 if padding == 'same' else padding
+
+
+@dataclass
+class NetConfig:
+    """Base of the per-network configs. Subclasses are dataclasses that define their
+    fields (with the paper's defaults) and:
+
+    * ``layers()`` -> list of specs (the architecture table);
+    * ``channel_counts()`` -> [(label, count), ...] of every configured width, so
+      non-positive widths and too large a ``width_divisor`` are caught by name;
+    * ``_check()`` for network-specific field checks (optional).
+    """
+    network = 'network'  # display name, overridden by subclasses (class attribute)
+
+    def __post_init__(self):
+        self.validate()
+
+    # -- public API -----------------------------------------------------------------
+    @classmethod
+    def knobs(cls):
+        """The names of the fields a user may override."""
+        return tuple(f.name for f in dataclasses.fields(cls))
+
+    def replace(self, **changes):
+        """A validated copy with some fields changed (``dataclasses.replace`` with a
+        clear error for unknown names)."""
+        check_knobs(type(self), changes)
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def input_shape(self):
+        """(C, H, W) of one input image."""
+        h, w = self._resize_hw()
+        return (self.in_channels, h, w)
+
+    def shapes(self):
+        """[(layer name, output shape), ...] from the shape walker (no MXNet compute)."""
+        return infer_shapes(self.layers(), self.input_shape)
+
+    def output_shape(self):
+        return self.shapes()[-1][1]
+
+    def validate(self):
+        """Check every field, then walk the layers; raise ValueError naming the field or
+        layer and the fix. Returns self."""
+        self._check_common()
+        self._check()
+        self._check_widths()
+        specs = self.layers()
+        try:
+            infer_shapes(specs, self.input_shape)
+        except ShapeError as err:
+            need = self._min_resize(specs)
+            if need is not None:
+                raise err.with_fix(f'raise resize to at least {need}') from None
+            raise
+        return self
+
+    def width(self, channels):
+        """A channel count divided by ``width_divisor`` (validated to stay >= 1)."""
+        return max(1, channels // self.width_divisor)
+
+    # -- checks -----------------------------------------------------------------------
+    def _check(self):
+        """Network-specific checks; subclasses override."""
+
+    def _check_common(self):
+        for knob in ('in_channels', 'num_classes', 'width_divisor'):
+            value = getattr(self, knob)
+            if not _is_int(value) or value < 1:
+                raise ValueError(f'{knob} must be a positive int, got {value!r}')
+        self._resize_hw()
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f'activation {self.activation!r} is not supported — choose '
+                             f'one of {", ".join(map(repr, ACTIVATIONS))}')
+        if self.pool not in POOLS:
+            raise ValueError(f'pool {self.pool!r} is not supported — choose one of '
+                             f'{", ".join(map(repr, POOLS))}')
+        if isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float)) \
+                or not 0 <= self.dropout < 1:
+            raise ValueError(f'dropout must be a number in [0, 1), got {self.dropout!r} — '
+                             f'0 turns dropout off, 0.5 is the usual value')
+        if not isinstance(self.batch_norm, bool):
+            raise ValueError(f'batch_norm must be True or False, got {self.batch_norm!r}')
+
+    def _resize_hw(self):
+        r = self.resize
+        hw = (r, r) if _is_int(r) else tuple(r) if isinstance(r, (tuple, list)) else ()
+        if len(hw) != 2 or not all(_is_int(n) and n >= 1 for n in hw):
+            raise ValueError(f'resize must be a positive int (the side of the square '
+                             f'input) or a (height, width) pair, got {r!r}')
+        return hw
+
+    def _check_widths(self):
+        counts = self.channel_counts()
+        for label, count in counts:
+            if not _is_int(count) or count < 1:
+                raise ValueError(f'{label}: {count!r} channels — channel counts must be '
+                                 f'positive ints')
+        label, smallest = min(counts, key=lambda lc: lc[1])
+        if self.width_divisor > smallest:
+            raise ValueError(f'width_divisor={self.width_divisor} leaves {label} '
+                             f'({smallest} channels) with none — use width_divisor at most '
+                             f'{smallest}')
+
+    def _check_kernels(self, knob, values, strides=None, paddings=None):
+        """Positive int kernels/strides, non-negative paddings (or 'same')."""
+        for i, k in enumerate(values):
+            if not _is_int(k) or k < 1:
+                raise ValueError(f'{knob}[{i}] must be a positive int, got {k!r}')
+        for name, vals in (('strides', strides), ('paddings', paddings)):
+            for i, v in enumerate(vals or ()):
+                ok = v == 'same' if isinstance(v, str) else \
+                    _is_int(v) and (v >= 1 if name == 'strides' else v >= 0)
+                if not ok:
+                    rule = 'a positive int' if name == 'strides' else \
+                        "a non-negative int or 'same'"
+                    raise ValueError(f'{name}[{i}] must be {rule}, got {v!r}')
+
+    def _min_resize(self, specs):
+        """The smallest square input side >= the current one at which the layers fit."""
+        h, w = self._resize_hw()
+        for side in range(max(h, w) + 1, _MAX_RESIZE_HINT + 1):
+            try:
+                infer_shapes(specs, (self.in_channels, side, side))
+                return side
+            except ShapeError:
+                continue
+        return None
+
+
+def check_knobs(config_class, changes, extra=()):
+    """Raise ValueError for override names that are not fields of the config."""
+    valid = config_class.knobs() + tuple(extra)
+    for key in changes:
+        if key not in valid:
+            close = difflib.get_close_matches(key, valid, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ''
+            raise ValueError(f'unknown option {key!r} for {config_class.network}{hint} — '
+                             f'valid options: {", ".join(valid)}')
+
+# ---------------------------------------------------------------------------------------
+# The Classifier every network shares: config in, Gluon net out
+# ---------------------------------------------------------------------------------------
+
+class ConfigClassifier(Classifier):
+    """A d2l ``Classifier`` whose ``net`` is built from a config dataclass.
+
+    Subclasses set ``config_class`` and keep the book's signature, e.g.
+    ``LeNet(lr=0.1, num_classes=None, config=None, **overrides)``: ``config`` defaults to
+    the paper's, ``overrides`` are config fields (validated, unknown names rejected) and
+    ``num_classes`` (when given) overrides the config's. The net is a hybridizable
+    ``HybridSequential`` initialised with Xavier, as in the book.
+    """
+    config_class = None
+
+    def __init__(self, lr, num_classes, config, overrides):
+        super().__init__()
+        cls = self.config_class
+        if config is None:
+            config = cls()
+        elif not isinstance(config, cls):
+            raise TypeError(f'config must be a {cls.__name__}, got {type(config).__name__} '
+                            f'— build one with {cls.__name__}(...) or pass its fields as '
+                            f'keyword arguments')
+        check_knobs(cls, overrides, extra=('lr',))
+        if num_classes is not None:
+            overrides['num_classes'] = num_classes
+        self.config = config.replace(**overrides) if overrides else config
+        self.lr = lr
+        self.num_classes = self.config.num_classes
+        # what Module.save writes and Module.load passes back to __init__
+        self.hparams = {'lr': lr, 'config': self.config}
+        self.net = build(self.config.layers(), self.config.input_shape)
+        self.net.initialize(init.Xavier())
+
+    @property
+    def input_shape(self):
+        """(1, C, H, W): one example of the input the config expects (for summaries)."""
+        return (1,) + self.config.input_shape
+
+    def shapes(self):
+        """[(layer name, output shape), ...] from the config's shape walker."""
+        return self.config.shapes()
