@@ -5,6 +5,16 @@ chapters on LeNet, AlexNet, VGG, NiN and GoogLeNet. Importing it has no side eff
 no seed, no rcParams, no display mode (see `set_seed` and `use_svg_display`).
 """
 
+# The d2l-compatible core first: core.py sets MXNet's thread defaults before mxnet loads.
+from .core import *  # noqa: F401,F403  (the names listed in core.__all__)
+from .core import __all__ as _core_all
+
+__all__ = [*_core_all]
+
+# Data: DataModule and FashionMNIST (week5/data.py; mxnet is imported lazily there).
+from .data import DataModule, FashionMNIST  # noqa: E402
+__all__ += ['DataModule', 'FashionMNIST']
+
 # --- plotting, live plots and widgets: loaded on first use, so `import week5` stays free
 # of matplotlib / IPython / ipywidgets (tests/test_imports.py). `d2l.show_images(...)`
 # and `d2l.plt` work as in the book.

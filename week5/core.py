@@ -1,11 +1,103 @@
 """The d2l-compatible training core: HyperParameters, Module, Classifier, Trainer,
-Callback, History and the device helpers.
+Callback, History, ProgressBoard and the device and tensor helpers.
 
-Never imports matplotlib, IPython or ipywidgets (tests/test_imports.py checks this).
+Book code written for ``from d2l import mxnet as d2l`` runs with ``import week5 as d2l``;
+the difference is underneath: ``Trainer.fit`` hybridizes the network, keeps the metrics
+on the device and reads them back once per reporting interval, and lets callbacks
+observe every step.
+
+Never imports matplotlib, IPython or ipywidgets at module level (tests/test_imports.py
+checks this); ``ProgressBoard`` imports them inside its drawing method.
 """
-import inspect
+import os
+import sys
 
-__all__ = ['HyperParameters']
+# --- MXNet threading defaults --------------------------------------------------------
+# The one accepted side effect of importing week5 (see /work/notes/COMMON.md): these are
+# read by libmxnet / libgomp only when mxnet is first imported, so they are set here,
+# before `import mxnet` below, and only where the user has not set them (setdefault).
+# Measured on the course machines (2 shared cores, hybridized LeNet, batch 128):
+# OpenMP with one thread per operator is the robust choice. Two OpenMP threads are
+# faster on an idle machine, but libgomp's spinning barriers collapse (4x slower) as
+# soon as another process wants a core -- the normal state of a laptop with a browser or
+# of a shared grader. MXNet's engine worker threads still run independent operators in
+# parallel. Export OMP_NUM_THREADS=2 before starting Python to trade robustness for speed
+# on an idle machine, or call `set_num_threads(n)` at run time.
+THREAD_DEFAULTS = {
+    'OMP_NUM_THREADS': '1',
+    'MXNET_CPU_WORKER_NTHREADS': '1',
+}
+if 'mxnet' not in sys.modules:
+    for _key, _value in THREAD_DEFAULTS.items():
+        os.environ.setdefault(_key, _value)
+
+import collections  # noqa: E402  (the environment must be set before mxnet loads)
+import dataclasses  # noqa: E402
+import functools  # noqa: E402
+import importlib  # noqa: E402
+import inspect  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
+import random  # noqa: E402
+import signal  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+
+import numpy as onp  # noqa: E402
+import mxnet as mx  # noqa: E402
+from mxnet import autograd, gluon, init, np, npx  # noqa: E402
+from mxnet.gluon import nn  # noqa: E402
+
+__all__ = [
+    'HyperParameters', 'Module', 'Classifier', 'Trainer', 'Callback', 'History',
+    'ProgressBoard', 'ProgressBar', 'BoardCallback', 'NonFiniteLossError',
+    'add_to_class', 'set_seed', 'use_np', 'set_num_threads', 'init_cnn',
+    'cpu', 'gpu', 'num_gpus', 'try_gpu', 'try_all_gpus',
+    # tensor helpers with the book's names
+    'size', 'transpose', 'sigmoid', 'batch_matmul', 'ones_like', 'ones', 'zeros_like',
+    'zeros', 'arange', 'meshgrid', 'sin', 'sinh', 'cos', 'cosh', 'tanh', 'linspace', 'exp',
+    'log', 'tensor', 'normal', 'randn', 'expand_dims', 'rand', 'matmul', 'int32', 'int64',
+    'float32', 'concat', 'stack', 'abs', 'eye', 'numpy', 'reshape', 'to', 'reduce_sum',
+    'argmax', 'astype', 'reduce_mean', 'swapaxes', 'repeat',
+    'nn_Module', 'autograd', 'gluon', 'init', 'np', 'npx', 'nn',
+]
+
+nn_Module = nn.Block
+
+
+# --- NumPy semantics -----------------------------------------------------------------
+def use_np():
+    """Activate MXNet's NumPy semantics (``npx.set_np()``) for the calling thread.
+
+    d2l's chapters call ``npx.set_np()`` themselves; week5 calls this lazily -- in
+    ``Module.__init__``, ``Trainer.fit``, the data loaders and the tensor helpers -- rather
+    than at import, so that importing week5 changes nothing. The array semantics is per
+    thread in MXNet, so a training thread started by a widget gets it from ``fit``.
+    """
+    if not (mx.util.is_np_array() and mx.util.is_np_shape()):
+        npx.set_np()
+
+
+def _np_creator(fn):
+    """Wrap an ``mxnet.np`` array creator so that it switches NumPy semantics on first."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        use_np()
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+# --- hyperparameters and class patching ------------------------------------------------
+def add_to_class(Class):
+    """Register the decorated function as a method of ``Class`` (the book's helper).
+
+    For students' notebooks: the library itself defines each class in one place.
+    """
+    def wrapper(obj):
+        setattr(Class, obj.__name__, obj)
+        return obj
+    return wrapper
 
 
 class HyperParameters:
@@ -19,3 +111,888 @@ class HyperParameters:
                         if k not in skip and not k.startswith('_')}
         for k, v in self.hparams.items():
             setattr(self, k, v)
+
+
+# --- devices ---------------------------------------------------------------------------
+def cpu():
+    """The CPU device."""
+    return npx.cpu()
+
+
+def gpu(i=0):
+    """GPU number ``i`` (it need not exist; see ``try_gpu``)."""
+    return npx.gpu(i)
+
+
+def num_gpus():
+    """The number of GPUs MXNet can use (0 on a CPU-only build)."""
+    try:
+        return npx.num_gpus()
+    except mx.base.MXNetError:
+        return 0
+
+
+def try_gpu(i=0):
+    """``gpu(i)`` if it exists, otherwise ``cpu()``."""
+    return gpu(i) if num_gpus() >= i + 1 else cpu()
+
+
+def try_all_gpus():
+    """All GPUs, or ``[cpu()]`` if there is none (as the book's docstring says)."""
+    return [gpu(i) for i in range(num_gpus())] or [cpu()]
+
+
+def set_seed(seed):
+    """Seed Python, NumPy and MXNet so that a run repeats on the same machine.
+
+    Call it before building the model (its weights are drawn at construction) and the
+    data module (shuffling). Thread counts must match between runs for bit-identical
+    results, which the library defaults guarantee.
+    """
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f'set_seed(seed={seed!r}): seed must be a non-negative int, '
+                         'e.g. set_seed(0)')
+    random.seed(seed)
+    onp.random.seed(seed)
+    mx.random.seed(seed)
+
+
+def set_num_threads(n):
+    """Set how many OpenMP threads MXNet's operators use from now on (see THREAD_DEFAULTS)."""
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f'set_num_threads(n={n!r}): n must be an int >= 1, '
+                         f'e.g. set_num_threads({os.cpu_count() or 1})')
+    mx.base.check_call(mx.base._LIB.MXSetNumOMPThreads(mx.base.ctypes.c_int(n)))
+
+
+def init_cnn(block=None):
+    """The book's CNN initialisation (Xavier) as an MXNet initializer.
+
+    ``model.apply_init(inputs, d2l.init_cnn)`` and ``net.initialize(d2l.init_cnn())``
+    both work; the ``block`` argument is accepted for PyTorch-style ``net.apply`` code.
+    """
+    return init.Xavier()
+
+
+# --- tensor helpers with the book's names (d2l's config.ini aliases) ----------------------
+size = lambda a: a.size  # noqa: E731
+transpose = lambda a: a.T  # noqa: E731
+sigmoid = npx.sigmoid
+batch_matmul = npx.batch_dot
+ones_like = np.ones_like
+zeros_like = np.zeros_like
+meshgrid = np.meshgrid
+sin, sinh, cos, cosh, tanh = np.sin, np.sinh, np.cos, np.cosh, np.tanh
+exp, log, abs = np.exp, np.log, np.abs  # noqa: A001  (the book's name)
+expand_dims, concat, stack = np.expand_dims, np.concatenate, np.stack
+matmul = np.dot
+int32, int64, float32 = np.int32, np.int64, np.float32
+ones, zeros, arange, linspace, eye = (_np_creator(f) for f in (
+    np.ones, np.zeros, np.arange, np.linspace, np.eye))
+tensor = _np_creator(np.array)
+normal, randn, rand = (_np_creator(f) for f in (
+    np.random.normal, np.random.randn, np.random.rand))
+numpy = lambda x, *args, **kwargs: x.asnumpy(*args, **kwargs)  # noqa: E731
+reshape = lambda x, *args, **kwargs: x.reshape(*args, **kwargs)  # noqa: E731
+to = lambda x, *args, **kwargs: x.as_in_context(*args, **kwargs)  # noqa: E731
+reduce_sum = lambda x, *args, **kwargs: x.sum(*args, **kwargs)  # noqa: E731
+argmax = lambda x, *args, **kwargs: x.argmax(*args, **kwargs)  # noqa: E731
+astype = lambda x, *args, **kwargs: x.astype(*args, **kwargs)  # noqa: E731
+reduce_mean = lambda x, *args, **kwargs: x.mean(*args, **kwargs)  # noqa: E731
+swapaxes = lambda x, *args, **kwargs: x.swapaxes(*args, **kwargs)  # noqa: E731
+repeat = lambda x, *args, **kwargs: x.repeat(*args, **kwargs)  # noqa: E731
+
+
+# --- the progress board (d2l's API; draws with Agg, never through pylabtools) -----------
+def _in_notebook():
+    """True inside a Jupyter kernel (checked without importing IPython)."""
+    ipython = sys.modules.get('IPython')
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and 'IPKernelApp' in getattr(shell, 'config', {})
+
+
+class ProgressBoard(HyperParameters):
+    """The book's animated board: ``draw(x, y, label, every_n)`` averages every ``every_n``
+    points of a curve and redraws.
+
+    It renders with Matplotlib's Agg canvas (no pyplot, no ``backend2gui``) into
+    ``self.fig``; inside Jupyter it shows the picture as a PNG that replaces itself.
+    Outside Jupyter it only keeps the figure, so headless training never fails.
+    """
+
+    def __init__(self, xlabel=None, ylabel=None, xlim=None,
+                 ylim=None, xscale='linear', yscale='linear',
+                 ls=('-', '--', '-.', ':'), colors=('C0', 'C1', 'C2', 'C3'),
+                 fig=None, axes=None, figsize=(3.5, 2.5), display=True):
+        self.save_hyperparameters()
+        self.raw_points = collections.OrderedDict()
+        self.data = collections.OrderedDict()
+        self._handle = None
+
+    def add(self, x, y, label, every_n=1):
+        """Record a point without redrawing; returns True if a new averaged point exists."""
+        if label not in self.raw_points:
+            self.raw_points[label], self.data[label] = [], []
+        points = self.raw_points[label]
+        points.append((float(x), float(y)))
+        if len(points) < max(1, int(every_n)):
+            return False
+        xs, ys = zip(*points)
+        self.data[label].append((sum(xs) / len(xs), sum(ys) / len(ys)))
+        points.clear()
+        return True
+
+    def draw(self, x, y, label, every_n=1):
+        """Add a point (``y`` may be a device scalar) and redraw if a new average exists."""
+        if hasattr(y, 'asnumpy'):
+            y = float(y.asnumpy())
+        if self.add(x, y, label, every_n) and self.display:
+            self.render()
+
+    def render(self):
+        """Draw the curves into ``self.fig`` (and show it when running in Jupyter)."""
+        from matplotlib.figure import Figure
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        if self.fig is None:
+            self.fig = Figure(figsize=self.figsize)
+            FigureCanvasAgg(self.fig)
+        axes = self.axes if self.axes is not None else (
+            self.fig.axes[0] if self.fig.axes else self.fig.add_subplot())
+        axes.cla()
+        for (label, line), ls, color in zip(self.data.items(), self.ls, self.colors):
+            if line:
+                axes.plot([p[0] for p in line], [p[1] for p in line], linestyle=ls,
+                          color=color, label=label)
+        if self.xlim:
+            axes.set_xlim(self.xlim)
+        if self.ylim:
+            axes.set_ylim(self.ylim)
+        axes.set_xlabel(self.xlabel or 'epoch')
+        if self.ylabel:
+            axes.set_ylabel(self.ylabel)
+        axes.set_xscale(self.xscale)
+        axes.set_yscale(self.yscale)
+        if self.data:
+            axes.legend()
+        self.fig.tight_layout()
+        if _in_notebook():
+            self._show()
+        return self.fig
+
+    def _show(self):
+        import io
+        from IPython import display
+        buf = io.BytesIO()
+        self.fig.savefig(buf, format='png')
+        image = display.Image(data=buf.getvalue(), format='png')
+        if self._handle is None:
+            self._handle = display.display(image, display_id=True)
+        else:
+            self._handle.update(image)
+
+
+# --- callbacks and history ---------------------------------------------------------------
+class Callback:
+    """Observer of ``Trainer.fit``: override the hooks you need; all default to no-ops.
+
+    Read what you need from ``trainer.history``, ``trainer.epoch``,
+    ``trainer.train_batch_idx``, ``trainer.num_train_batches`` and ``trainer.max_epochs``;
+    call ``trainer.stop()`` to end the fit after the current batch.
+    """
+
+    def on_fit_start(self, trainer, model):
+        pass
+
+    def on_train_batch_end(self, trainer, model, batch_idx):
+        pass
+
+    def on_epoch_end(self, trainer, model, epoch):
+        pass
+
+    def on_fit_end(self, trainer, model):
+        pass
+
+
+class History:
+    """Metrics of a fit: ``epochs`` (one dict per epoch) and ``batches`` (one dict per
+    reporting interval, ``step`` = fractional epoch). ``history['val_acc']`` is the list
+    of per-epoch values of a key.
+    """
+    EPOCH_KEYS = ('epoch', 'train_loss', 'train_acc', 'val_loss', 'val_acc',
+                  'examples_per_sec', 'wall_time')
+
+    def __init__(self, epochs=None, batches=None):
+        self.epochs = list(epochs or [])
+        self.batches = list(batches or [])
+
+    def __getitem__(self, key):
+        if not self.epochs or key not in self.epochs[-1]:
+            known = sorted({k for row in self.epochs for k in row}) or list(self.EPOCH_KEYS)
+            if self.epochs:
+                raise KeyError(f'history has no per-epoch key {key!r}; known: {known}')
+        return [row.get(key) for row in self.epochs]
+
+    def __len__(self):
+        return len(self.epochs)
+
+    def last(self, key, default=None):
+        """The latest value of ``key`` from the epoch rows, else the batch rows."""
+        for rows in (self.epochs, self.batches):
+            for row in reversed(rows):
+                if row.get(key) is not None:
+                    return row[key]
+        return default
+
+    def to_dict(self):
+        return {'epochs': [dict(r) for r in self.epochs],
+                'batches': [dict(r) for r in self.batches]}
+
+    @classmethod
+    def from_dict(cls, d):
+        return cls(d.get('epochs'), d.get('batches'))
+
+    def __repr__(self):
+        return f'History({len(self.epochs)} epochs, {len(self.batches)} batch rows)'
+
+
+class NonFiniteLossError(FloatingPointError, ValueError):
+    """The loss became NaN or infinite; the message names epoch, batch and learning rate."""
+
+
+class ProgressBar(Callback):
+    """A text progress line (tqdm) per epoch. Off with ``Trainer(progress=False)`` or the
+    environment variable ``WEEK5_PROGRESS=0``."""
+
+    def __init__(self, file=None):
+        self.file = file
+        self._bar = None
+
+    def on_fit_start(self, trainer, model):
+        self._close()
+        self._seen = len(trainer.history.batches)
+
+    def on_train_batch_end(self, trainer, model, batch_idx):
+        if self._bar is None:
+            from tqdm import tqdm
+            self._bar = tqdm(total=trainer.num_train_batches, file=self.file,
+                             desc=f'epoch {trainer.epoch + 1}/{trainer.max_epochs}',
+                             unit='batch', leave=True, mininterval=0.5, dynamic_ncols=True)
+        self._bar.update(1)
+        if len(trainer.history.batches) > self._seen:
+            self._seen = len(trainer.history.batches)
+            self._bar.set_postfix(_fmt(trainer.history.batches[-1], (
+                'train_loss', 'train_acc')), refresh=False)
+
+    def on_epoch_end(self, trainer, model, epoch):
+        if self._bar is not None:
+            self._bar.set_postfix(_fmt(trainer.history.epochs[-1], (
+                'train_loss', 'train_acc', 'val_loss', 'val_acc', 'examples_per_sec')),
+                refresh=False)
+            self._close()
+
+    def on_fit_end(self, trainer, model):
+        self._close()
+
+    def _close(self):
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def _fmt(row, keys):
+    short = {'train_loss': 'loss', 'train_acc': 'acc', 'val_loss': 'val_loss',
+             'val_acc': 'val_acc', 'examples_per_sec': 'ex/s'}
+    return {short[k]: (f'{row[k]:.0f}' if k == 'examples_per_sec' else f'{row[k]:.3f}')
+            for k in keys if row.get(k) is not None}
+
+
+class BoardCallback(Callback):
+    """Feeds ``model.board`` (the book's ProgressBoard) from the History: train curves at
+    each reporting interval, validation at each epoch end, redrawn at most every
+    ``min_interval`` seconds -- never a draw per batch."""
+
+    def __init__(self, min_interval=1.0):
+        self.min_interval = min_interval
+        self._seen = 0
+        self._last = 0.0
+
+    def on_fit_start(self, trainer, model):
+        self._seen = len(trainer.history.batches)
+
+    def on_train_batch_end(self, trainer, model, batch_idx):
+        rows = trainer.history.batches
+        if len(rows) > self._seen:
+            for row in rows[self._seen:]:
+                for key in ('train_loss', 'train_acc'):
+                    if row.get(key) is not None:
+                        model.board.add(row['step'], row[key], key)
+            self._seen = len(rows)
+            if time.perf_counter() - self._last > self.min_interval:
+                self._render(model)
+
+    def on_epoch_end(self, trainer, model, epoch):
+        row = trainer.history.epochs[-1]
+        for key in ('val_loss', 'val_acc'):
+            if row.get(key) is not None:
+                model.board.add(row['epoch'], row[key], key)
+        self._render(model)
+
+    def _render(self, model):
+        self._last = time.perf_counter()
+        model.board.render()
+
+
+# --- models ------------------------------------------------------------------------------
+class Module(nn_Module, HyperParameters):
+    """The base class of models (d2l's ``Module``): a Gluon ``Block`` with ``self.net``.
+
+    ``training_step`` / ``validation_step`` compute metrics and report them with
+    ``self.plot(key, value, train)``, which the Trainer records -- on the device, read
+    back once per reporting interval -- into ``trainer.history``.
+    """
+
+    def __init__(self, plot_train_per_epoch=2, plot_valid_per_epoch=1):
+        use_np()
+        super().__init__()
+        self.save_hyperparameters()
+        self.board = ProgressBoard()
+
+    def loss(self, y_hat, y):
+        raise NotImplementedError('define loss(y_hat, y) in your Module subclass')
+
+    def forward(self, X):
+        if not hasattr(self, 'net'):
+            raise AttributeError(f'{type(self).__name__} has no self.net: assign a Gluon '
+                                 'network to self.net in __init__, or override forward')
+        fast = self.__dict__.get('_fast_net')
+        if fast is not None and fast.source is self.net:
+            return fast.net(X)
+        return self.net(X)
+
+    def plot(self, key, value, train):
+        """Record a metric (a device scalar or a number) for the current batch."""
+        trainer = self.__dict__.get('trainer')
+        if trainer is None:
+            raise RuntimeError(f'{type(self).__name__}.plot({key!r}, ...) needs a running '
+                               'Trainer: call it from training_step/validation_step '
+                               'during trainer.fit(model, data)')
+        trainer._log(key, value, train)
+
+    def training_step(self, batch):
+        l = self.loss(self(*batch[:-1]), batch[-1])
+        self.plot('loss', l, train=True)
+        return l
+
+    def validation_step(self, batch):
+        l = self.loss(self(*batch[:-1]), batch[-1])
+        self.plot('loss', l, train=False)
+
+    def configure_optimizers(self):
+        """Minibatch SGD on ``self.lr`` (the book's choice)."""
+        if not hasattr(self, 'lr'):
+            raise AttributeError(f'{type(self).__name__} has no lr: add lr=... to __init__ '
+                                 'and call self.save_hyperparameters()')
+        return gluon.Trainer(self.collect_params(), 'sgd', {'learning_rate': self.lr})
+
+    def parameters(self):
+        return self.collect_params()
+
+    def apply_init(self, inputs=None, init=None):
+        """(Re-)initialise the network's parameters with ``init`` (an MXNet initializer, or
+        ``d2l.init_cnn``), then run ``inputs`` through it to settle deferred shapes."""
+        if init is None or (callable(init) and not isinstance(init, mx.init.Initializer)):
+            init = init_cnn() if init is None else init(None)
+        self.net.initialize(init, force_reinit=True)
+        if inputs is not None:
+            with autograd.predict_mode():
+                self.net(*inputs)
+
+    # -- persistence: JSON hyperparameters + Gluon .params, no pickle --
+    def save(self, path):
+        """Write ``path.json`` (class and hyperparameters) and ``path.params`` (weights)."""
+        base = _strip_ext(path)
+        cls = type(self)
+        meta = {'format': 'week5-module-1', 'class': f'{cls.__module__}:{cls.__qualname__}',
+                'hparams': {k: _to_json(v, k) for k, v in getattr(self, 'hparams', {}).items()}}
+        os.makedirs(os.path.dirname(os.path.abspath(base)), exist_ok=True)
+        with open(base + '.json', 'w') as f:
+            json.dump(meta, f, indent=1)
+        self.save_parameters(base + '.params')
+        return base + '.json', base + '.params'
+
+    @classmethod
+    def load(cls, path, ctx=None):
+        """Rebuild a model saved with ``save``: the saved class (a subclass of ``cls``) is
+        constructed with the saved hyperparameters, then the weights are loaded."""
+        base = _strip_ext(path)
+        if not os.path.exists(base + '.json'):
+            raise FileNotFoundError(f'{cls.__name__}.load({path!r}): no {base}.json; '
+                                    'pass the path given to model.save(path)')
+        with open(base + '.json') as f:
+            meta = json.load(f)
+        klass = _import_qualified(meta['class'])
+        if not (isinstance(klass, type) and issubclass(klass, cls)):
+            raise TypeError(f'{base}.json holds a {meta["class"]}, not a {cls.__name__}: '
+                            f'load it with {meta["class"].split(":")[-1]}.load(...)')
+        model = klass(**{k: _from_json(v) for k, v in meta['hparams'].items()})
+        model.load_parameters(base + '.params', ctx=ctx or cpu())
+        return model
+
+
+def _strip_ext(path):
+    path = os.fspath(path)
+    for ext in ('.json', '.params'):
+        if path.endswith(ext):
+            return path[:-len(ext)]
+    return path
+
+
+def _to_json(value, name):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        cls = type(value)
+        return {'__dataclass__': f'{cls.__module__}:{cls.__qualname__}',
+                'fields': {f.name: _to_json(getattr(value, f.name), f'{name}.{f.name}')
+                           for f in dataclasses.fields(value)}}
+    if isinstance(value, (list, tuple)):
+        return {'__tuple__': [_to_json(v, name) for v in value]} if isinstance(
+            value, tuple) else [_to_json(v, name) for v in value]
+    if isinstance(value, dict):
+        return {'__dict__': {str(k): _to_json(v, name) for k, v in value.items()}}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, onp.generic):
+        return value.item()
+    raise TypeError(f'hyperparameter {name!r} = {value!r} ({type(value).__name__}) cannot be '
+                    'saved as JSON: use numbers, strings, lists/tuples, dicts or a dataclass, '
+                    'or pass it in save_hyperparameters(ignore=[...])')
+
+
+def _from_json(value):
+    if isinstance(value, list):
+        return [_from_json(v) for v in value]
+    if isinstance(value, dict):
+        if '__tuple__' in value:
+            return tuple(_from_json(v) for v in value['__tuple__'])
+        if '__dict__' in value:
+            return {k: _from_json(v) for k, v in value['__dict__'].items()}
+        if '__dataclass__' in value:
+            cls = _import_qualified(value['__dataclass__'])
+            if not dataclasses.is_dataclass(cls):
+                raise TypeError(f'{value["__dataclass__"]} is not a dataclass')
+            return cls(**{k: _from_json(v) for k, v in value['fields'].items()})
+    return value
+
+
+def _import_qualified(name):
+    module, _, qualname = name.partition(':')
+    obj = importlib.import_module(module)
+    for part in qualname.split('.'):
+        obj = getattr(obj, part)
+    return obj
+
+
+class Classifier(Module):
+    """The base class of classification models: softmax cross-entropy loss, accuracy,
+    and ``layer_summary`` (the book's shape printout)."""
+
+    def training_step(self, batch):
+        Y_hat = self(*batch[:-1])
+        l = self.loss(Y_hat, batch[-1])
+        self.plot('loss', l, train=True)
+        self.plot('acc', self.accuracy(Y_hat, batch[-1]), train=True)
+        return l
+
+    def validation_step(self, batch):
+        Y_hat = self(*batch[:-1])
+        self.plot('loss', self.loss(Y_hat, batch[-1]), train=False)
+        self.plot('acc', self.accuracy(Y_hat, batch[-1]), train=False)
+
+    def accuracy(self, Y_hat, Y, averaged=True):
+        """The fraction (or, with ``averaged=False``, the 0/1 vector) of correct
+        predictions; stays on the device."""
+        Y_hat = reshape(Y_hat, (-1, Y_hat.shape[-1]))
+        preds = astype(argmax(Y_hat, axis=1), Y.dtype)
+        compare = astype(preds == reshape(Y, -1), float32)
+        return reduce_mean(compare) if averaged else compare
+
+    def loss(self, Y_hat, Y, averaged=True):
+        Y_hat = reshape(Y_hat, (-1, Y_hat.shape[-1]))
+        Y = reshape(Y, (-1,))
+        l = _softmax_ce(Y_hat, Y)
+        return l.mean() if averaged else l
+
+    def layer_summary(self, X_shape):
+        """Print each top-level layer's output shape for a random input of ``X_shape``."""
+        X = randn(*X_shape)
+        for layer in self.net:
+            X = layer(X)
+            print(layer.__class__.__name__, 'output shape:\t', X.shape)
+
+
+_softmax_ce = gluon.loss.SoftmaxCrossEntropyLoss()
+
+
+# --- fast path: hybridize what can be hybridized ------------------------------------------
+def _as_hybrid(block):
+    """A HybridBlock computing the same as ``block`` with the same parameters, or None.
+
+    MXNet 1.9's ``nn.Sequential`` is not a HybridBlock (and its ``hybridize`` warns); when
+    all its children are hybridizable, a ``HybridSequential`` over the very same child
+    blocks runs them as one cached graph.
+    """
+    if isinstance(block, nn.HybridBlock):
+        return block
+    if type(block) is nn.Sequential:
+        children = [_as_hybrid(c) for c in block._children.values()]
+        if children and all(c is not None for c in children):
+            seq = nn.HybridSequential()
+            seq.add(*children)
+            return seq
+    return None
+
+
+class _FastNet:
+    """The hybridized stand-in for ``model.net`` (a plain holder, so that Gluon does not
+    count it as a container of child blocks)."""
+    __slots__ = ('source', 'net')
+
+    def __init__(self, source, net):
+        self.source, self.net = source, net
+
+
+def _hybridize_parts(block, **kwargs):
+    """Hybridize the HybridBlocks inside a block that cannot be hybridized as a whole
+    (e.g. the book's GoogLeNet, whose Inception is a plain Block)."""
+    for child in block._children.values():
+        if isinstance(child, nn.HybridBlock):
+            child.hybridize(**kwargs)
+        else:
+            _hybridize_parts(child, **kwargs)
+
+
+_num_gpus = num_gpus
+
+
+# --- the trainer -------------------------------------------------------------------------
+_warned_no_gpu = False
+
+
+class Trainer(HyperParameters):
+    """Trains a ``Module`` on a ``DataModule`` (d2l's ``Trainer``, fast and observable).
+
+    ``Trainer(max_epochs, num_gpus=0, gradient_clip_val=0)`` as in the book; keyword-only
+    extras: ``progress`` (tqdm line per epoch; default on unless ``WEEK5_PROGRESS=0``),
+    ``board`` (draw ``model.board`` from the History; default: only inside Jupyter),
+    ``log_every`` (batches per reporting interval; default: a tenth of an epoch),
+    ``hybridize`` (default True) and ``callbacks`` (used by every ``fit``).
+
+    Reporting interval: metrics stay on the device and are read back once per interval;
+    a NaN/inf loss is detected there and named exactly (epoch, batch, learning rate).
+
+    Stopping: ``trainer.stop()`` (or setting ``trainer.should_stop``) from a callback or
+    another thread, or Ctrl-C / a kernel interrupt, ends the fit after the current batch;
+    weights and History are kept. Calling ``fit`` again with the same model continues
+    where it stopped until ``max_epochs`` epochs are done; on a finished run it trains
+    ``max_epochs`` more.
+    """
+
+    def __init__(self, max_epochs, num_gpus=0, gradient_clip_val=0, *, progress=None,
+                 board=None, log_every=None, hybridize=True, callbacks=()):
+        if not isinstance(max_epochs, int) or isinstance(max_epochs, bool) or max_epochs < 1:
+            raise ValueError(f'Trainer(max_epochs={max_epochs!r}): max_epochs must be an '
+                             'int >= 1, e.g. Trainer(max_epochs=10)')
+        if not isinstance(num_gpus, int) or num_gpus < 0:
+            raise ValueError(f'Trainer(num_gpus={num_gpus!r}): num_gpus must be an int >= 0')
+        if not isinstance(gradient_clip_val, (int, float)) or gradient_clip_val < 0:
+            raise ValueError(f'Trainer(gradient_clip_val={gradient_clip_val!r}): use a '
+                             'number >= 0 (0 turns clipping off)')
+        if log_every is not None and (not isinstance(log_every, int) or log_every < 1):
+            raise ValueError(f'Trainer(log_every={log_every!r}): use an int >= 1 '
+                             '(batches per reporting interval) or None for a tenth of an epoch')
+        self.save_hyperparameters(ignore=['callbacks'])
+        self.callbacks = list(callbacks)
+        self.gpus = [gpu(i) for i in range(min(num_gpus, _num_gpus()))]
+        if num_gpus > len(self.gpus):
+            _warn_no_gpu(num_gpus, len(self.gpus))
+        self.history = History()
+        self.should_stop = False
+        self.model = None
+        self.epoch = 0
+        self.train_batch_idx = 0
+        self.val_batch_idx = 0
+        self.batch_in_epoch = 0
+        self.num_train_batches = 0
+        self.num_val_batches = 0
+        self._epochs_done = self._target = 0
+        self._wall = 0.0
+        self._logs = None
+
+    @property
+    def devices(self):
+        return self.gpus or [cpu()]
+
+    def stop(self):
+        """Ask the running fit to end after the current batch."""
+        self.should_stop = True
+
+    # -- d2l's structure, kept so that students' overrides still apply --
+    def prepare_data(self, data):
+        self.train_dataloader = data.train_dataloader()
+        self.val_dataloader = data.val_dataloader()
+        self.num_train_batches = len(self.train_dataloader)
+        self.num_val_batches = (len(self.val_dataloader)
+                                if self.val_dataloader is not None else 0)
+        if self.num_train_batches == 0:
+            raise ValueError('data.train_dataloader() yields no batches: check num_train '
+                             'and batch_size of the data module')
+
+    def prepare_model(self, model):
+        model.trainer = self
+        model.board.xlim = [0, self.max_epochs]
+        if self.gpus:
+            model.collect_params().reset_ctx(self.gpus)
+        if self.hybridize and hasattr(model, 'net'):
+            kwargs = {'static_alloc': True, 'static_shape': True}
+            hybrid = _as_hybrid(model.net)
+            if hybrid is not None:
+                hybrid.hybridize(**kwargs)
+                model.__dict__['_fast_net'] = _FastNet(model.net, hybrid)
+            else:
+                _hybridize_parts(model.net, **kwargs)
+        self.model = model
+
+    def prepare_batch(self, batch):
+        """Turn a batch into MXNet arrays on the training device(s)."""
+        batch = [a if isinstance(a, np.ndarray) else np.array(a) for a in batch]
+        if len(self.gpus) == 1:
+            batch = [to(a, self.gpus[0]) for a in batch]
+        return batch
+
+    def clip_gradients(self, grad_clip_val, model):
+        """Rescale all gradients so their global norm is at most ``grad_clip_val``
+        (computed on the device: no sync)."""
+        grads = [p.grad(ctx) for p in model.collect_params().values()
+                 if p.grad_req != 'null' for ctx in p.list_ctx()]
+        norm = np.sqrt(sum((g ** 2).sum() for g in grads))
+        scale = np.minimum(1.0, grad_clip_val / (norm + 1e-12))
+        for g in grads:
+            g[:] *= scale
+
+    def fit(self, model, data, callbacks=()):
+        """Train ``model`` on ``data``; returns the History (also ``trainer.history``)."""
+        use_np()
+        if self.model is not model:             # a new run
+            self.history, self._epochs_done, self._target, self._wall = History(), 0, 0, 0.0
+            self.train_batch_idx = self.val_batch_idx = 0
+        if self._epochs_done >= self._target:    # new, or finished: train max_epochs more
+            self._target = self._epochs_done + self.max_epochs
+        self.prepare_data(data)
+        self.prepare_model(model)
+        self.optim = model.configure_optimizers()
+        self.should_stop = False
+        self._interval = self.log_every or max(1, self.num_train_batches // 10)
+        self._cbs = list(self.callbacks) + list(callbacks)
+        progress = self.progress if self.progress is not None else (
+            os.environ.get('WEEK5_PROGRESS', '1').lower() not in ('0', 'false', 'off', 'no'))
+        if progress:
+            self._cbs.append(ProgressBar())
+        if self.board if self.board is not None else _in_notebook():
+            self._cbs.append(BoardCallback())
+        self._call('on_fit_start')
+        try:
+            with _StopOnInterrupt(self):
+                try:
+                    while self._epochs_done < self._target and not self.should_stop:
+                        self.epoch = self._epochs_done
+                        self.fit_epoch()
+                        self._epochs_done += 1
+                        self._call('on_epoch_end', self.epoch)
+                except KeyboardInterrupt:
+                    self._interrupted()
+        finally:
+            self._call('on_fit_end')
+        return self.history
+
+    def _interrupted(self):
+        npx.waitall()
+        self.should_stop = True
+        self._flush_train()
+        print(f'Training interrupted in epoch {self.epoch + 1}; weights and history are kept. '
+              'Call fit again to continue.', file=sys.stderr)
+
+    def _call(self, hook, *args):
+        for cb in self._cbs:
+            getattr(cb, hook)(self, self.model, *args)
+
+    def fit_epoch(self):
+        """One epoch: train on every batch, then validate; records an epoch row."""
+        model = self.model
+        self._logs = {}
+        self._epoch_sums = {}
+        self._interval_start = 0
+        examples, t0 = 0, time.perf_counter()
+        self.batch_in_epoch = 0
+        for self.batch_in_epoch, batch in enumerate(self.train_dataloader):
+            batch = self.prepare_batch(batch)
+            n = batch[-1].shape[0]
+            self._n = n
+            self._train_batch(model, batch)
+            examples += n
+            self.train_batch_idx += 1
+            if (self.batch_in_epoch + 1) % self._interval == 0:
+                self._flush_train()
+            self._call('on_train_batch_end', self.batch_in_epoch)
+            if self.should_stop:
+                break
+        stopped = self.should_stop
+        self._flush_train()
+        npx.waitall()
+        train_time = time.perf_counter() - t0
+        row = {'epoch': self.epoch + 1}
+        for key, (total, count) in self._epoch_sums.items():
+            row['train_' + key] = total / count
+        val = {} if stopped else self._validate(model)
+        row.update({'val_' + k: v for k, v in val.items()})
+        self._wall += time.perf_counter() - t0
+        row.update(examples_per_sec=examples / train_time if train_time > 0 else None,
+                   wall_time=self._wall, epoch_time=time.perf_counter() - t0,
+                   examples=examples)
+        if stopped:
+            row['stopped_at_batch'] = self.batch_in_epoch + 1
+        for key in History.EPOCH_KEYS:
+            row.setdefault(key, None)
+        self.history.epochs.append(row)
+
+    def _train_batch(self, model, batch):
+        if len(self.gpus) > 1:
+            shards = list(zip(*(gluon.utils.split_and_load(a, self.gpus, even_split=False)
+                                for a in batch)))
+            with autograd.record():
+                losses = []
+                for shard in shards:
+                    self._n = shard[-1].shape[0]
+                    losses.append(self._step_loss(model, list(shard)))
+            autograd.backward(losses)
+        else:
+            with autograd.record():
+                loss = self._step_loss(model, batch)
+            loss.backward()
+        if self.gradient_clip_val > 0:
+            self.clip_gradients(self.gradient_clip_val, model)
+        self.optim.step(max(1, len(self.gpus)))
+
+    def _step_loss(self, model, batch):
+        before = len(self._logs.get(('loss', True), ()))
+        loss = model.training_step(batch)
+        if loss is None:
+            raise TypeError(f'{type(model).__name__}.training_step must return the loss')
+        if len(self._logs.get(('loss', True), ())) == before:  # the step did not plot it
+            self._log('loss', loss, True)
+        return loss
+
+    def _log(self, key, value, train):
+        """Keep a metric of the current batch on the device (detached, no sync)."""
+        if hasattr(value, 'detach'):
+            value = value.detach()
+            if value.size != 1:
+                value = value.mean()
+        self._logs.setdefault((key, train), []).append((value, self._n))
+
+    def _read(self, entries):
+        """One device->host copy for a list of (value, n): per-batch float64 values."""
+        values = [v for v, _ in entries]
+        arrays = [v.reshape(()).as_in_context(cpu()) for v in values if hasattr(v, 'asnumpy')]
+        host = iter(np.stack(arrays).asnumpy().astype('float64') if arrays else [])
+        return [float(next(host)) if hasattr(v, 'asnumpy') else float(v) for v in values]
+
+    def _flush_train(self):
+        """Read the interval's train metrics back, check the loss, append a batch row."""
+        logs = {k: v for k, v in self._logs.items() if k[1]}
+        if not logs or not any(logs.values()):
+            return
+        row = {'step': self.epoch + (self.batch_in_epoch + 1) / self.num_train_batches,
+               'epoch': self.epoch + 1, 'batch': self.batch_in_epoch + 1}
+        for (key, _), entries in logs.items():
+            values = self._read(entries)
+            weights = [n for _, n in entries]
+            if key == 'loss':
+                self._check_finite(values)
+            total = sum(v * w for v, w in zip(values, weights))
+            s = self._epoch_sums.setdefault(key, [0.0, 0])
+            s[0] += total
+            s[1] += sum(weights)
+            row['train_' + key] = total / sum(weights)
+            self._logs[(key, True)] = []
+        self._interval_start = self.batch_in_epoch + 1
+        self.history.batches.append(row)
+
+    def _check_finite(self, values):
+        for i, v in enumerate(values):
+            if not math.isfinite(v):
+                batch = self._interval_start + i + 1
+                lr = getattr(self.optim, 'learning_rate', getattr(self.model, 'lr', None))
+                raise NonFiniteLossError(
+                    f'the training loss became {v} in epoch {self.epoch + 1}, batch {batch} '
+                    f'of {self.num_train_batches} (learning rate {lr}): lower the learning '
+                    f'rate (e.g. lr={lr / 10 if lr else "0.01"}) or set gradient_clip_val')
+
+    def _validate(self, model):
+        if self.val_dataloader is None:
+            return {}
+        self._logs = {}
+        for batch in self.val_dataloader:
+            batch = self.prepare_batch(batch)
+            self._n = batch[-1].shape[0]
+            if len(self.gpus) > 1:
+                for shard in zip(*(gluon.utils.split_and_load(a, self.gpus, even_split=False)
+                                   for a in batch)):
+                    self._n = shard[-1].shape[0]
+                    model.validation_step(list(shard))
+            else:
+                model.validation_step(batch)
+            self.val_batch_idx += 1
+        out = {}
+        for (key, train), entries in self._logs.items():
+            if not train and entries:
+                values = self._read(entries)
+                weights = [n for _, n in entries]
+                out[key] = sum(v * w for v, w in zip(values, weights)) / sum(weights)
+        self._logs = {}
+        return out
+
+
+def _warn_no_gpu(requested, found):
+    global _warned_no_gpu
+    if not _warned_no_gpu:
+        _warned_no_gpu = True
+        where = f'{found} GPU(s)' if found else 'no GPU; training on the CPU'
+        warnings.warn(f'Trainer(num_gpus={requested}): found {where}.', stacklevel=3)
+
+
+class _StopOnInterrupt:
+    """During fit, Ctrl-C / a kernel interrupt sets ``trainer.should_stop`` (the fit ends
+    after the current batch); a second Ctrl-C interrupts at once. Main thread only."""
+
+    def __init__(self, trainer):
+        self.trainer = trainer
+        self.previous = None
+
+    def _handler(self, signum, frame):
+        if self.trainer.should_stop:
+            raise KeyboardInterrupt
+        self.trainer.should_stop = True
+        print('Stopping after the current batch (Ctrl-C again to interrupt now).',
+              file=sys.stderr)
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            try:
+                self.previous = signal.signal(signal.SIGINT, self._handler)
+            except ValueError:
+                self.previous = None
+        return self
+
+    def __exit__(self, *exc):
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+        return False
