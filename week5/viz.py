@@ -22,7 +22,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 __all__ = ['use_svg_display', 'set_figsize', 'set_axes', 'plot', 'show_images',
-           'show_image_grid', 'curve_data', 'plot_history', 'run_label', 'format_metrics',
+           'show_image_grid', 'curve_metrics', 'curve_data', 'plot_history', 'run_label', 'format_metrics',
            'filter_mosaic', 'plot_filters', 'plot_feature_maps', 'list_layers',
            'feature_maps', 'conv_layers', 'conv_weights', 'confusion_matrix', 'plot_confusion_matrix', 'new_figure',
            'figure_to_png']
@@ -242,6 +242,12 @@ def _series(key, epochs, batches, use_batches):
     return [p[0] for p in pts], [p[1] for p in pts]
 
 
+def curve_metrics(keys):
+    """The panels `plot_history` draws for ``keys``: ['loss', 'acc'] for the defaults."""
+    keys = [keys] if isinstance(keys, str) else list(keys)
+    return list(dict.fromkeys(_metric(k) for k in keys))
+
+
 def curve_data(runs, keys=_HISTORY_KEYS, labels=None, use_batches=True):
     """The lines `plot_history` draws, as data: one dict per (run, key) that has points,
     with 'label', 'key', 'metric', 'x', 'y', 'color', 'val'."""
@@ -272,8 +278,7 @@ def plot_history(runs, keys=_HISTORY_KEYS, labels=None, ax=None, use_batches=Tru
     Returns the list of axes.
     """
     lines = curve_data(runs, keys, labels, use_batches)
-    keys = [keys] if isinstance(keys, str) else list(keys)
-    metrics = list(dict.fromkeys(_metric(k) for k in keys))
+    metrics = curve_metrics(keys)
     if ax is None:
         figsize = figsize or (3.5 * len(metrics), 2.8)
         axes = list(np.ravel(_new_axes(1, len(metrics), figsize=figsize)))
@@ -557,9 +562,11 @@ def plot_confusion_matrix(counts, class_names=None, normalize=True, ax=None,
 
 
 # ---------------------------------------------------------------------- figures and bytes
-def new_figure(figsize=(4.0, 3.0), dpi=80):
-    """A figure that belongs to no pyplot window: for off-screen, any-thread rendering."""
-    return Figure(figsize=figsize, dpi=dpi, layout='tight')
+def new_figure(figsize=(4.0, 3.0), dpi=80, layout=None):
+    """A figure that belongs to no pyplot window: for off-screen, any-thread rendering.
+    ``layout='tight'`` re-runs the layout at every save (slow for live redraws; live
+    plots call ``fig.tight_layout()`` once when they build their axes instead)."""
+    return Figure(figsize=figsize, dpi=dpi, layout=layout)
 
 
 def figure_to_png(fig, dpi=None):

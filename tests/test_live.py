@@ -1,0 +1,210 @@
+"""week5.live: throttled redraws into sinks, driven with a fake clock and a fake trainer,
+then once through a real `Trainer.fit`."""
+import os
+
+os.environ.setdefault('MPLBACKEND', 'Agg')
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from week5 import live  # noqa: E402
+
+
+class FakeClock:
+    def __init__(self):
+        self.t = 0.0
+
+    def __call__(self):
+        return self.t
+
+
+class FakeHistory:
+    def __init__(self):
+        self.epochs, self.batches = [], []
+
+
+class FakeTrainer:
+    """The counters of week5.core.Trainer: `train_batch_idx` counts batches across
+    epochs, `batch_in_epoch` within one."""
+
+    def __init__(self, num_train_batches=100):
+        self.history = FakeHistory()
+        self.epoch, self.train_batch_idx, self.batch_in_epoch = 0, 0, 0
+        self.num_train_batches = num_train_batches
+
+
+def _run(cb, clock, num_batches=1000, dt=0.01, trainer=None, model=None, on_batch=None):
+    """Call the hooks as a Trainer would: `num_batches` batches of `dt` seconds each."""
+    trainer = trainer or FakeTrainer()
+    cb.on_fit_start(trainer, model)
+    for i in range(num_batches):
+        clock.t += dt
+        trainer.epoch, trainer.batch_in_epoch = divmod(i, trainer.num_train_batches)
+        trainer.train_batch_idx = i + 1
+        if on_batch:
+            on_batch(trainer, i)
+        cb.on_train_batch_end(trainer, model, trainer.batch_in_epoch)
+        if trainer.batch_in_epoch == trainer.num_train_batches - 1:
+            cb.on_epoch_end(trainer, model, trainer.epoch)
+    cb.on_fit_end(trainer, model)
+    return trainer
+
+
+class Counting(live.LiveCallback):
+    """Draws a dot; `cost` seconds of fake time per render."""
+
+    def __init__(self, clock, cost=0.0, **kwargs):
+        super().__init__(clock=clock, **kwargs)
+        self.cost, self._clock = cost, clock
+
+    def render(self, trainer, model):
+        self._clock.t += self.cost
+        self.fig.clf()
+        self.fig.add_subplot().plot([0], [trainer.batch_in_epoch], 'o')
+        return True
+
+
+def test_redraws_are_throttled_by_time_never_per_batch():
+    clock = FakeClock()
+    cb = Counting(clock, max_fps=2.0, sink=lambda png: None)
+    _run(cb, clock, num_batches=640, dt=1 / 64)          # 10 s of training, 640 batches
+    # fit start + one every 0.5 s + the final one
+    assert cb.num_redraws == 1 + 20 + 1
+    assert cb.png[:4] == b'\x89PNG'
+
+
+def test_slow_renders_are_spaced_to_stay_within_budget():
+    clock = FakeClock()
+    starts = []
+    cb = Counting(clock, cost=0.1, max_fps=2.0, budget=0.02,
+                  sink=lambda png: starts.append(clock.t - 0.1))
+    _run(cb, clock, num_batches=576, dt=1 / 64)          # 9 s of training
+    assert cb.render_seconds == pytest.approx(0.1 * cb.num_redraws)
+    # each 0.1 s redraw is followed by 5 s (0.1 / 0.02) without one: t=0, t=5, the final
+    assert cb.num_redraws == 3
+    assert starts[1] - starts[0] >= 0.1 / 0.02
+
+
+def test_final_redraw_happens_even_inside_the_throttle_window():
+    clock = FakeClock()
+    cb = Counting(clock)
+    _run(cb, clock, num_batches=3, dt=0.01)
+    assert cb.num_redraws == 2                            # start and end, nothing between
+
+
+def test_sinks_callable_value_object_or_none():
+    got = []
+
+    class ImageLike:
+        value = b''
+
+    clock = FakeClock()
+    target = ImageLike()
+    for sink in (got.append, target, None):
+        cb = Counting(clock, sink=sink)
+        _run(cb, clock, num_batches=2)
+        assert cb.png is not None
+    assert got[-1][:4] == b'\x89PNG' and target.value[:4] == b'\x89PNG'
+    with pytest.raises(TypeError, match='sink must be a callable'):
+        Counting(clock, sink=42)
+    with pytest.raises(ValueError, match='budget'):
+        Counting(clock, budget=0)
+    with pytest.raises(ValueError, match='max_fps'):
+        Counting(clock, max_fps=0)
+
+
+def _grow_history(trainer, i):
+    step = (i + 1) / trainer.num_train_batches
+    trainer.history.batches.append({'step': step, 'train_loss': 2.0 / (1 + step),
+                                    'train_acc': step / (1 + step)})
+    if (i + 1) % trainer.num_train_batches == 0:
+        trainer.history.epochs.append({'epoch': trainer.epoch + 1, 'val_loss': 1 / (1 + step),
+                                       'val_acc': 0.5 + 0.1 * step, 'train_loss': 1.0,
+                                       'train_acc': 0.5})
+
+
+def test_live_curves_redraw_growing_history_and_overlay_previous_runs():
+    class PrevRun:
+        label = 'sigmoid'
+        history = FakeHistory()
+    PrevRun.history.epochs = [{'epoch': 1, 'train_loss': 2.0, 'val_loss': 2.1,
+                               'train_acc': 0.2, 'val_acc': 0.2}]
+    pngs = []
+    clock = FakeClock()
+    cb = live.LiveCurves(sink=pngs.append, previous=[PrevRun()], label='relu', clock=clock)
+    _run(cb, clock, num_batches=300, dt=0.02, on_batch=_grow_history)
+    assert len(pngs) == cb.num_redraws >= 5
+    assert len(set(pngs)) == len(pngs)                   # every redraw shows something new
+    loss_ax, acc_ax = cb.fig.axes
+    labels = [ln.get_label() for ln in loss_ax.lines]
+    assert labels == ['sigmoid train_loss', 'sigmoid val_loss', 'relu train_loss',
+                      'relu val_loss']
+    train = loss_ax.lines[2]
+    assert len(train.get_xdata()) == 300                 # the final redraw has every point
+    assert train.get_xdata()[-1] == pytest.approx(3.0)
+    assert loss_ax.get_xlim()[1] >= 3.0                  # rescaled as data grew
+
+
+class ToyModel:
+    """A model with a Sequential `.net` whose first conv weights we change by hand."""
+
+    def __init__(self, deferred=False):
+        from mxnet import init
+        from mxnet.gluon import nn
+        self.net = nn.Sequential()
+        self.net.add(nn.Conv2D(6, kernel_size=5, in_channels=0 if deferred else 1),
+                     nn.Dense(10))
+        self.net.initialize(init.Normal(0.1))
+
+
+def test_live_filters_follow_the_weights():
+    from mxnet import nd
+    model = ToyModel()
+    pngs = []
+    clock = FakeClock()
+    cb = live.LiveFilters(sink=pngs.append, clock=clock)
+
+    def perturb(trainer, i):
+        w = model.net[0].weight
+        w.set_data(w.data() + nd.random.normal(shape=w.shape) * 0.05)
+    _run(cb, clock, num_batches=120, dt=0.01, model=model, on_batch=perturb)
+    assert len(pngs) >= 3 and len(set(pngs)) == len(pngs)
+    np.testing.assert_array_equal(cb.weights, model.net[0].weight.data().asnumpy())
+    (ax,) = cb.fig.axes
+    assert ax.images[0].get_clim() == (-1.0, 1.0)
+    assert ax.get_title() == 'conv1 filters, epoch 1.20'
+
+
+def test_live_filters_wait_for_deferred_initialisation():
+    model = ToyModel(deferred=True)
+    clock = FakeClock()
+    cb = live.LiveFilters(clock=clock)
+    cb.on_fit_start(FakeTrainer(), model)
+    assert cb.png is None and cb.num_redraws == 0
+
+
+def test_live_callbacks_through_a_real_fit():
+    from week5.core import Trainer
+    from week5.data import FashionMNIST
+    from week5.models import LeNet
+    data = FashionMNIST(batch_size=32, num_train=256, num_val=64, progress=False)
+    model = LeNet(lr=0.5, activation='relu')
+    first = model.net[0].weight.data().asnumpy().copy()
+    curves, filters = [], []
+    live_curves = live.LiveCurves(sink=curves.append)
+    live_filters = live.LiveFilters(sink=filters.append)
+    trainer = Trainer(max_epochs=2, progress=False, board=False)
+    trainer.fit(model, data, callbacks=[live_curves, live_filters])
+    assert 2 <= live_curves.num_redraws <= 2 + trainer.train_batch_idx
+    assert filters[0] != filters[-1] and curves[0] != curves[-1]
+    assert not np.allclose(live_filters.weights, first)       # the final weights
+    np.testing.assert_array_equal(live_filters.weights, model.net[0].weight.data().asnumpy())
+    loss_ax = live_curves.fig.axes[0]
+    assert [ln.get_label() for ln in loss_ax.lines] == ['this run train_loss',
+                                                         'this run val_loss']
+    assert loss_ax.lines[0].get_xdata()[-1] == pytest.approx(2.0)
+    assert cb_title(live_filters) == 'conv1 filters, epoch 2.00'
+
+
+def cb_title(cb):
+    return cb.fig.axes[0].get_title()
