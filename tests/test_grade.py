@@ -1,0 +1,332 @@
+"""`python -m week5.grade`: nbval grading of a folder of student submissions.
+
+One grading run over a class of fixture submissions (correct, wrong vgg_block, missing
+exercise, syntax error, infinite loop, corrupted file, ...) is shared by most tests; the
+references are the small executed notebooks in tests/fixtures/grading/reference/.
+"""
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from week5 import grade
+
+REFERENCE = Path(__file__).parent / 'fixtures' / 'grading' / 'reference'
+VGG = 'vgg_exercises.ipynb'
+FLOPS = 'flops.ipynb'
+CELL_TIMEOUT = 20  # generous: the import cell must not time out on a loaded machine
+
+GOOD_VGG_BLOCK = '''\
+def vgg_block(num_convs, channels):
+    blk = nn.Sequential()
+    for _ in range(num_convs):
+        blk.add(nn.Conv2D(channels, kernel_size=3, padding=1, activation='relu'))
+    blk.add(nn.MaxPool2D(pool_size=2, strides=2))
+    return blk'''
+WRONG_VGG_BLOCK = '''\
+def vgg_block(num_convs, channels):
+    blk = nn.Sequential()
+    blk.add(nn.Conv2D(channels, kernel_size=3, padding=1, activation='relu'))
+    blk.add(nn.MaxPool2D(pool_size=2, strides=2))
+    return blk'''
+
+
+def reference(name):
+    return nbformat.read(str(REFERENCE / name), as_version=4)
+
+
+def submission(name, answers=None, drop=(), insert_before=None):
+    """A student's copy of a reference: cells by id replaced, dropped or preceded by new ones."""
+    nb = reference(name)
+    answers = answers or {}
+    cells = []
+    for cell in nb.cells:
+        if cell.get('id') in drop:
+            continue
+        for source in (insert_before or {}).get(cell.get('id'), []):
+            cells.append(nbformat.v4.new_code_cell(source))
+        if cell.get('id') in answers:
+            cell.source = answers[cell.get('id')]
+            cell.outputs = []  # the student's own outputs do not matter
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+def write(root, student, name, nb_or_text):
+    path = root / student / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(nb_or_text, str):
+        path.write_text(nb_or_text)
+    else:
+        nbformat.write(nb_or_text, str(path))
+    return path
+
+
+FULL_VGG = {'ex1': GOOD_VGG_BLOCK, 'ex2': 'dense_inputs = 512 * 7 * 7'}
+
+
+@pytest.fixture(scope='module')
+def graded(tmp_path_factory):
+    """One grading run over the whole fixture class; (results by (student, nb), csv rows, stdout)."""
+    root = tmp_path_factory.mktemp('submissions')
+    write(root, 'alice', VGG, submission(VGG, FULL_VGG))
+    write(root, 'alice', FLOPS, submission(FLOPS, {'ex1': 'flops = 2 * 1024 ** 3'}))
+    write(root, 'alice', 'extra.ipynb', submission(FLOPS))
+    write(root, 'bob', VGG, submission(VGG, dict(FULL_VGG, ex1=WRONG_VGG_BLOCK)))
+    # carol skipped exercise 1: deleted its cell and its check cell
+    write(root, 'carol', VGG, submission(VGG, FULL_VGG, drop={'ex1', 'ex1-check'}))
+    write(root, 'dave', VGG, submission(VGG, dict(FULL_VGG, ex1='def vgg_block(num_convs, channels)\n    pass')))
+    write(root, 'erin', VGG, submission(VGG, dict(FULL_VGG, ex2='while True:\n    pass')))
+    write(root, 'frank', VGG, (REFERENCE / VGG).read_text()[:700])  # cut short: corrupt JSON
+    write(root, 'grace', VGG, json.dumps({'nbformat': 4, 'nbformat_minor': 5, 'metadata': {}}))
+    # heidi tries to fake it: a printed verdict, an edited check cell and a skip marker
+    write(root, 'heidi', VGG, submission(VGG, {
+        'ex1': 'def vgg_block(num_convs, channels):\n'
+               '    raise NotImplementedError\n'
+               'print("[week5 check] vgg_block: PASSED")',
+        'ex1-check': '# NBVAL_SKIP\nprint("[week5 check] vgg_block: PASSED")',
+        'ex2': 'dense_inputs = 512 * 7 * 7'}))
+    # ivan shadows sum(), so the unchanged lecture cell prints something else than the reference
+    write(root, 'ivan', VGG, submission(VGG, FULL_VGG, insert_before={'arch': ['sum = lambda xs: 11']}))
+
+    out = root / 'report.csv'
+    proc = subprocess.run(
+        [sys.executable, '-m', 'week5.grade', str(root), '--reference', str(REFERENCE),
+         '--out', str(out), '--timeout', str(CELL_TIMEOUT), '--jobs', '2'],
+        capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    with open(out, newline='') as f:
+        rows = {(r['student'], r['notebook']): r for r in csv.DictReader(f)}
+    return rows, proc.stdout
+
+
+def checks_of(row):
+    """{name: None for PASSED, reason for FAILED} from a CSV row."""
+    result = {n: None for n in row['passed_checks'].split('; ') if n}
+    for part in filter(None, row['failed_checks'].split('; ')):
+        name, _, reason = part.partition(': ')
+        result[name] = reason
+    return result
+
+
+def test_correct_submission_scores_full_marks(graded):
+    rows, _ = graded
+    row = rows['alice', VGG]
+    assert (row['status'], row['passed'], row['total'], row['score_percent']) == ('ok', '2', '2', '100')
+    assert checks_of(row) == {'vgg_block': None, 'vgg_dense_inputs': None}
+    assert row['errored_cells'] == '' and row['outputs_differ'] == ''
+    assert rows['alice', FLOPS]['passed'] == '1'
+    total = rows['alice', 'TOTAL']
+    assert (total['passed'], total['total']) == ('3', '3')
+
+
+def test_wrong_vgg_block_fails_with_the_check_reason(graded):
+    rows, _ = graded
+    row = rows['bob', VGG]
+    checks = checks_of(row)
+    assert row['status'] == 'ok' and row['passed'] == '1'
+    assert checks['vgg_dense_inputs'] is None
+    assert checks['vgg_block'] == 'vgg_block(2, 8) has 1 convolution(s), expected 2'
+
+
+def test_missing_exercise_fails_even_when_its_check_cell_was_deleted(graded):
+    rows, _ = graded
+    row = rows['carol', VGG]
+    checks = checks_of(row)
+    assert checks['vgg_dense_inputs'] is None
+    assert "NameError: name 'vgg_block' is not defined" in checks['vgg_block']
+    assert 'restored from the reference' in row['errored_cells']
+
+
+def test_syntax_error_is_reported_on_the_students_cell(graded):
+    rows, _ = graded
+    row = rows['dave', VGG]
+    assert row['status'] == 'errors'
+    assert 'cell 4 `def vgg_block(num_convs, channels)`: SyntaxError' in row['errored_cells']
+    assert checks_of(row)['vgg_dense_inputs'] is None
+    assert checks_of(row)['vgg_block'].startswith('check cell raised NameError')
+
+
+def test_infinite_loop_times_out_and_the_rest_still_runs(graded):
+    rows, _ = graded
+    row = rows['erin', VGG]
+    checks = checks_of(row)
+    assert row['status'] == 'timeout'
+    assert f'cell 9 `while True:`: timed out after {CELL_TIMEOUT} s' in row['errored_cells']
+    assert checks['vgg_block'] is None  # before the loop: still graded
+    assert checks['vgg_dense_inputs'] is not None  # after it: fails, with a reason
+    assert float(row['seconds']) < 120
+
+
+@pytest.mark.parametrize('student, reason', [
+    ('frank', 'unreadable: invalid JSON'),
+    ('grace', 'unreadable: not a valid notebook: The notebook is invalid and is missing an expected key: cells'),
+])
+def test_corrupted_files_are_reported_and_score_zero(graded, student, reason):
+    rows, _ = graded
+    row = rows[student, VGG]
+    assert row['status'] == 'unreadable'
+    assert row['note'].startswith(reason)
+    assert (row['passed'], row['total']) == ('0', '2')
+
+
+def test_printed_or_edited_verdicts_do_not_count(graded):
+    rows, _ = graded
+    checks = checks_of(rows['heidi', VGG])
+    assert checks['vgg_block'].startswith('not answered yet')
+    assert checks['vgg_dense_inputs'] is None
+
+
+def test_unchanged_cells_are_compared_with_the_reference_outputs(graded):
+    rows, _ = graded
+    row = rows['ivan', VGG]
+    assert row['outputs_differ'].startswith('cell ')
+    assert 'arch = ((1, 64)' in row['outputs_differ']
+    assert rows['alice', VGG]['outputs_differ'] == ''
+
+
+def test_missing_and_unknown_notebooks(graded):
+    rows, _ = graded
+    assert rows['bob', FLOPS]['status'] == 'missing'
+    assert rows['bob', FLOPS]['total'] == '1'
+    assert rows['alice', 'extra.ipynb']['status'] == 'unknown-notebook'
+    assert ('bob', 'extra.ipynb') not in rows  # only who submitted an unknown name hears of it
+
+
+def test_stdout_table_lists_every_student_with_reasons(graded):
+    rows, stdout = graded
+    students = {s for s, _ in rows}
+    assert students == {'alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan'}
+    for s in students:
+        assert f'\n{s:<14} TOTAL' in stdout
+    assert 'FAILED vgg_block: vgg_block(2, 8) has 1 convolution(s), expected 2' in stdout
+    assert 'NOTE unreadable: invalid JSON' in stdout
+
+
+# ---------------------------------------------------------------- fast unit tests
+
+def test_load_notebook_names_what_is_wrong(tmp_path):
+    cases = {'empty.ipynb': ('', 'empty file'),
+             'bin.ipynb': (b'\xff\xfe\x00', 'not a text file'),
+             'list.ipynb': ('[1, 2]', 'not a Jupyter notebook'),
+             'cut.ipynb': ('{"cells": [', 'invalid JSON')}
+    for name, (content, message) in cases.items():
+        p = tmp_path / name
+        p.write_bytes(content if isinstance(content, bytes) else content.encode())
+        with pytest.raises(grade.GradingInputError, match=message):
+            grade.load_notebook(p)
+    with pytest.raises(grade.GradingInputError, match='cannot read'):
+        grade.load_notebook(tmp_path / 'absent.ipynb')
+
+
+def test_expected_checks_come_from_the_reference_outputs():
+    assert grade.expected_checks(reference(VGG)) == ['vgg_block', 'vgg_dense_inputs']
+    unrun = reference(FLOPS)
+    for cell in unrun.cells:
+        if cell.cell_type == 'code':
+            cell.outputs, cell.execution_count = [], None
+    assert grade.expected_checks(unrun) == ['matmul_flops']  # from the call's name
+
+
+def test_graded_copy_keeps_reference_outputs_only_for_unchanged_cells():
+    student = submission(VGG, {'ex1': GOOD_VGG_BLOCK + '\n# NBVAL_SKIP', 'ex2': 'dense_inputs = 1'},
+                         insert_before={'arch': ['x = 1']})
+    student.cells[-2].metadata['tags'] = ['nbval-skip', 'mine']  # the student's ex2 cell
+    student.cells[1].metadata['tags'] = ['nbval-skip']  # an unchanged cell: reference tags win
+    nb, labels, check_cells = grade.build_graded_notebook(student, reference(VGG))
+    sources = [c.source for c in nb.cells]
+    arch = next(i for i, s in enumerate(sources) if s.startswith('arch'))
+    assert nb.cells[arch].outputs[0]['text'] == '8 conv layers\n'  # compared by nbval
+    ex1 = next(i for i, s in enumerate(sources) if s.startswith('def vgg_block'))
+    assert nb.cells[ex1].outputs == [] and nb.cells[ex1].execution_count is None
+    assert '# (grader: ignored NBVAL_SKIP)' in sources[ex1]
+    assert nb.cells[arch - 1].source == 'x = 1'
+    assert nb.cells[-2].metadata['tags'] == ['mine']
+    assert 'tags' not in nb.cells[0].metadata
+    assert {sources[i] for i in check_cells} == {'check_vgg_block(vgg_block)',
+                                                 'check_vgg_dense_inputs(dense_inputs)'}
+    assert all(nb.cells[i].outputs == [] for i in check_cells)
+    assert labels[ex1].startswith('cell 4 `def vgg_block(')
+
+
+def test_deleted_check_cells_are_restored_in_place():
+    student = submission(VGG, drop={'ex1-check', 'ex2-check'})
+    nb, labels, check_cells = grade.build_graded_notebook(student, reference(VGG))
+    sources = [c.source for c in nb.cells]
+    assert sources.index('check_vgg_block(vgg_block)') == sources.index(reference(VGG).cells[3].source) + 1
+    assert sources[-1] == 'check_vgg_dense_inputs(dense_inputs)'
+    assert len(check_cells) == 2
+    assert all('restored from the reference' in labels[i] for i in check_cells)
+
+
+def test_report_formats(tmp_path):
+    CheckResult = grade.CheckResult
+    results = [
+        grade.NotebookResult('ann', 'a.ipynb', 'errors',
+                             [CheckResult('x', True), CheckResult('y', False, 'too small')],
+                             ['cell 3 `foo()`: NameError: foo'], [], 2.0),
+        grade.NotebookResult('ann', 'b.ipynb', 'missing', [CheckResult('z', False, 'not submitted')],
+                             note='notebook not submitted')]
+    path = tmp_path / 'r.csv'
+    grade.write_csv(results, path)
+    rows = list(csv.DictReader(open(path)))
+    assert [r['notebook'] for r in rows] == ['a.ipynb', 'b.ipynb', 'TOTAL']
+    assert rows[0]['failed_checks'] == 'y: too small'
+    assert (rows[2]['passed'], rows[2]['total'], rows[2]['score_percent']) == ('1', '3', '33')
+    table = grade.format_table(results)
+    assert 'FAILED y: too small' in table and 'ERROR cell 3 `foo()`: NameError: foo' in table
+    assert 'NOTE notebook not submitted' in table and 'FAILED z' not in table
+
+
+def test_bad_arguments_name_the_fix(tmp_path):
+    with pytest.raises(ValueError, match='submissions_dir .* is not a folder'):
+        grade.find_submissions(tmp_path / 'nope')
+    (tmp_path / 'x.ipynb').write_text('{}')
+    with pytest.raises(ValueError, match='SUBMISSIONS_DIR/<student>/<notebook>.ipynb'):
+        grade.find_submissions(tmp_path)
+    with pytest.raises(ValueError, match='jobs must be a positive integer'):
+        grade.grade(tmp_path, REFERENCE, jobs=0)
+    with pytest.raises(ValueError, match='reference_dir'):
+        grade.grade(tmp_path, tmp_path / 'missing')
+    proc = subprocess.run([sys.executable, '-m', 'week5.grade', str(tmp_path / 'nope')],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and 'is not a folder' in proc.stderr
+
+
+def _grade_processes(marker):
+    """Pids of live processes whose environment carries a grading log under `marker`."""
+    pids = []
+    for d in Path('/proc').iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            env = (d / 'environ').read_bytes()
+        except OSError:
+            continue
+        if f'WEEK5_GRADE_LOG={marker}'.encode() in env:
+            pids.append(int(d.name))
+    return pids
+
+
+@pytest.mark.skipif(not Path('/proc/self/environ').exists(), reason='needs /proc')
+def test_notebook_wall_timeout_kills_the_run_and_its_kernel(tmp_path, monkeypatch):
+    scratch = tmp_path / 'scratch'
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, 'tempdir', str(scratch))
+    path = write(tmp_path / 'subs', 'zed', FLOPS, submission(FLOPS, {'ex1': 'while True:\n    pass'}))
+    result = grade.grade_notebook('zed', path, REFERENCE / FLOPS, cell_timeout=300, notebook_timeout=12)
+    assert result.status == 'killed'
+    assert result.checks[0].reason == 'not reached: notebook stopped at the 12 s timeout'
+    assert 'notebook timeout' in result.note
+    deadline = time.monotonic() + 20
+    while _grade_processes(scratch) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _grade_processes(scratch) == []
