@@ -104,10 +104,13 @@ class HyperParameters:
     """Saves the arguments of the calling ``__init__`` as attributes (d2l's helper)."""
 
     def save_hyperparameters(self, ignore=()):
+        """Store the caller's arguments (not its other locals: a closure variable is not
+        a hyperparameter) in ``self.hparams`` and as attributes, minus ``ignore``."""
         frame = inspect.currentframe().f_back
-        _, _, _, local_vars = inspect.getargvalues(frame)
+        args, varargs, varkw, local_vars = inspect.getargvalues(frame)
+        names = [a for a in args + [varargs, varkw] if a]
         skip = set(ignore) | {'self'}
-        self.hparams = {k: v for k, v in local_vars.items()
+        self.hparams = {k: local_vars[k] for k in names
                         if k not in skip and not k.startswith('_')}
         for k, v in self.hparams.items():
             setattr(self, k, v)
@@ -534,7 +537,12 @@ class Module(nn_Module, HyperParameters):
         if not (isinstance(klass, type) and issubclass(klass, cls)):
             raise TypeError(f'{base}.json holds a {meta["class"]}, not a {cls.__name__}: '
                             f'load it with {meta["class"].split(":")[-1]}.load(...)')
-        model = klass(**{k: _from_json(v) for k, v in meta['hparams'].items()})
+        kwargs = {k: _from_json(v) for k, v in meta['hparams'].items()}
+        varkw = [p.name for p in inspect.signature(klass.__init__).parameters.values()
+                 if p.kind is p.VAR_KEYWORD]
+        if varkw and isinstance(kwargs.get(varkw[0]), dict):   # **overrides, saved as a dict
+            kwargs.update(kwargs.pop(varkw[0]))
+        model = klass(**kwargs)
         model.load_parameters(base + '.params', ctx=ctx or cpu())
         return model
 
