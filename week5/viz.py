@@ -25,7 +25,7 @@ __all__ = ['use_svg_display', 'set_figsize', 'set_axes', 'plot', 'show_images',
            'show_image_grid', 'curve_metrics', 'curve_data', 'plot_history', 'run_label', 'format_metrics',
            'filter_mosaic', 'plot_filters', 'plot_feature_maps', 'list_layers',
            'feature_maps', 'conv_layers', 'conv_weights', 'confusion_matrix', 'plot_confusion_matrix', 'new_figure',
-           'figure_to_png']
+           'figure_to_png', 'to_mx_array']
 
 # Diverging map for signed weights: red positive, blue negative, white at zero.
 SIGNED_CMAP = 'RdBu_r'
@@ -441,7 +441,7 @@ def _layer_path(net):
 def list_layers(model, X_shape):
     """[(index, 'index: Name', output shape)] of the model's top-level layers for an input
     of ``X_shape`` (e.g. (1, 1, 28, 28)). Runs one forward pass on zeros."""
-    X = _mx_array(np.zeros(tuple(X_shape), dtype=np.float32))
+    X = to_mx_array(np.zeros(tuple(X_shape), dtype=np.float32))
     out = []
     for i, layer in enumerate(_layer_path(_net_of(model))):
         X = layer(X)
@@ -463,7 +463,7 @@ def feature_maps(model, X, layer):
     X = _to_numpy(X).astype(np.float32)
     if X.ndim == 3:
         X = X[None]
-    X = _mx_array(X)
+    X = to_mx_array(X)
     for blk in layers[:layer + 1]:
         X = blk(X)
     return X.asnumpy()
@@ -589,7 +589,7 @@ def _to_numpy(x):
     return np.asarray(x)
 
 
-def _mx_array(x):
+def to_mx_array(x):
     """An MXNet array of the flavour the current thread uses (npx.set_np() or legacy)."""
     import mxnet as mx
     if mx.util.is_np_array():
