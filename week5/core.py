@@ -257,7 +257,8 @@ class ProgressBoard(HyperParameters):
         from matplotlib.figure import Figure
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         if self.fig is None:
-            self.fig = Figure(figsize=self.figsize)
+            # constrained layout costs nothing until the figure is actually drawn
+            self.fig = Figure(figsize=self.figsize, layout='constrained')
             FigureCanvasAgg(self.fig)
         axes = self.axes if self.axes is not None else (
             self.fig.axes[0] if self.fig.axes else self.fig.add_subplot())
@@ -277,7 +278,6 @@ class ProgressBoard(HyperParameters):
         axes.set_yscale(self.yscale)
         if self.data:
             axes.legend()
-        self.fig.tight_layout()
         if _in_notebook():
             self._show()
         return self.fig
@@ -414,7 +414,7 @@ class BoardCallback(Callback):
     each reporting interval, validation at each epoch end, redrawn at most every
     ``min_interval`` seconds -- never a draw per batch."""
 
-    def __init__(self, min_interval=1.0):
+    def __init__(self, min_interval=2.0):
         self.min_interval = min_interval
         self._seen = 0
         self._last = 0.0

@@ -1,0 +1,285 @@
+"""Training throughput of the book's LeNet on Fashion-MNIST (batch 128), in one run:
+
+  week5       week5's Trainer (hybridized, metrics on the device), board on / off
+  d2l         d2l 1.0.3's stock Trainer, same class body, board on (Agg) / off
+  torch       a PyTorch eager loop on the same architecture (bench/requirements.txt)
+  sgemm       the machine's measured peak: a large float32 matrix product
+
+Each contender runs in its own fresh interpreter (its own MXNet threading settings: stock
+d2l gets MXNet's defaults, week5 its own) on the same arrays, read once by
+week5.data.FashionMNIST and handed over in a temporary .npy file. One epoch = train on
+--num-train examples + validate on --num-val. Prints examples/s, the ratios and achieved
+GFLOP/s against the sgemm peak. Other processes share the CPU: compare ratios measured in
+the same run, not absolute numbers across runs.
+
+    .venv/bin/python bench/train.py                  # full epoch: 60000 + 10000
+    .venv/bin/python bench/train.py --num-train 12800 --num-val 2560
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+BATCH = 128
+LR = 0.1
+
+
+# --- the book's LeNet, one class body for both d2l flavours ---------------------------------
+def book_lenet(d2l):
+    from mxnet import init
+    from mxnet.gluon import nn
+
+    class LeNet(d2l.Classifier):
+        """The LeNet-5 model (d2l-en 1.0.3, lenet.md, MXNet tab)."""
+        def __init__(self, lr=0.1, num_classes=10):
+            super().__init__()
+            self.save_hyperparameters()
+            self.net = nn.Sequential()
+            self.net.add(
+                nn.Conv2D(channels=6, kernel_size=5, padding=2, activation='sigmoid'),
+                nn.AvgPool2D(pool_size=2, strides=2),
+                nn.Conv2D(channels=16, kernel_size=5, activation='sigmoid'),
+                nn.AvgPool2D(pool_size=2, strides=2),
+                nn.Dense(120, activation='sigmoid'),
+                nn.Dense(84, activation='sigmoid'),
+                nn.Dense(num_classes))
+            self.net.initialize(init.Xavier())
+    return LeNet
+
+
+def lenet_flops_per_example():
+    """Multiply-adds x 2 of one forward pass; training counts 3x (forward + 2 backward)."""
+    conv1 = 28 * 28 * 6 * 5 * 5 * 1
+    conv2 = 10 * 10 * 16 * 5 * 5 * 6
+    dense = 400 * 120 + 120 * 84 + 84 * 10
+    return 2 * (conv1 + conv2 + dense)
+
+
+def load_arrays(path):
+    import numpy as np
+    d = np.load(path)
+    return d['Xtr'], d['ytr'], d['Xva'], d['yva']
+
+
+# --- contenders (each runs in a child process) -----------------------------------------------
+def run_week5(path, board):
+    import week5 as d2l
+    from mxnet import np as mnp
+    Xtr, ytr, Xva, yva = load_arrays(path)
+
+    class Data(d2l.DataModule):
+        def __init__(self, batch_size=BATCH):
+            super().__init__()
+            self.save_hyperparameters()
+
+        def get_dataloader(self, train):
+            return self.get_tensorloader((Xtr, ytr) if train else (Xva, yva), train)
+    d2l.set_seed(0)
+    model = book_lenet(d2l)(lr=LR)
+    trainer = d2l.Trainer(max_epochs=1, progress=False, board=board)
+    mnp.zeros(1).wait_to_read()
+    t0 = time.perf_counter()
+    h = trainer.fit(model, Data())
+    total = time.perf_counter() - t0
+    row = h.epochs[0]
+    return {'train_per_sec': row['examples_per_sec'], 'epoch_sec': total,
+            'train_loss': row['train_loss'], 'val_acc': row['val_acc']}
+
+
+def run_d2l(path, board):
+    import matplotlib
+    matplotlib.use('Agg')
+    import contextlib
+    import io
+    import warnings
+    warnings.simplefilter('ignore')
+    from d2l import mxnet as d2l
+    from mxnet import np as mnp, npx
+    npx.set_np()
+    Xtr, ytr, Xva, yva = load_arrays(path)
+
+    class Data(d2l.DataModule):
+        def __init__(self, batch_size=BATCH):
+            super().__init__()
+            self.save_hyperparameters()
+            self.tr = (mnp.array(Xtr), mnp.array(ytr))
+            self.va = (mnp.array(Xva), mnp.array(yva))
+
+        def get_dataloader(self, train):
+            return self.get_tensorloader(self.tr if train else self.va, train)
+
+    class Timed(d2l.Trainer):       # time the training part of the epoch separately
+        def fit_epoch(self):
+            val, self.val_dataloader = self.val_dataloader, None
+            t0 = time.perf_counter()
+            super().fit_epoch()
+            npx.waitall()
+            self.train_sec = time.perf_counter() - t0
+            self.val_dataloader = val
+            for batch in self.val_dataloader:
+                self.model.validation_step(self.prepare_batch(batch))
+                self.val_batch_idx += 1
+    model = book_lenet(d2l)(lr=LR)
+    model.board.display = board
+    trainer = Timed(max_epochs=1)
+    t0 = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()):   # the board prints <Figure ...> here
+        trainer.fit(model, Data())
+    npx.waitall()
+    total = time.perf_counter() - t0
+    return {'train_per_sec': len(ytr) / trainer.train_sec, 'epoch_sec': total}
+
+
+def run_torch(path, threads=None):
+    import numpy as np
+    import torch
+    if threads:
+        torch.set_num_threads(threads)
+    from torch import nn
+    Xtr, ytr, Xva, yva = load_arrays(path)
+    torch.manual_seed(0)
+    net = nn.Sequential(
+        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(),
+        nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(),
+        nn.AvgPool2d(kernel_size=2, stride=2), nn.Flatten(),
+        nn.Linear(400, 120), nn.Sigmoid(), nn.Linear(120, 84), nn.Sigmoid(),
+        nn.Linear(84, 10))
+    opt = torch.optim.SGD(net.parameters(), lr=LR)
+    loss_fn = nn.CrossEntropyLoss()
+    X, y = torch.from_numpy(Xtr), torch.from_numpy(ytr.astype(np.int64))
+    perm = torch.randperm(len(y))
+    t0 = time.perf_counter()
+    total = torch.zeros(())
+    for i in range(0, len(y), BATCH):
+        idx = perm[i:i + BATCH]
+        loss = loss_fn(net(X[idx]), y[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        total += loss.detach() * len(idx)
+    train_sec = time.perf_counter() - t0
+    with torch.no_grad():
+        Xv, yv = torch.from_numpy(Xva), torch.from_numpy(yva.astype(np.int64))
+        correct = sum(int((net(Xv[i:i + BATCH]).argmax(1) == yv[i:i + BATCH]).sum())
+                      for i in range(0, len(yv), BATCH))
+    return {'train_per_sec': len(y) / train_sec, 'epoch_sec': time.perf_counter() - t0,
+            'train_loss': float(total) / len(y), 'val_acc': correct / len(yv),
+            'threads': torch.get_num_threads()}
+
+
+def run_sgemm(_path):
+    import numpy as np
+    n, best = 2048, 0.0
+    a = np.random.rand(n, n).astype(np.float32)
+    b = np.random.rand(n, n).astype(np.float32)
+    a @ b
+    for _ in range(5):
+        t0 = time.perf_counter()
+        a @ b
+        best = max(best, 2 * n ** 3 / (time.perf_counter() - t0))
+    out = {'numpy_gflops': best / 1e9}
+    try:
+        import torch
+        ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+        tb_best = 0.0
+        for _ in range(5):
+            t0 = time.perf_counter()
+            ta @ tb
+            tb_best = max(tb_best, 2 * n ** 3 / (time.perf_counter() - t0))
+        out['torch_gflops'] = tb_best / 1e9
+    except ImportError:
+        pass
+    out['peak_gflops'] = max(out.values())
+    return out
+
+
+CONTENDERS = {
+    'week5 board on': (run_week5, True), 'week5 board off': (run_week5, False),
+    'd2l board on': (run_d2l, True), 'd2l board off': (run_d2l, False),
+    'torch eager': (run_torch, None), 'torch eager 1thr': (run_torch, 1),
+    'sgemm': (run_sgemm, None),
+}
+
+
+def child(name, path):
+    fn, board = CONTENDERS[name]
+    result = fn(path) if board is None else fn(path, board)   # board: or torch's threads
+    print('RESULT ' + json.dumps(result))
+
+
+def prepare(path, num_train, num_val):
+    import numpy as np
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from week5.data import FashionMNIST
+    data = FashionMNIST(batch_size=BATCH, num_train=num_train, num_val=num_val)
+    f = lambda split: (split.images.reshape(-1, 1, 28, 28).astype(np.float32) / 255,  # noqa
+                       split.labels.astype(np.int32))
+    (Xtr, ytr), (Xva, yva) = f(data.train), f(data.val)
+    np.savez(path, Xtr=Xtr, ytr=ytr, Xva=Xva, yva=yva)
+    return len(ytr), len(yva)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--num-train', type=int, default=60000)
+    parser.add_argument('--num-val', type=int, default=10000)
+    parser.add_argument('--only', nargs='*', choices=list(CONTENDERS), default=None)
+    parser.add_argument('--child', help=argparse.SUPPRESS)
+    parser.add_argument('--data', help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args.child, args.data)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, 'fmnist.npz')
+        n_train, n_val = prepare(path, args.num_train, args.num_val)
+        print(f'LeNet (book), Fashion-MNIST, batch {BATCH}: one epoch = {n_train} train + '
+              f'{n_val} val; each contender in a fresh process; CPU shared with other work')
+        results = {}
+        env = {k: v for k, v in os.environ.items()
+               if k not in ('OMP_NUM_THREADS', 'MXNET_CPU_WORKER_NTHREADS')}
+        for name in args.only or list(CONTENDERS):
+            out = subprocess.run([sys.executable, __file__, '--child', name, '--data', path],
+                                 capture_output=True, text=True, env=env)
+            line = [ln for ln in out.stdout.splitlines() if ln.startswith('RESULT ')]
+            if out.returncode or not line:
+                print(f'{name}: failed\n{out.stderr[-2000:]}')
+                continue
+            results[name] = json.loads(line[-1][len('RESULT '):])
+    report(results, n_train + n_val)
+
+
+def report(results, n_epoch):
+    flops = 3 * lenet_flops_per_example()
+    peak = results.get('sgemm', {}).get('peak_gflops')
+    print(f'\n{"contender":18} {"train ex/s":>11} {"epoch ex/s":>11} {"GFLOP/s":>8} '
+          f'{"% peak":>7}')
+    for name, r in results.items():
+        if name == 'sgemm':
+            continue
+        gflops = r['train_per_sec'] * flops / 1e9
+        pct = f'{100 * gflops / peak:6.1f}%' if peak else '    n/a'
+        print(f'{name:18} {r["train_per_sec"]:11.0f} {n_epoch / r["epoch_sec"]:11.0f} '
+              f'{gflops:8.2f} {pct:>7}')
+    if peak:
+        print(f'sgemm peak (2048^3 float32): {peak:.1f} GFLOP/s '
+              f'({", ".join(f"{k}={v:.1f}" for k, v in results["sgemm"].items())})')
+    ratios = [('week5 board on', 'd2l board on', 'epoch', 2.0),
+              ('week5 board off', 'd2l board off', 'epoch', None),
+              ('week5 board off', 'torch eager', 'train', 1.0)]
+    print()
+    for a, b, kind, target in ratios:
+        if a in results and b in results:
+            key = 'train_per_sec'
+            va = results[a][key] if kind == 'train' else 1 / results[a]['epoch_sec']
+            vb = results[b][key] if kind == 'train' else 1 / results[b]['epoch_sec']
+            goal = f'  (target >= {target:g}x: {"met" if va / vb >= target else "NOT met"})' \
+                if target else ''
+            print(f'{a} / {b} ({kind} throughput): {va / vb:.2f}x{goal}')
+
+
+if __name__ == '__main__':
+    main()
