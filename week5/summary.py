@@ -76,12 +76,17 @@ def _macs(block, out):
     return size * out.size // w[0]
 
 
-def _descendants(block, path='', depth=0):
-    """(block, path, depth) for every block under ``block``, depth-first."""
+def _descendants(block, path='', depth=0, seen=None):
+    """(block, path, depth) for every block under ``block``, depth-first; a block used
+    in several places (shared weights) is listed once, at its first place."""
+    seen = set() if seen is None else seen
     for key, child in block._children.items():
+        if id(child) in seen:
+            continue
+        seen.add(id(child))
         child_path = f'{path}.{key}' if path else key
         yield child, child_path, depth + 1
-        yield from _descendants(child, child_path, depth + 1)
+        yield from _descendants(child, child_path, depth + 1, seen)
 
 
 def _check_initialized(net):

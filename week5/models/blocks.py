@@ -23,7 +23,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Optional
 
-from mxnet import init
+from mxnet import gluon, init
 from mxnet.gluon import nn
 
 from ..core import Classifier
@@ -33,6 +33,10 @@ __all__ = ['ACTIVATIONS', 'POOLS', 'ShapeError', 'Conv', 'Pool', 'GlobalAvgPool'
            'NetConfig', 'ConfigClassifier', 'check_knobs', 'per_layer', 'same_padding']
 
 ACTIVATIONS = ('relu', 'sigmoid', 'tanh')
+# keyword arguments of the models that are not config fields
+OPTIMIZER_KNOBS = ('momentum', 'weight_decay')
+# per-layer knobs that also accept one int for all layers
+_INT_OR_TUPLE = ('kernel_sizes', 'strides', 'paddings')
 POOLS = ('max', 'avg')
 # The largest input side the "raise resize to at least N" hint searches up to.
 _MAX_RESIZE_HINT = 2048
@@ -334,6 +338,12 @@ class NetConfig:
         """Network-specific checks; subclasses override."""
 
     def _check_common(self):
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(f.default, tuple) and f.name not in _INT_OR_TUPLE \
+                    and not isinstance(value, (tuple, list)):
+                raise ValueError(f'{f.name} must be a tuple (default {f.default!r}), got '
+                                 f'{value!r}')
         for knob in ('in_channels', 'num_classes', 'width_divisor'):
             value = getattr(self, knob)
             if not _is_int(value) or value < 1:
@@ -417,9 +427,14 @@ class ConfigClassifier(Classifier):
 
     Subclasses set ``config_class`` and keep the book's signature, e.g.
     ``LeNet(lr=0.1, num_classes=None, config=None, **overrides)``: ``config`` defaults to
-    the paper's, ``overrides`` are config fields (validated, unknown names rejected) and
-    ``num_classes`` (when given) overrides the config's. The net is a hybridizable
-    ``HybridSequential`` initialised with Xavier, as in the book.
+    the paper's, ``overrides`` are config fields (validated, unknown names rejected) or
+    the optimizer's ``momentum`` / ``weight_decay``, and ``num_classes`` (when given)
+    overrides the config's. The net is a hybridizable ``HybridSequential`` initialised
+    with Xavier, as in the book.
+
+    The optimizer is the book's minibatch SGD on ``lr``; ``momentum`` and
+    ``weight_decay`` default to 0 (the book) and can be set as the AlexNet, VGG, NiN and
+    GoogLeNet papers did (momentum 0.9, weight decay 5e-4).
     """
     config_class = None
 
@@ -432,16 +447,29 @@ class ConfigClassifier(Classifier):
             raise TypeError(f'config must be a {cls.__name__}, got {type(config).__name__} '
                             f'— build one with {cls.__name__}(...) or pass its fields as '
                             f'keyword arguments')
-        check_knobs(cls, overrides, extra=('lr',))
+        check_knobs(cls, overrides, extra=('lr',) + OPTIMIZER_KNOBS)
+        momentum = overrides.pop('momentum', 0.0)
+        weight_decay = overrides.pop('weight_decay', 0.0)
+        _check_optimizer(lr, momentum, weight_decay)
         if num_classes is not None:
             overrides['num_classes'] = num_classes
         self.config = config.replace(**overrides) if overrides else config
-        self.lr = lr
+        self.lr, self.momentum, self.weight_decay = lr, momentum, weight_decay
         self.num_classes = self.config.num_classes
         # what Module.save writes and Module.load passes back to __init__
-        self.hparams = {'lr': lr, 'config': self.config}
+        self.hparams = {'lr': lr, 'config': self.config, 'momentum': momentum,
+                        'weight_decay': weight_decay}
         self.net = build(self.config.layers(), self.config.input_shape)
         self.net.initialize(init.Xavier())
+
+    def configure_optimizers(self):
+        """Minibatch SGD on ``lr`` with ``momentum`` and ``weight_decay``."""
+        opts = {'learning_rate': self.lr}
+        if self.momentum:
+            opts['momentum'] = self.momentum
+        if self.weight_decay:
+            opts['wd'] = self.weight_decay
+        return gluon.Trainer(self.collect_params(), 'sgd', opts)
 
     @property
     def input_shape(self):
@@ -451,3 +479,12 @@ class ConfigClassifier(Classifier):
     def shapes(self):
         """[(layer name, output shape), ...] from the config's shape walker."""
         return self.config.shapes()
+
+
+def _check_optimizer(lr, momentum, weight_decay):
+    for name, value, ok, rule in (
+            ('lr', lr, lambda v: v > 0, 'a positive number, e.g. lr=0.1'),
+            ('momentum', momentum, lambda v: 0 <= v < 1, 'in [0, 1), e.g. momentum=0.9'),
+            ('weight_decay', weight_decay, lambda v: v >= 0, '>= 0, e.g. weight_decay=5e-4')):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not ok(value):
+            raise ValueError(f'{name} must be {rule}, got {value!r}')

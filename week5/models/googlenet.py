@@ -17,6 +17,10 @@ __all__ = ['GoogLeNetConfig', 'GoogLeNet', 'GoogleNet', 'Inception', 'InceptionS
            'GOOGLENET_STAGES']
 
 
+def _sequence(value, n):
+    return isinstance(value, (tuple, list)) and len(value) == n
+
+
 class Inception(nn.HybridBlock):
     """The four-branch Inception block; ``c1`` ... ``c4`` allocate the output channels:
     branch 1 a 1x1 conv (c1); branch 2 a 1x1 conv (c2[0]) then a 3x3 conv (c2[1]);
@@ -112,11 +116,12 @@ class GoogLeNetConfig(NetConfig):
             raise ValueError(f'stages must give the Inception blocks of b3, b4 and b5 (3 '
                              f'tuples), got {len(tuple(self.stages))}')
         for s, stage in enumerate(self.stages):
+            if not isinstance(stage, (tuple, list)) or not stage:
+                raise ValueError(f'stages[{s}] must be a non-empty tuple of Inception blocks, '
+                                 f'got {stage!r}')
             for b, block in enumerate(stage):
-                ok = (len(block) == 4 and len(tuple(block[1])) == 2
-                      and len(tuple(block[2])) == 2) if isinstance(block, (tuple, list)) \
-                    else False
-                if not ok:
+                if not (_sequence(block, 4) and _sequence(block[1], 2)
+                        and _sequence(block[2], 2)):
                     raise ValueError(f'stages[{s}][{b}] must be (c1, (c2_reduce, c2), '
                                      f'(c3_reduce, c3), c4), got {block!r}')
         self._check_kernels('kernel_sizes', self._kernels())
