@@ -77,6 +77,16 @@ def _one_line(text):
     return text if len(text) <= _MAX_REASON else text[:_MAX_REASON - 3] + '...'
 
 
+def _error_text(err):
+    """The informative line of an exception message: the first line, or for MXNet's
+    backend errors (a C++ traceback) the last one, without the 'MXNetError: ' prefix."""
+    lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
+    if not lines:
+        return ''
+    line = lines[-1] if lines[0].startswith('Traceback') else lines[0]
+    return line[len('MXNetError: '):] if line.startswith('MXNetError: ') else line
+
+
 def _run_check(name, body):
     """Run ``body()``; turn every outcome into one printed verdict."""
     try:
@@ -88,9 +98,9 @@ def _run_check(name, body):
         result = CheckResult(name, False, 'not answered yet: your code still raises '
                              'NotImplementedError - replace it with your solution')
     except Exception as e:  # the student's code failed: report, never crash the notebook
-        first = str(e).strip().splitlines()[0] if str(e).strip() else ''
+        text = _error_text(e)
         result = CheckResult(name, False, f'your code raised {type(e).__name__}'
-                             + (f': {first}' if first else ''))
+                             + (f': {text}' if text else ''))
     print(result.line)
     return result
 
@@ -166,10 +176,21 @@ def _as_block(obj, label):
     return obj
 
 
+def _built(net, label):
+    """A block the student filled with layers (an empty one is an unanswered exercise)."""
+    block = _as_block(_require(net, f'your {label}'), label)
+    if not block._children:
+        raise _Fail(f'no answer yet: {label} has no layers - add them with '
+                    f'{label}.add(...)')
+    return block
+
+
 def _call_factory(factory, args, fname):
     _require(factory, f'your {fname}')
     if not callable(factory):
         raise _Fail(f'{fname} should be a function or class, got {type(factory).__name__}')
+    from .core import use_np
+    use_np()        # build with week5's array semantics, as the notebooks do
     label = f'{fname}{_fmt_args(args)}'
     return _as_block(factory(*args), label), label
 
@@ -322,7 +343,7 @@ def check_lenet_conv2_params(answer):
 def check_lenet_modern(net):
     """LeNet with ReLU and max-pooling: same shapes and 61,706 parameters."""
     def body():
-        block = _as_block(_require(net, 'your network'), 'net')
+        block = _built(net, 'modern_net')
         inv = _inventory(block)
         if 'sigmoid' in inv['act']:
             raise _Fail("found sigmoid activations: use activation='relu' everywhere")
@@ -339,8 +360,8 @@ def check_lenet_modern(net):
             raise _Fail(f"{inv['act'].count('relu')} ReLU activation(s), expected 4 (both "
                         'convolutions and both hidden dense layers)')
         shape, count, _ = _run(block, (1, 1, 28, 28))
-        _expect_shape('net', shape, (1, 10), 'one score per class')
-        _expect_params('net', count, 61706, 'same layer sizes as LeNet-5: 6 and 16 '
+        _expect_shape('modern_net', shape, (1, 10), 'one score per class')
+        _expect_params('modern_net', count, 61706, 'same layer sizes as LeNet-5: 6 and 16 '
                        'channels, 5x5 kernels, 120-84-10 dense layers')
     return _run_check('lenet_modern', body)
 
@@ -380,7 +401,7 @@ def check_alexnet_dense_params(answer):
 def check_alexnet_head(head):
     """AlexNet's dense head on (2, 256, 5, 5) features: 4096-4096-10 with dropout 0.5."""
     def body():
-        block = _as_block(_require(head, 'your head'), 'head')
+        block = _built(head, 'head')
         inv = _inventory(block)
         if inv['dense'] != [4096, 4096, 10]:
             raise _Fail(f"dense layers {inv['dense']}, expected [4096, 4096, 10]")
@@ -512,7 +533,7 @@ def check_conv1x1_params(answer):
 def check_nin_head(head):
     """NiN's head on (2, 96, 5, 5) features: nin_block(10, 3, 1, 1) + global avg pool."""
     def body():
-        block = _as_block(_require(head, 'your head'), 'head')
+        block = _built(head, 'nin_head')
         inv = _inventory(block)
         if inv['dense']:
             raise _Fail(f"head has {len(inv['dense'])} dense layer(s): NiN needs none - "
@@ -523,8 +544,8 @@ def check_nin_head(head):
             raise _Fail(f"conv kernel sizes {inv['conv']}, expected [3, 1, 1] "
                         '(nin_block(10, kernel_size=3, strides=1, padding=1))')
         shape, count, _ = _run(block, (2, 96, 5, 5))
-        _expect_shape('head', shape, (2, 10), 'end with nn.Flatten() after the pooling')
-        _expect_params('head', count, _conv_params(96, 10, 3) + 2 * _conv_params(10, 10, 1),
+        _expect_shape('nin_head', shape, (2, 10), 'end with nn.Flatten() after the pooling')
+        _expect_params('nin_head', count, _conv_params(96, 10, 3) + 2 * _conv_params(10, 10, 1),
                        'a 3x3 conv from 96 to 10 channels, then two 1x1 convs 10 -> 10')
     return _run_check('nin_head', body)
 
@@ -537,6 +558,9 @@ def _inception_params(c_in, c1, c2, c3, c4):
             + _conv_params(c_in, c2[0], 1) + _conv_params(c2[0], c2[1], 3)
             + _conv_params(c_in, c3[0], 1) + _conv_params(c3[0], c3[1], 5)
             + _conv_params(c_in, c4, 1))
+
+
+_SAME = 'pad the 3x3 conv by 1, the 5x5 by 2, the max-pool by 1 (stride 1)'
 
 
 def check_inception(Inception):
@@ -556,11 +580,24 @@ def check_inception(Inception):
                 raise _Fail(f'{label}: expected one 3x3 max-pooling layer (branch 4), '
                             f"found {inv['pool']}")
             b, c_in, h, w = X_shape
-            shape, count, Y = _run(block, X_shape)
+            try:
+                shape, count, Y = _run(block, X_shape)
+            except Exception as e:
+                if 'Incompatible input shape' not in str(e):
+                    raise
+                found = re.search(r'expected \[([^]]*)\], got \[([^]]*)\]', str(e))
+                axis = found.group(1).split(',').index('-1') if found and '-1' in \
+                    found.group(1).split(',') else 1
+                if axis != 1:
+                    raise _Fail(f'{label}: the branches are concatenated on axis {axis}; '
+                                'concatenate them on the channel axis (axis=1)')
+                detail = f' (expected [{found.group(1)}], got [{found.group(2)}])' \
+                    if found else ''
+                raise _Fail(f'{label}: branch outputs differ in height/width{detail} - '
+                            f'{_SAME}')
             if shape[2:] != (h, w):
                 raise _Fail(f'{label}: height x width changed from {h}x{w} to '
-                            f'{shape[2]}x{shape[3]} - pad the 3x3 conv by 1, the 5x5 by 2, '
-                            'and the max-pool by 1 with stride 1')
+                            f'{shape[2]}x{shape[3]} - {_SAME}')
             _expect_shape(label, shape, (b, c1 + c2[1] + c3[1] + c4, h, w),
                           'concatenate the four branches on the channel axis')
             _expect_params(label, count, _inception_params(c_in, c1, c2, c3, c4),
