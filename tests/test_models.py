@@ -13,7 +13,7 @@ from week5.models import (GOOGLENET_STAGES, MODELS, AlexNet, AlexNetConfig, Goog
                           GoogleNet, Inception, LeNet, LeNetConfig, NiN, NiNConfig, ShapeError,
                           VGG, VGGConfig, get_config, get_model, list_models, nin_block,
                           vgg_block)
-from week5.models.blocks import Stage
+from week5.models.blocks import Stage, build
 from week5.summary import count_params
 
 npx.set_np()
@@ -178,6 +178,12 @@ def inception(c_in, c1, c2, c3, c4):
             + conv(c_in, c3[0], 1) + conv(c3[0], c3[1], 5) + conv(c_in, c4, 1))
 
 
+def uninitialized(config):
+    """The network of a config without allocating its weights: the builder knows every
+    parameter's shape (the big default nets would take seconds to initialise)."""
+    return build(config.layers(), config.input_shape)
+
+
 def test_lenet_has_61706_parameters():
     assert count_params(LeNet().net) == 61706
     assert (conv(1, 6, 5) + conv(6, 16, 5) + dense(400, 120) + dense(120, 84)
@@ -190,7 +196,7 @@ def test_alexnet_parameters():
                 + dense(4096, 10))
     assert conv(1, 96, 11) == 11712
     assert expected == 46764746
-    assert count_params(AlexNet().net) == expected
+    assert count_params(uninitialized(AlexNetConfig())) == expected
 
 
 def test_vgg11_parameters():
@@ -198,10 +204,10 @@ def test_vgg11_parameters():
              + conv(256, 512, 3) + 3 * conv(512, 512, 3))
     expected = convs + dense(512 * 7 * 7, 4096) + dense(4096, 4096) + dense(4096, 10)
     assert expected == 128806154
-    assert count_params(VGG().net) == expected
+    assert count_params(uninitialized(VGGConfig())) == expected
     # the book's narrow VGG (a quarter of the channels) at 224
-    narrow = VGG(arch=((1, 16), (1, 32), (2, 64), (2, 128), (2, 128)))
-    assert count_params(narrow.net) == (
+    narrow = uninitialized(VGGConfig(arch=((1, 16), (1, 32), (2, 64), (2, 128), (2, 128))))
+    assert count_params(narrow) == (
         conv(1, 16, 3) + conv(16, 32, 3) + conv(32, 64, 3) + conv(64, 64, 3)
         + conv(64, 128, 3) + 3 * conv(128, 128, 3) + dense(128 * 7 * 7, 4096)
         + dense(4096, 4096) + dense(4096, 10))

@@ -15,6 +15,16 @@ __all__ = [*_core_all]
 from .data import DataModule, FashionMNIST  # noqa: E402
 __all__ += ['DataModule', 'FashionMNIST']
 
+# The five networks, layer summaries and the quick/laptop/full profiles
+# (week5/models/, summary.py, profiles.py).
+from .models import (MODELS, get_model, list_models, LeNet, AlexNet, VGG, NiN,  # noqa: E402
+                     GoogLeNet, GoogleNet, vgg_block, nin_block, Inception)
+from .summary import layer_summary, format_summary, print_summary  # noqa: E402
+from .profiles import get_profile  # noqa: E402
+__all__ += ['MODELS', 'get_model', 'list_models', 'LeNet', 'AlexNet', 'VGG', 'NiN',
+            'GoogLeNet', 'GoogleNet', 'vgg_block', 'nin_block', 'Inception',
+            'layer_summary', 'format_summary', 'print_summary', 'get_profile']
+
 # --- plotting, live plots and widgets: loaded on first use, so `import week5` stays free
 # of matplotlib / IPython / ipywidgets (tests/test_imports.py). `d2l.show_images(...)`
 # and `d2l.plt` work as in the book.
