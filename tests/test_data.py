@@ -337,8 +337,9 @@ def test_resize_constant_images_stay_constant_and_shapes():
         out = _transform(batch, size)
         assert out.shape == (3, 1) + size and out.dtype == np.float32
         np.testing.assert_allclose(out, 200 / 255, rtol=1e-6)
-    ones = _transform(np.full((2, 28, 28), 255), (96, 96))
-    assert ones.max() <= 1.0 and ones.min() >= 1 - 1e-6
+    for size in ((96, 96), (50, 17), (224, 224), (13, 41)):     # white never exceeds 1.0
+        ones = _transform(np.full((2, 28, 28), 255), size)
+        assert ones.max() <= 1.0 and ones.min() >= 1 - 2e-6
 
 
 def test_resize_matches_opencv_bilinear_on_a_real_image(warm):
@@ -492,6 +493,9 @@ def test_data_module_base_and_tensorloader():
     assert np.array_equal(order, np.concatenate([b[1].asnumpy() for b in again]))
     val = Synthetic().get_tensorloader((X, y), train=False)
     assert np.concatenate([b[1].asnumpy() for b in val]).tolist() == list(range(10))
+    host = Synthetic().get_tensorloader((X.asnumpy(), y.asnumpy()), train=True,
+                                        indices=slice(0, 9))      # numpy works the same
+    assert np.array_equal(order, np.concatenate([b[1].asnumpy() for b in host]))
 
 
 # ---------------------------------------------------------------------------------------
