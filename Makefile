@@ -26,5 +26,15 @@ bench: setup
 	$(PY) bench/data.py
 	$(PY) bench/train.py
 
+# Offline reveal.js decks of every notebook into slides/ (open slides/index.html).
+slides: setup
+	$(PY) -m week5.slides
+
+# Grade student notebooks: make grade SUBMISSIONS=path/to/submissions [OUT=report.csv]
+SUBMISSIONS ?= submissions
+OUT         ?= report.csv
+grade: setup
+	$(PY) -m week5.grade $(SUBMISSIONS) --reference notebooks --out $(OUT)
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
