@@ -300,6 +300,16 @@ def test_cli_prepare_and_fetch(server, tmp_path, capsys):
     assert 'does not exist' in capsys.readouterr().err
 
 
+def test_python_m_week5_data_prepare_runs_cleanly(warm):
+    import os
+    import subprocess
+    run = subprocess.run([sys.executable, '-m', 'week5.data', 'prepare'], capture_output=True,
+                         text=True, env={**os.environ, 'WEEK5_CACHE': str(warm)}, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert 'Fashion-MNIST ready: 70,000 images' in run.stdout and 'decoded cache' in run.stdout
+    assert 'Warning' not in run.stderr          # e.g. runpy's "found in sys.modules"
+
+
 # ---------------------------------------------------------------------------------------
 # Resizing
 # ---------------------------------------------------------------------------------------

@@ -11,8 +11,8 @@ from .core import __all__ as _core_all
 
 __all__ = [*_core_all]
 
-# Data: DataModule and FashionMNIST (week5/data.py; mxnet is imported lazily there).
-from .data import DataModule, FashionMNIST  # noqa: E402
+# Data: DataModule and FashionMNIST (week5/data.py), loaded on first use (see _LAZY) so
+# that `python -m week5.data prepare` does not find week5.data already imported.
 __all__ += ['DataModule', 'FashionMNIST']
 
 # The five networks, layer summaries and the quick/laptop/full profiles
@@ -34,6 +34,7 @@ _LAZY = {
         'show_image_grid', 'plot_history', 'plot_filters', 'plot_feature_maps',
         'feature_maps', 'list_layers', 'confusion_matrix', 'plot_confusion_matrix',
         'figure_to_png')},
+    **{name: 'data' for name in ('DataModule', 'FashionMNIST')},
     **{name: 'live' for name in ('LiveCurves', 'LiveFilters')},
     **{name: 'widgets' for name in (
         'TrainingLab', 'FilterViewer', 'FeatureMapExplorer', 'InceptionPanel')},
