@@ -4,7 +4,7 @@ import pytest
 from mxnet import init, np, npx
 from mxnet.gluon import nn
 
-from week5.models import AlexNet, GoogLeNet, Inception, LeNet, get_model
+from week5.models import AlexNet, Inception, LeNet, get_model
 from week5.summary import (LayerRow, count_params, format_summary, layer_summary,
                            print_summary)
 

@@ -6,7 +6,7 @@ split; no local response normalisation; 10 classes instead of 1000.
 """
 from dataclasses import dataclass
 
-from .blocks import (ConfigClassifier, Conv, Dense, Dropout, NetConfig, Pool, per_layer,
+from .blocks import (ConfigClassifier, Conv, NetConfig, Pool, dense_head, per_layer,
                      same_padding)
 
 __all__ = ['AlexNetConfig', 'AlexNet']
@@ -73,12 +73,8 @@ class AlexNetConfig(NetConfig):
             conv(4),                           # N x 256 x 12 x 12
             pool(3),                           # N x 256 x 5 x 5 (Dense flattens: 6400)
         ]
-        for i, units in enumerate(self.hidden, 1):
-            specs.append(Dense(f'dense{i}', self.width(units), act, bn))  # N x 4096
-            if self.dropout:
-                specs.append(Dropout(f'dropout{i}', self.dropout))
-        specs.append(Dense(f'dense{len(self.hidden) + 1}', self.num_classes))  # N x 10
-        return specs
+        return specs + dense_head([self.width(u) for u in self.hidden], self.num_classes,
+                                  act, self.dropout, bn)  # N x 4096, N x 4096, N x 10
 
 
 class AlexNet(ConfigClassifier):

@@ -30,7 +30,7 @@ from ..core import Classifier
 
 __all__ = ['ACTIVATIONS', 'POOLS', 'ShapeError', 'Conv', 'Pool', 'GlobalAvgPool', 'Dense',
            'Dropout', 'Flatten', 'Stage', 'infer_shapes', 'build', 'conv_out_size',
-           'NetConfig', 'ConfigClassifier', 'check_knobs', 'per_layer', 'same_padding']
+           'NetConfig', 'ConfigClassifier', 'dense_head', 'check_knobs', 'per_layer', 'same_padding']
 
 ACTIVATIONS = ('relu', 'sigmoid', 'tanh')
 # keyword arguments of the models that are not config fields
@@ -69,6 +69,15 @@ def _size(shape):
     for n in shape:
         size *= n
     return size
+
+
+def _normalized(layer, channels, activation):
+    """layer -> BatchNorm -> activation, as one HybridSequential (d2l 8.5's order)."""
+    blk = nn.HybridSequential()
+    blk.add(layer, nn.BatchNorm(in_channels=channels))
+    if activation:
+        blk.add(nn.Activation(activation))
+    return blk
 
 
 def _window_out(name, kind, shape, kernel_size, strides, padding, knob):
@@ -115,11 +124,7 @@ class Conv:
                     in_channels=in_shape[0] if in_shape else 0)
         if not self.batch_norm:
             return nn.Conv2D(activation=self.activation, **conv)
-        blk = nn.HybridSequential()
-        blk.add(nn.Conv2D(**conv), nn.BatchNorm(in_channels=self.channels))
-        if self.activation:
-            blk.add(nn.Activation(self.activation))
-        return blk
+        return _normalized(nn.Conv2D(**conv), self.channels, self.activation)
 
 
 @dataclass(frozen=True)
@@ -169,11 +174,8 @@ class Dense:
         in_units = _size(in_shape) if in_shape else 0
         if not self.batch_norm:
             return nn.Dense(self.units, activation=self.activation, in_units=in_units)
-        blk = nn.HybridSequential()
-        blk.add(nn.Dense(self.units, in_units=in_units), nn.BatchNorm(in_channels=self.units))
-        if self.activation:
-            blk.add(nn.Activation(self.activation))
-        return blk
+        return _normalized(nn.Dense(self.units, in_units=in_units), self.units,
+                           self.activation)
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,17 @@ class Stage:
 
     def build(self, in_shape=None):
         return build(self.layers, in_shape)
+
+
+def dense_head(hidden, num_classes, activation, dropout, batch_norm):
+    """The fully connected head of LeNet, AlexNet and VGG: one Dense (+ Dropout when
+    ``dropout``) per width in ``hidden``, then the ``num_classes`` output layer."""
+    specs = []
+    for i, units in enumerate(hidden, 1):
+        specs.append(Dense(f'dense{i}', units, activation, batch_norm))
+        if dropout:
+            specs.append(Dropout(f'dropout{i}', dropout))
+    return specs + [Dense(f'dense{len(hidden) + 1}', num_classes)]
 
 
 def _walk(specs, shape, prefix=''):

@@ -7,7 +7,7 @@ RBF units; 10 Fashion-MNIST classes.
 """
 from dataclasses import dataclass
 
-from .blocks import (ConfigClassifier, Conv, Dense, Dropout, NetConfig, Pool, per_layer,
+from .blocks import (ConfigClassifier, Conv, NetConfig, Pool, dense_head, per_layer,
                      same_padding)
 
 __all__ = ['LeNetConfig', 'LeNet']
@@ -57,12 +57,9 @@ class LeNetConfig(NetConfig):
                  act, bn, knob='kernel_sizes[1]'),                 # N x 16 x 10 x 10
             Pool('pool2', pool, size, size),                       # N x 16 x 5 x 5
         ]
-        for i, units in enumerate(self.hidden, 1):                 # Dense flattens: 400
-            specs.append(Dense(f'dense{i}', self.width(units), act, bn))  # N x 120, N x 84
-            if self.dropout:
-                specs.append(Dropout(f'dropout{i}', self.dropout))
-        specs.append(Dense(f'dense{len(self.hidden) + 1}', self.num_classes))  # N x 10
-        return specs
+        # Dense flattens: 400 -> N x 120 -> N x 84 -> N x 10
+        return specs + dense_head([self.width(u) for u in self.hidden], self.num_classes,
+                                  act, self.dropout, bn)
 
 
 class LeNet(ConfigClassifier):

@@ -6,7 +6,7 @@ convolutions; the ``full`` profile passes the book's narrow ``arch`` instead.)
 """
 from dataclasses import dataclass
 
-from .blocks import (ConfigClassifier, Conv, Dense, Dropout, NetConfig, Pool, Stage, build,
+from .blocks import (ConfigClassifier, Conv, NetConfig, Pool, Stage, build, dense_head,
                      per_layer, same_padding)
 
 __all__ = ['VGGConfig', 'VGG', 'vgg_block', 'vgg_stage', 'VGG11_ARCH']
@@ -77,12 +77,9 @@ class VGGConfig(NetConfig):
                  for i, (n, c) in enumerate(self.arch)]
         # N x 1 x 224 x 224 -> block1 N x 64 x 112 x 112 -> block2 N x 128 x 56 x 56
         # -> block3 N x 256 x 28 x 28 -> block4 N x 512 x 14 x 14 -> block5 N x 512 x 7 x 7
-        for i, units in enumerate(self.hidden, 1):             # Dense flattens: 25088
-            specs.append(Dense(f'dense{i}', self.width(units), act, bn))  # N x 4096
-            if self.dropout:
-                specs.append(Dropout(f'dropout{i}', self.dropout))
-        specs.append(Dense(f'dense{len(self.hidden) + 1}', self.num_classes))  # N x 10
-        return specs
+        # Dense flattens: 25088 -> N x 4096 -> N x 4096 -> N x 10
+        return specs + dense_head([self.width(u) for u in self.hidden], self.num_classes,
+                                  act, self.dropout, bn)
 
 
 class VGG(ConfigClassifier):
