@@ -204,6 +204,14 @@ def test_corrupt_decoded_cache_is_rebuilt(gz_dir, isolated):
     assert 'decoded cache' in wd.load_fashion_mnist(progress=False).source
 
 
+def test_unwritable_cache_still_loads_and_says_so(gz_dir, tmp_path, monkeypatch):
+    (tmp_path / 'not-a-folder').write_text('x')
+    monkeypatch.setenv('WEEK5_CACHE', str(tmp_path / 'not-a-folder'))
+    with pytest.warns(UserWarning, match='cannot write the decoded cache.*WEEK5_CACHE'):
+        data = wd.load_fashion_mnist(progress=False)
+    assert 'Debian' in data.source and len(data.val_labels) == 10000
+
+
 # ---------------------------------------------------------------------------------------
 # Downloading from a real HTTP server on 127.0.0.1
 # ---------------------------------------------------------------------------------------

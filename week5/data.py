@@ -333,7 +333,7 @@ def _locate(root=None, mirrors=None, progress=True):
         if reason is None:
             found[name] = (cached, f'cache {cache}', raw)
             continue
-        if reason != 'missing':
+        if reason != 'missing' and not reason.startswith('unreadable'):
             cached.unlink(missing_ok=True)      # never leave a bad file where we look first
             reason += ', removed'
         failures.append(f'cache {cache}: {name}: {reason}')
@@ -446,7 +446,7 @@ def load_fashion_mnist(root=None, mirrors=None, progress=True):
                     _atomic_write(_decoded_dir() / spec.raw_name, raws[spec.name])
                 _atomic_write(decoded_source, json.dumps({'source': source}).encode())
             except OSError as e:
-                    warnings.warn(f'week5: cannot write the decoded cache ({e}); the data will be '
+                warnings.warn(f'week5: cannot write the decoded cache ({e}); the data will be '
                               f'decoded again next time. Set WEEK5_CACHE to a writable folder.')
     arrays = {name: _parse_idx(raws[name], spec) for name, spec in FILES.items()}
     return FashionMNISTArrays(
