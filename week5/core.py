@@ -779,12 +779,13 @@ class Trainer(HyperParameters):
     def clip_gradients(self, grad_clip_val, model):
         """Rescale all gradients so their global norm is at most ``grad_clip_val``
         (computed on the device: no sync)."""
-        grads = [p.grad(ctx) for p in model.collect_params().values()
-                 if p.grad_req != 'null' for ctx in p.list_ctx()]
-        norm = np.sqrt(sum((g ** 2).sum() for g in grads))
+        grads = [g for p in model.collect_params().values() if p.grad_req != 'null'
+                 for g in p.list_grad()]
+        first = grads[0].context
+        norm = np.sqrt(sum((g ** 2).sum().as_in_context(first) for g in grads))
         scale = np.minimum(1.0, grad_clip_val / (norm + 1e-12))
         for g in grads:
-            g[:] *= scale
+            g[:] *= scale.as_in_context(g.context)
 
     def fit(self, model, data, callbacks=()):
         """Train ``model`` on ``data``; returns the History (also ``trainer.history``)."""
