@@ -22,21 +22,16 @@ matplotlib is imported inside the plotting functions only.
 import time
 from collections import namedtuple
 
-__all__ = ['BUDGETS', 'Run', 'GPU_REFERENCE', 'BOOK_INPUT', 'budget_settings', 'compare',
+__all__ = ['BUDGETS', 'Run', 'GPU_REFERENCE', 'budget_settings', 'compare',
            'train_networks', 'lab_sizes', 'speed_rows', 'speed_table', 'run_rows',
            'runs_table', 'plot_runs', 'final_metrics', 'gradient_norms',
            'gradient_norms_by_activation', 'gradient_ratios', 'gradient_table',
-           'plot_gradient_norms', 'param_split', 'body_head_rows', 'body_head_table',
+           'plot_gradient_norms', 'layer_costs', 'param_split', 'body_head_rows', 'body_head_table',
            'stage_rows', 'stage_table', 'inception_branches', 'inception_params',
            'inception_branch_table', 'allocation_rows', 'allocation_table',
            'conv1x1_as_dense', 'conv1x1_difference', 'nin_without_1x1',
            'architecture_rows', 'draw_architecture', 'gpu_reference', 'cpu_gflops',
            'cost_rows', 'cost_table', 'plot_accuracy_vs_cost']
-
-# The input shape (batch of one) at which the book runs each network.
-BOOK_INPUT = {'lenet': (1, 1, 28, 28), 'alexnet': (1, 1, 224, 224),
-              'vgg': (1, 1, 224, 224), 'nin': (1, 1, 224, 224),
-              'googlenet': (1, 1, 96, 96)}
 
 # How an experiment shrinks the profile's budget. ``max_train`` caps the training
 # subset, ``train_fraction`` takes a share of it (the larger of the two limits that still
@@ -139,8 +134,19 @@ def train_networks(names=None, budget='compare', profile=None, seed=0, progress=
     under the same budget; returns ``{name: Run}``."""
     from .models import list_models
     prof = _profile(profile)
+    _warm_up()
     return {name: _train(name, {}, None, budget, prof, seed, progress, (), name)
             for name in (names or list_models())}
+
+
+def _warm_up():
+    """One tiny fit, so that the first timed network does not pay for loading the data
+    and for MXNet's one-off start-up costs."""
+    from .core import Trainer
+    from .data import FashionMNIST
+    from .models import get_model
+    data = FashionMNIST(batch_size=64, num_train=128, num_val=64, progress=False)
+    Trainer(1, progress=False, board=False).fit(get_model('lenet'), data)
 
 
 def _axes(figsize):
@@ -321,27 +327,84 @@ def plot_gradient_norms(grads, ax=None):
 # ----------------------------------------------------------------------------------
 # where the parameters and FLOPs sit
 
-def _model(spec, overrides=None):
-    from .models import get_model
+def _config(spec, overrides=None):
+    """A network config: from a registry name (+ overrides), a model, or a config."""
+    from .models import get_config
     if isinstance(spec, str):
-        return get_model(spec, **(overrides or {}))
-    return spec
+        return get_config(spec, **(overrides or {}))
+    return getattr(spec, 'config', spec)
 
 
-def param_split(model, X_shape):
-    """Parameters and MACs of the convolutional layers vs the dense layers of a model
-    (or Gluon net) on an input of ``X_shape``: a dict with conv_params, dense_params,
-    conv_macs, dense_macs, total_params, total_macs."""
-    from .summary import count_params, layer_summary
-    rows = layer_summary(model, X_shape, depth=8)
+def _prod(shape):
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def layer_costs(config):
+    """Shape arithmetic over a network config's layer table (no MXNet compute): one
+    row (name, kind, params, MACs, output shape) per layer with weights or none,
+    nested stages flattened; kind is 'conv', 'dense' or 'other' (BatchNorm's scale and
+    shift get their own 'other' row, as in ``week5.summary``); MACs are per example."""
+    from .models.blocks import Conv, Dense, Stage
+    from .models.googlenet import InceptionSpec
+
+    def walk(specs, shape, prefix):
+        for spec in specs:
+            name = f'{prefix}.{spec.name}' if prefix else spec.name
+            if isinstance(spec, Stage):
+                yield from walk(spec.layers, shape, name)
+                shape = spec.out_shape(shape, name)
+                continue
+            out = spec.out_shape(shape, name)
+            kind, params, macs, bn = 'other', 0, 0, 0
+            if isinstance(spec, Conv):
+                weights = shape[0] * spec.channels * spec.kernel_size ** 2
+                kind, params, macs = 'conv', weights + spec.channels, weights * out[1] * out[2]
+                bn = spec.channels if spec.batch_norm else 0
+            elif isinstance(spec, Dense):
+                weights = _prod(shape) * spec.units
+                kind, params, macs = 'dense', weights + spec.units, weights
+                bn = spec.units if spec.batch_norm else 0
+            elif isinstance(spec, InceptionSpec):
+                rows = inception_branches(shape[0], spec.c1, spec.c2, spec.c3, spec.c4,
+                                          (shape[1], shape[2]))
+                kind, params, macs = 'conv', sum(r[2] for r in rows), sum(r[3] for r in rows)
+                if spec.batch_norm:     # 6 convolutions, each followed by BatchNorm
+                    bn = spec.c1 + sum(spec.c2) + sum(spec.c3) + spec.c4
+            yield name, kind, params, macs, out
+            if bn:                      # BatchNorm's scale and shift: neither conv nor dense
+                yield f'{name}.batch_norm', 'other', 2 * bn, 0, out
+            shape = out
+
+    return list(walk(config.layers(), config.input_shape, ''))
+
+
+def param_split(spec, X_shape=None):
+    """Parameters and MACs (per example) in convolutions vs dense layers: a dict with
+    conv_params, dense_params, conv_macs, dense_macs, total_params, total_macs.
+
+    ``spec``: a network config, a model with a ``.config`` or a registry name (shape
+    arithmetic, instant even for VGG at 224x224); or a plain Gluon net with ``X_shape``
+    (measured with one forward pass through ``week5.summary``)."""
     out = {'conv_params': 0, 'dense_params': 0, 'conv_macs': 0, 'dense_macs': 0}
-    for row in rows:
-        kind = {'Conv2D': 'conv', 'Dense': 'dense'}.get(row.name)
-        if kind:
-            out[f'{kind}_params'] += row.params
-            out[f'{kind}_macs'] += row.flops
-    net = getattr(model, 'net', model)
-    out['total_params'] = count_params(net)
+    config = _config(spec)
+    if hasattr(config, 'layers'):
+        rows = [(kind, params, macs) for _, kind, params, macs, _ in layer_costs(config)]
+        total = sum(r[1] for r in rows)     # BatchNorm included
+    else:
+        from .summary import count_params, layer_summary
+        if X_shape is None:
+            raise ValueError('X_shape is required for a plain Gluon net, e.g. (1, 1, 28, 28)')
+        rows = [({'Conv2D': 'conv', 'Dense': 'dense'}.get(r.name, 'other'), r.params,
+                 r.flops // X_shape[0]) for r in layer_summary(spec, X_shape, depth=8)]
+        total = count_params(spec)
+    for kind, params, macs in rows:
+        if kind != 'other':
+            out[f'{kind}_params'] += params
+            out[f'{kind}_macs'] += macs
+    out['total_params'] = total
     out['total_macs'] = out['conv_macs'] + out['dense_macs']
     return out
 
@@ -353,17 +416,17 @@ def _human(n):
     return str(n)
 
 
-def body_head_rows(name, variants, X_shape):
-    """``{label: param_split(...)}`` for several networks: ``variants`` maps a label to
-    config overrides of network ``name``, or (with ``name=None``) to a registry name."""
-    return {label: param_split(_model(spec) if name is None else _model(name, spec),
-                               X_shape)
+def body_head_rows(name, variants):
+    """``{label: param_split(...)}`` for several networks at their configs' input size:
+    ``variants`` maps a label to config overrides of network ``name`` (e.g.
+    ``dict(arch=...)``), or, with ``name=None``, to a registry name."""
+    return {label: param_split(_config(spec) if name is None else _config(name, spec))
             for label, spec in variants.items()}
 
 
-def body_head_table(name, variants, X_shape, print_fn=print):
+def body_head_table(name, variants, print_fn=print):
     """Print parameters and MACs of the conv body vs the dense head (``body_head_rows``)."""
-    out = body_head_rows(name, variants, X_shape)
+    out = body_head_rows(name, variants)
     width = max(len('network'), *(len(k) for k in out))
     print_fn(f'{"network":<{width}}  {"conv params":>12}  {"dense params":>12}  '
              f'{"dense share":>11}  {"conv MACs":>10}  {"dense MACs":>10}')
@@ -373,28 +436,24 @@ def body_head_table(name, variants, X_shape, print_fn=print):
                  f'{share:>11.1%}  {_human(s["conv_macs"]):>10}  {_human(s["dense_macs"]):>10}')
 
 
-def stage_rows(name, X_shape, groups, **overrides):
+def stage_rows(name, groups, **overrides):
     """``{group: (params, MACs)}`` for named groups of a network's top-level stages,
     e.g. ``groups={'stem': ('b1', 'b2'), 'body': ('b3', 'b4', 'b5'), 'head': ('dense',)}``
-    (names of the config's layer table)."""
-    from .summary import layer_summary
-    model = _model(name, overrides)
-    top = [n for n, _ in model.config.shapes() if '.' not in n]
-    rows = layer_summary(model, X_shape, depth=1)
-    if len(top) != len(rows):
-        raise RuntimeError(f'{name}: {len(rows)} summary rows for {len(top)} stages')
-    by_name = dict(zip(top, rows))
-    unknown = [s for stages in groups.values() for s in stages if s not in by_name]
+    (names of the config's layer table), per example at the config's input size."""
+    rows = layer_costs(_config(name, overrides))
+    top = list(dict.fromkeys(r[0].split('.')[0] for r in rows))
+    unknown = [st for stages in groups.values() for st in stages if st not in top]
     if unknown:
         raise ValueError(f'groups name unknown stages {unknown}; the stages of {name} are '
                          f'{top}')
-    return {g: (sum(by_name[s].params for s in stages),
-                sum(by_name[s].flops for s in stages)) for g, stages in groups.items()}
+    return {g: (sum(r[2] for r in rows if r[0].split('.')[0] in stages),
+                sum(r[3] for r in rows if r[0].split('.')[0] in stages))
+            for g, stages in groups.items()}
 
 
-def stage_table(name, X_shape, groups, print_fn=print, **overrides):
+def stage_table(name, groups, print_fn=print, **overrides):
     """Print ``stage_rows`` with each group's share of parameters and MACs."""
-    out = stage_rows(name, X_shape, groups, **overrides)
+    out = stage_rows(name, groups, **overrides)
     total_p = sum(p for p, _ in out.values()) or 1
     total_m = sum(m for _, m in out.values()) or 1
     print_fn(f'{"part":<6}  {"stages":<14}  {"params":>11}  {"share":>6}  {"MACs":>10}  '
@@ -405,12 +464,14 @@ def stage_table(name, X_shape, groups, print_fn=print, **overrides):
 
 
 def _conv(c_in, c_out, k, size):
-    """(params, MACs) of a 'same'-padded k x k convolution on a size x size map."""
-    return c_in * c_out * k * k + c_out, c_in * c_out * k * k * size * size
+    """(params, MACs) of a 'same'-padded k x k convolution on a size (h, w) map."""
+    return c_in * c_out * k * k + c_out, c_in * c_out * k * k * size[0] * size[1]
 
 
 def inception_branches(c_in, c1, c2, c3, c4, size):
-    """Per branch of an Inception block: (label, output channels, params, MACs)."""
+    """Per branch of an Inception block on a c_in x size x size input (``size`` an int
+    or an (h, w) pair): (label, output channels, params, MACs)."""
+    size = (size, size) if isinstance(size, int) else tuple(size)
     def add(*parts):
         return tuple(map(sum, zip(*parts)))
     return [
@@ -678,21 +739,21 @@ def cpu_gflops(n=1024, repeats=5, use_mxnet=True):
 # chapter 6: all five networks
 
 def cost_rows(names=None):
-    """``{name: param_split(...)}`` of each network at the book's input size."""
+    """``{name: param_split(...)}`` of each network at the book's input size (the
+    configs' defaults: 28x28 LeNet, 96x96 GoogLeNet, 224x224 the others)."""
     from .models import list_models
-    return {name: param_split(_model(name), BOOK_INPUT[name])
-            for name in (names or list_models())}
+    return {name: param_split(_config(name)) for name in (names or list_models())}
 
 
 def cost_table(names=None, print_fn=print):
-    """Print parameters and MACs per example of each network at the book's input size
-    (``BOOK_INPUT``), with the dense-layer share."""
+    """Print parameters and MACs per example of each network at the book's input size,
+    with the share of parameters in dense layers."""
     print_fn(f'{"network":<10}  {"input":>9}  {"params":>12}  {"in dense":>8}  '
              f'{"MACs":>10}')
     for name, s in cost_rows(names).items():
-        X_shape = BOOK_INPUT[name]
+        _, h, w = _config(name).input_shape
         share = s['dense_params'] / s['total_params']
-        print_fn(f'{name:<10}  {X_shape[2]:>4}x{X_shape[3]:<4}  {s["total_params"]:>12,}  '
+        print_fn(f'{name:<10}  {h:>4}x{w:<4}  {s["total_params"]:>12,}  '
                  f'{share:>8.1%}  {_human(s["total_macs"]):>10}')
 
 

@@ -1,0 +1,147 @@
+"""week5.experiments: the numbers behind the chapters' key experiments."""
+import matplotlib
+import pytest
+
+matplotlib.use('Agg')
+
+from week5 import experiments as ex  # noqa: E402
+from week5.models import Inception, get_config, get_model  # noqa: E402
+from week5.summary import count_params, layer_summary  # noqa: E402
+
+SMALL = {'lenet': {}, 'alexnet': dict(resize=64, width_divisor=8, kernel_sizes=(5, 5, 3, 3, 3),
+                                      strides=(2, 1, 1, 1, 1)),
+         'vgg': dict(resize=32, width_divisor=16), 'nin': dict(resize=32, width_divisor=8,
+                                                                 kernel_sizes=(3, 3, 3, 3),
+                                                                 strides=(1, 1, 1, 1)),
+         'googlenet': dict(resize=32, width_divisor=16)}
+
+
+@pytest.mark.parametrize('name', list(SMALL))
+@pytest.mark.parametrize('batch_norm', [False, True])
+def test_shape_arithmetic_matches_a_forward_pass(name, batch_norm):
+    """layer_costs (no compute) agrees with week5.summary's measured rows."""
+    model = get_model(name, batch_norm=batch_norm, **SMALL[name])
+    split = ex.param_split(model)
+    measured = ex.param_split(model.net, model.input_shape)
+    assert split == measured
+    assert split['total_params'] == count_params(model.net)
+    rows = layer_summary(model, model.input_shape)
+    assert split['total_macs'] == sum(r.flops for r in rows)
+
+
+def test_book_costs_and_dense_shares():
+    costs = ex.cost_rows()
+    assert costs['lenet']['total_params'] == 61706
+    assert costs['alexnet']['dense_params'] == 6400 * 4096 + 4096 + 4096 * 4096 + 4096 + 4096 * 10 + 10
+    assert costs['nin']['dense_params'] == 0
+    assert costs['vgg']['total_params'] == max(c['total_params'] for c in costs.values())
+    assert costs['vgg']['dense_params'] > 10 * costs['vgg']['conv_params'] / 2
+
+
+def test_body_head_rows_take_arch_overrides():
+    vgg16 = ((2, 64), (2, 128), (3, 256), (3, 512), (3, 512))
+    rows = ex.body_head_rows('vgg', {'11': {}, '16': dict(arch=vgg16)})
+    assert rows['11']['dense_params'] == rows['16']['dense_params']
+    assert rows['16']['conv_params'] > rows['11']['conv_params']
+    by_name = ex.body_head_rows(None, {'NiN': 'nin'})
+    assert by_name['NiN']['dense_params'] == 0
+
+
+def test_stage_rows_and_unknown_stage():
+    groups = {'stem': ('b1', 'b2'), 'body': ('b3', 'b4', 'b5'), 'head': ('dense',)}
+    rows = ex.stage_rows('googlenet', groups)
+    assert sum(p for p, _ in rows.values()) == 5977530 == \
+        ex.param_split(get_config('googlenet'))['total_params']
+    assert rows['head'][0] == 1024 * 10 + 10
+    with pytest.raises(ValueError, match=r"unknown stages \['head'\].*'dense'"):
+        ex.stage_rows('googlenet', {'head': ('head',)})
+
+
+def test_inception_branches_match_the_block():
+    blk = Inception(64, (96, 128), (16, 32), 32, in_channels=192)
+    blk.initialize()
+    assert ex.inception_params(192, 64, (96, 128), (16, 32), 32) == count_params(blk) == 163696
+    rows = ex.inception_branches(192, 64, (96, 128), (16, 32), 32, 28)
+    assert [r[1] for r in rows] == [64, 128, 32, 32]
+    alloc = ex.allocation_rows(192, {'a': (64, (96, 128), (16, 32), 32),
+                                     'no reduction': (64, (192, 128), (192, 32), 32)}, 28)
+    assert alloc['a'][0] == alloc['no reduction'][0] == 256
+    assert alloc['no reduction'][1] > 2 * alloc['a'][1]
+
+
+def test_conv1x1_is_a_dense_layer_per_pixel(capsys):
+    diff, x_shape, pixels = ex.conv1x1_difference(6, 3, 4)
+    assert diff < 1e-5 and x_shape == (1, 6, 4, 4) and pixels == (16, 6)
+    ex.conv1x1_as_dense()
+    assert 'same weights, same outputs (max |difference| < 1e-5): True' in capsys.readouterr().out
+
+
+def test_nin_without_1x1_drops_only_the_1x1_convs():
+    full = get_model('nin', **SMALL['nin'])
+    cut = ex.nin_without_1x1(**SMALL['nin'])
+    kernels = [k for k in (layer._kwargs['kernel'][0] for _, layer in
+                           ex._weight_layers(cut.net))]
+    assert 1 not in kernels and len(kernels) == 4
+    assert count_params(cut.net) < count_params(full.net)
+
+
+def test_gradient_norms_vanish_with_sigmoid():
+    grads = ex.gradient_norms_by_activation('alexnet', ('relu', 'sigmoid'), batch_size=16,
+                                            profile='quick')
+    assert [label for label, _ in grads['relu']] == [
+        'conv1', 'conv2', 'conv3', 'conv4', 'conv5', 'dense1', 'dense2', 'dense3']
+    ratios = ex.gradient_ratios(grads)
+    assert ratios['sigmoid'] < 1e-2 < ratios['relu']
+
+
+def test_budgets_shrink_the_profile():
+    s = ex.budget_settings('alexnet', 'experiment', profile='laptop')
+    assert s['num_train'] == 6000 and s['num_val'] == 2000 and s['num_epochs'] >= 1
+    q = ex.budget_settings('alexnet', 'overfit', profile='quick')
+    assert q['num_train'] == 512 and q['num_epochs'] >= 2
+    assert ex.lab_sizes('lenet', profile='quick') == {'num_train': 512, 'num_val': 256}
+    assert ex.budget_settings('lenet', 'experiment', profile='laptop',
+                              activation='relu')['lr'] == 0.3     # the profile's rule
+    with pytest.raises(ValueError, match="budget 'huge' is unknown"):
+        ex.budget_settings('lenet', 'huge')
+
+
+def test_compare_trains_each_variant_on_the_same_budget(capsys):
+    runs = ex.compare('lenet', {'sigmoid': {}, 'relu': dict(activation='relu')},
+                      budget='experiment', profile='quick')
+    assert list(runs) == ['sigmoid', 'relu']
+    assert runs['relu'].model.config.activation == 'relu'
+    assert all(len(r.history) == 1 for r in runs.values())
+    rows = ex.run_rows(runs)
+    assert [r['params'] for r in rows] == [61706, 61706]
+    ex.runs_table(runs)
+    ex.final_metrics(runs['relu'].history)
+    out = capsys.readouterr().out
+    assert 'variant' in out and 'after 1 epoch(s): train_loss' in out
+    axes = ex.plot_runs(runs)
+    assert len(axes) == 2
+    with pytest.raises(ValueError, match='variants is empty'):
+        ex.compare('lenet', {})
+    with pytest.raises(TypeError, match='a variant is a dict'):
+        ex.compare('lenet', {'x': 3})
+
+
+def test_architecture_rows_and_figure():
+    model = get_model('vgg')
+    rows = ex.architecture_rows(model, (1, 1, 224, 224))
+    assert [r[0] for r in rows][:5] == [n for n, _ in model.config.shapes() if '.' not in n][:5]
+    assert rows[0][2] == 'conv 3x3\nmax-pool 2x2' and rows[2][2] == '2x conv 3x3\nmax-pool 2x2'
+    assert rows[0][3] == (1, 64, 112, 112)
+    ax = ex.draw_architecture(get_model('lenet'), (1, 1, 28, 28))
+    assert len(ax.patches) == 8          # the input and seven layers
+
+
+def test_cpu_gflops_and_gpu_reference():
+    assert ex.cpu_gflops(n=64, repeats=2) > 0
+    assert ex.cpu_gflops(n=64, repeats=1, use_mxnet=False) > 0
+    with pytest.raises(ValueError, match='n must be an int >= 16'):
+        ex.cpu_gflops(n=4)
+    with pytest.raises(ValueError, match='repeats'):
+        ex.cpu_gflops(repeats=0)
+    ref = ex.gpu_reference()
+    assert all(spec['gflops'] > 1000 and spec['cores'] > 500 for spec in ref.values())
