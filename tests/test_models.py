@@ -323,7 +323,12 @@ def test_no_resize_hint_when_no_size_fits():
     (AlexNetConfig, dict(strides=(0, 1, 1, 1, 1)), 'strides[0] must be a positive int, got 0'),
     (AlexNetConfig, dict(paddings=(-1, 2, 1, 1, 1)),
      "paddings[0] must be a non-negative int or 'same', got -1"),
-    (LeNetConfig, dict(pool_size=0), 'pool_size[0] must be a positive int, got 0'),
+    (LeNetConfig, dict(pool_size=0), 'pool_size must be a positive int, got 0'),
+    (AlexNetConfig, dict(pool_strides=0), 'pool_strides must be a positive int, got 0'),
+    (NiNConfig, dict(pool_size=2.5), 'pool_size must be a positive int, got 2.5'),
+    (LeNetConfig, dict(kernel_sizes=3.5), 'kernel_sizes must be an int or a tuple of 2 '
+                                          'values, got 3.5'),
+    (VGGConfig, dict(arch=(64, 128)), 'arch[0] must be (num_convs, channels) with num_convs'),
     (LeNetConfig, dict(resize=0), 'resize must be a positive int (the side of the square '
                                   'input) or a (height, width) pair, got 0'),
     (LeNetConfig, dict(resize=(28,)), 'resize must be a positive int'),

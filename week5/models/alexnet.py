@@ -45,7 +45,7 @@ class AlexNetConfig(NetConfig):
             raise ValueError(f'channels must give the 5 conv widths, got {self.channels!r}')
         kernels, strides, paddings = self._convs()
         self._check_kernels('kernel_sizes', kernels, strides, paddings)
-        self._check_kernels('pool_size', (self.pool_size,), (self.pool_strides,))
+        self._check_positive('pool_size', 'pool_strides')
 
     def channel_counts(self):
         return ([(f'channels[{i}]', c) for i, c in enumerate(self.channels)]

@@ -274,6 +274,8 @@ def per_layer(value, n, knob, network, what):
     """Expand an int to ``n`` copies, or check a sequence has ``n`` entries."""
     if _is_int(value) or isinstance(value, str):
         return (value,) * n
+    if not isinstance(value, (tuple, list)):
+        raise ValueError(f'{knob} must be an int or a tuple of {n} values, got {value!r}')
     values = tuple(value)
     if len(values) != n:
         raise ValueError(f'{knob} has {len(values)} entries but {network} has {n} {what} '
@@ -357,10 +359,7 @@ class NetConfig:
                     and not isinstance(value, (tuple, list)):
                 raise ValueError(f'{f.name} must be a tuple (default {f.default!r}), got '
                                  f'{value!r}')
-        for knob in ('in_channels', 'num_classes', 'width_divisor'):
-            value = getattr(self, knob)
-            if not _is_int(value) or value < 1:
-                raise ValueError(f'{knob} must be a positive int, got {value!r}')
+        self._check_positive('in_channels', 'num_classes', 'width_divisor')
         self._resize_hw()
         if self.activation not in ACTIVATIONS:
             raise ValueError(f'activation {self.activation!r} is not supported — choose '
@@ -394,6 +393,13 @@ class NetConfig:
             raise ValueError(f'width_divisor={self.width_divisor} leaves {label} '
                              f'({smallest} channels) with none — use width_divisor at most '
                              f'{smallest}')
+
+    def _check_positive(self, *knobs):
+        """Scalar fields that must be positive ints (pool_size, pool_strides, ...)."""
+        for knob in knobs:
+            value = getattr(self, knob)
+            if not _is_int(value) or value < 1:
+                raise ValueError(f'{knob} must be a positive int, got {value!r}')
 
     def _check_kernels(self, knob, values, strides=None, paddings=None):
         """Positive int kernels/strides, non-negative paddings (or 'same')."""

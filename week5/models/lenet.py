@@ -39,7 +39,7 @@ class LeNetConfig(NetConfig):
         kernels = per_layer(self.kernel_sizes, 2, 'kernel_sizes', 'LeNet', 'conv layers')
         paddings = per_layer(self.paddings, 2, 'paddings', 'LeNet', 'conv layers')
         self._check_kernels('kernel_sizes', kernels, paddings=paddings)
-        self._check_kernels('pool_size', (self.pool_size,))
+        self._check_positive('pool_size')
 
     def channel_counts(self):
         return ([(f'channels[{i}]', c) for i, c in enumerate(self.channels)]

@@ -65,7 +65,7 @@ class NiNConfig(NetConfig):
                              'the last one, e.g. (96, 256, 384)')
         kernels, strides, paddings = self._convs()
         self._check_kernels('kernel_sizes', kernels, strides, paddings)
-        self._check_kernels('pool_size', (self.pool_size,), (self.pool_strides,))
+        self._check_positive('pool_size', 'pool_strides')
 
     def channel_counts(self):
         return [(f'channels[{i}]', c) for i, c in enumerate(self.channels)]

@@ -60,7 +60,8 @@ class VGGConfig(NetConfig):
             raise ValueError('arch is empty — give at least one (num_convs, channels) block, '
                              f'e.g. {VGG11_ARCH}')
         for i, block in enumerate(arch):
-            if len(tuple(block)) != 2 or not isinstance(block[0], int) or block[0] < 1:
+            if not isinstance(block, (tuple, list)) or len(block) != 2 \
+                    or not isinstance(block[0], int) or block[0] < 1:
                 raise ValueError(f'arch[{i}] must be (num_convs, channels) with num_convs '
                                  f'>= 1, got {block!r}')
         self._check_kernels('kernel_sizes', self._kernels())
