@@ -905,7 +905,9 @@ class Trainer(HyperParameters):
             value = value.detach()
             if value.size != 1:
                 value = value.mean()
-        self._logs.setdefault((key, train), []).append((value, self._n))
+        if self._logs is None:   # a student's own fit_epoch calling model.plot
+            self._logs = {}
+        self._logs.setdefault((key, train), []).append((value, getattr(self, '_n', 1)))
 
     def _read(self, entries):
         """One device->host copy for a list of (value, n): per-batch float64 values."""
