@@ -477,3 +477,47 @@ def test_model_shapes_and_input_shape():
     assert model.input_shape == (1, 1, 32, 32)
     assert model.shapes() == model.config.shapes()
     assert re.fullmatch(r'b\d(\.\w+)?|dense', model.shapes()[-1][0])
+
+
+# ---------------------------------------------------------------------------------------
+# training knobs: optimizer and initialisation
+# ---------------------------------------------------------------------------------------
+def test_optimizer_knobs():
+    book = get_model('lenet').configure_optimizers()
+    assert book._optimizer.momentum == 0 and book._optimizer.wd == 0
+    paper = get_model('alexnet', lr=0.01, momentum=0.9, weight_decay=5e-4,
+                      **SMALL['alexnet']).configure_optimizers()
+    assert (paper.learning_rate, paper._optimizer.momentum, paper._optimizer.wd) == \
+        (0.01, 0.9, 5e-4)
+
+
+def test_kaiming_init_scales_weights_by_fan_in():
+    import numpy as onp
+    model = get_model('vgg', init='kaiming', **dict(SMALL['vgg'], width_divisor=1))
+    w = model.net[1][0].weight.data().asnumpy()          # block2.conv1: 64 x 3 x 3 inputs
+    assert abs(w.std() - (2 / (64 * 9)) ** 0.5) < 0.1 * (2 / (64 * 9)) ** 0.5
+    xavier = get_model('vgg', **dict(SMALL['vgg'], width_divisor=1))
+    w = xavier.net[1][0].weight.data().asnumpy()         # uniform, variance 2 / (fan_in + fan_out)
+    assert abs(w.std() - (2 / (64 * 9 + 128 * 9)) ** 0.5) < 0.1 * (2 / (64 * 9 + 128 * 9)) ** 0.5
+    assert onp.abs(w).max() <= (6 / (64 * 9 + 128 * 9)) ** 0.5 + 1e-6
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    (dict(init='he'), "init 'he' is not supported — choose one of 'xavier', 'kaiming'"),
+    (dict(momentum=1.0), 'momentum must be in [0, 1), e.g. momentum=0.9, got 1.0'),
+    (dict(weight_decay=-1), 'weight_decay must be >= 0, e.g. weight_decay=5e-4, got -1'),
+    (dict(lr=0), 'lr must be a positive number, e.g. lr=0.1, got 0'),
+    (dict(lr='0.1'), "lr must be a positive number, e.g. lr=0.1, got '0.1'"),
+])
+def test_training_knob_errors(kwargs, message):
+    with pytest.raises(ValueError) as err:
+        get_model('lenet', **kwargs)
+    assert message in str(err.value)
+
+
+def test_save_and_load_keep_the_training_knobs(tmp_path):
+    model = get_model('lenet', lr=0.05, momentum=0.9, init='kaiming', activation='relu')
+    model.save(tmp_path / 'lenet')
+    loaded = LeNet.load(tmp_path / 'lenet')
+    assert (loaded.lr, loaded.momentum, loaded.init, loaded.config.activation) == \
+        (0.05, 0.9, 'kaiming', 'relu')

@@ -53,13 +53,13 @@ class Profile:
     def settings(self, name, **overrides):
         """The settings of network ``name`` as a new dict: the profile's values, then the
         rules matching the model knobs, then ``overrides`` (which always win)."""
-        from .models import MODELS, OPTIMIZER_KNOBS, check_knobs
+        from .models import MODELS, TRAINING_KNOBS, check_knobs
         if name not in self.networks:
             raise ValueError(f'unknown model {name!r} — profile {self.name!r} has settings '
                              f'for {", ".join(map(repr, self.networks))}')
         config_class = MODELS[name].config_class
         check_knobs(config_class, overrides,
-                    extra=DATA_KEYS + TRAINER_KEYS + ('lr',) + OPTIMIZER_KNOBS)
+                    extra=DATA_KEYS + TRAINER_KEYS + ('lr',) + TRAINING_KNOBS)
         out = dict(self.networks[name])
         defaults = {f: getattr(config_class, f, None) for f in config_class.knobs()}
         knobs = {**defaults, **out, **overrides}

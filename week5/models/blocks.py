@@ -33,8 +33,14 @@ __all__ = ['ACTIVATIONS', 'POOLS', 'ShapeError', 'Conv', 'Pool', 'GlobalAvgPool'
            'NetConfig', 'ConfigClassifier', 'dense_head', 'check_knobs', 'per_layer', 'same_padding']
 
 ACTIVATIONS = ('relu', 'sigmoid', 'tanh')
-# keyword arguments of the models that are not config fields
-OPTIMIZER_KNOBS = ('momentum', 'weight_decay')
+# keyword arguments of the models that are not config fields: the optimizer and the init
+TRAINING_KNOBS = ('momentum', 'weight_decay', 'init')
+# weight initialisations: the book's Xavier (Glorot & Bengio, 2010), and He et al.'s
+# (2015) for deep ReLU networks, whose signal Xavier halves at every layer
+INITS = {
+    'xavier': lambda: init.Xavier(),
+    'kaiming': lambda: init.Xavier(rnd_type='gaussian', factor_type='in', magnitude=2),
+}
 # per-layer knobs that also accept one int for all layers
 _INT_OR_TUPLE = ('kernel_sizes', 'strides', 'paddings')
 POOLS = ('max', 'avg')
@@ -447,13 +453,13 @@ class ConfigClassifier(Classifier):
     Subclasses set ``config_class`` and keep the book's signature, e.g.
     ``LeNet(lr=0.1, num_classes=None, config=None, **overrides)``: ``config`` defaults to
     the paper's, ``overrides`` are config fields (validated, unknown names rejected) or
-    the optimizer's ``momentum`` / ``weight_decay``, and ``num_classes`` (when given)
-    overrides the config's. The net is a hybridizable ``HybridSequential`` initialised
-    with Xavier, as in the book.
+    the training knobs below, and ``num_classes`` (when given) overrides the config's.
+    The net is a hybridizable ``HybridSequential``.
 
-    The optimizer is the book's minibatch SGD on ``lr``; ``momentum`` and
+    Training knobs: the optimizer is the book's minibatch SGD on ``lr``; ``momentum`` and
     ``weight_decay`` default to 0 (the book) and can be set as the AlexNet, VGG, NiN and
-    GoogLeNet papers did (momentum 0.9, weight decay 5e-4).
+    GoogLeNet papers did (momentum 0.9, weight decay 5e-4). ``init`` is 'xavier' (the
+    book) or 'kaiming' (He et al., 2015; trains deep ReLU nets from scratch faster).
     """
     config_class = None
 
@@ -466,20 +472,22 @@ class ConfigClassifier(Classifier):
             raise TypeError(f'config must be a {cls.__name__}, got {type(config).__name__} '
                             f'— build one with {cls.__name__}(...) or pass its fields as '
                             f'keyword arguments')
-        check_knobs(cls, overrides, extra=('lr',) + OPTIMIZER_KNOBS)
+        check_knobs(cls, overrides, extra=('lr',) + TRAINING_KNOBS)
         momentum = overrides.pop('momentum', 0.0)
         weight_decay = overrides.pop('weight_decay', 0.0)
-        _check_optimizer(lr, momentum, weight_decay)
+        init_name = overrides.pop('init', 'xavier')
+        _check_training(lr, momentum, weight_decay, init_name)
         if num_classes is not None:
             overrides['num_classes'] = num_classes
         self.config = config.replace(**overrides) if overrides else config
         self.lr, self.momentum, self.weight_decay = lr, momentum, weight_decay
         self.num_classes = self.config.num_classes
         # what Module.save writes and Module.load passes back to __init__
+        self.init = init_name
         self.hparams = {'lr': lr, 'config': self.config, 'momentum': momentum,
-                        'weight_decay': weight_decay}
+                        'weight_decay': weight_decay, 'init': init_name}
         self.net = build(self.config.layers(), self.config.input_shape)
-        self.net.initialize(init.Xavier())
+        self.net.initialize(INITS[init_name]())
 
     def configure_optimizers(self):
         """Minibatch SGD on ``lr`` with ``momentum`` and ``weight_decay``."""
@@ -500,7 +508,10 @@ class ConfigClassifier(Classifier):
         return self.config.shapes()
 
 
-def _check_optimizer(lr, momentum, weight_decay):
+def _check_training(lr, momentum, weight_decay, init_name):
+    if init_name not in INITS:
+        raise ValueError(f'init {init_name!r} is not supported — choose one of '
+                         f'{", ".join(map(repr, INITS))}')
     for name, value, ok, rule in (
             ('lr', lr, lambda v: v > 0, 'a positive number, e.g. lr=0.1'),
             ('momentum', momentum, lambda v: 0 <= v < 1, 'in [0, 1), e.g. momentum=0.9'),
