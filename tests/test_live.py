@@ -162,7 +162,7 @@ def test_live_filters_follow_the_weights():
     model = ToyModel()
     pngs = []
     clock = FakeClock()
-    cb = live.LiveFilters(sink=pngs.append, clock=clock)
+    cb = live.LiveFilters(sink=pngs.append, clock=clock, fast=False)
 
     def perturb(trainer, i):
         w = model.net[0].weight
@@ -173,6 +173,29 @@ def test_live_filters_follow_the_weights():
     (ax,) = cb.fig.axes
     assert ax.images[0].get_clim() == (-1.0, 1.0)
     assert ax.get_title() == 'conv1 filters, epoch 1.20'
+
+
+def test_fast_live_filters_encode_the_mosaic_directly():
+    import io
+    from PIL import Image
+    model = ToyModel()
+    w = model.net[0].weight
+    values = np.zeros(w.shape, dtype=np.float32)
+    values[:, 0, 0, 0] = -1.0                 # top-left pixel of every filter: negative
+    values[:, 0, 4, 4] = 2.0                  # bottom-right: positive
+    w.set_data(values)
+    clock = FakeClock()
+    cb = live.LiveFilters(clock=clock, width=300)
+    cb.on_fit_start(FakeTrainer(), model)
+    img = Image.open(io.BytesIO(cb.png)).convert('RGB')
+    scale = 300 // 17                          # 6 filters -> 2 x 3 tiles of 5 + 1-px gaps
+    assert img.size == (17 * scale, 11 * scale)
+    r, g, b = img.getpixel((0, 0))
+    assert b > r                               # negative weights are blue
+    r, g, b = img.getpixel((4 * scale, 4 * scale))
+    assert r > b                               # positive red
+    assert len(set(img.getpixel((5 * scale, 0)))) == 1      # the grey gap
+    assert cb.fig.axes == []                   # no figure was drawn
 
 
 def test_live_filters_wait_for_deferred_initialisation():
@@ -192,7 +215,7 @@ def test_live_callbacks_through_a_real_fit():
     first = model.net[0].weight.data().asnumpy().copy()
     curves, filters = [], []
     live_curves = live.LiveCurves(sink=curves.append)
-    live_filters = live.LiveFilters(sink=filters.append)
+    live_filters = live.LiveFilters(sink=filters.append, fast=False)
     trainer = Trainer(max_epochs=2, progress=False, board=False)
     trainer.fit(model, data, callbacks=[live_curves, live_filters])
     assert 2 <= live_curves.num_redraws <= 2 + trainer.train_batch_idx

@@ -52,6 +52,12 @@ def test_controls_are_generated_from_each_config():
     assert lab.controls['kernel_sizes[1]'].value == 5
     assert lab.controls['lr'].value == lab.settings['lr'] == 0.9
     assert lab.controls['num_epochs'].value == 1
+    sized = lab_for('lenet', num_train=1024, batch_size=32, dropout=0.5, num_epochs=3)
+    assert sized.controls['num_epochs'].value == 3
+    sized.controls['num_epochs'].value = 2
+    assert sized._spec()[1]['num_epochs'] == 2
+    assert sized._spec()[1]['num_train'] == 1024 and sized._spec()[1]['batch_size'] == 32
+    assert sized.controls['dropout'].value == 0.5 and sized._spec()[0].dropout == 0.5
     bundle = lab._repr_mimebundle_()                   # a live frontend gets the panel
     assert bundle['application/vnd.jupyter.widget-view+json']['model_id'] == lab.box.model_id
     assert bundle['text/plain'].startswith("TrainingLab('lenet', profile='quick'): resize=28")

@@ -25,7 +25,7 @@ __all__ = ['use_svg_display', 'set_figsize', 'set_axes', 'plot', 'show_images',
            'show_image_grid', 'curve_metrics', 'curve_data', 'plot_history', 'run_label', 'format_metrics',
            'filter_mosaic', 'plot_filters', 'plot_feature_maps', 'list_layers',
            'feature_maps', 'conv_layers', 'conv_weights', 'confusion_matrix', 'plot_confusion_matrix', 'new_figure',
-           'figure_to_png', 'to_mx_array']
+           'array_to_png', 'figure_to_png', 'to_mx_array']
 
 # Diverging map for signed weights: red positive, blue negative, white at zero.
 SIGNED_CMAP = 'RdBu_r'
@@ -562,6 +562,26 @@ def plot_confusion_matrix(counts, class_names=None, normalize=True, ax=None,
 
 
 # ---------------------------------------------------------------------- figures and bytes
+def array_to_png(values, cmap=SIGNED_CMAP, vmin=-1.0, vmax=1.0, scale=None,
+                 width=288, bad=TILE_GAP_COLOR):
+    """A 2-D array (e.g. a `filter_mosaic`) straight to PNG bytes through a colour map,
+    each value a ``scale`` x ``scale`` block (default: about ``width`` pixels wide), NaN
+    in the ``bad`` colour. No axes and no text, so it takes about a millisecond where a
+    figure takes tens: what live filter plots use."""
+    from matplotlib.image import imsave
+    values = _to_numpy(values).astype(np.float64)
+    if values.ndim != 2 or 0 in values.shape:
+        raise ValueError(f'values has shape {values.shape}; pass a non-empty 2-D array')
+    if scale is None:
+        scale = max(1, width // values.shape[1])
+    cm = matplotlib.colormaps[cmap].copy()
+    cm.set_bad(bad)
+    big = np.repeat(np.repeat(values, scale, axis=0), scale, axis=1)
+    buf = io.BytesIO()
+    imsave(buf, big, cmap=cm, vmin=vmin, vmax=vmax, format='png')
+    return buf.getvalue()
+
+
 def new_figure(figsize=(4.0, 3.0), dpi=80, layout=None):
     """A figure that belongs to no pyplot window: for off-screen, any-thread rendering.
     ``layout='tight'`` re-runs the layout at every save (slow for live redraws; live

@@ -304,6 +304,9 @@ class TrainingLab(_Panel):
             self.settings = self.profile.settings(profile_name, **overrides)
             knobs = {k: v for k, v in self.settings.items() if k in cls.knobs()}
             self.base_config = cls(**knobs)        # validates
+        # what every run starts from before the controls are applied (lr excluded, so
+        # the profile's rules can suggest one per knob combination)
+        self._overrides = {k: v for k, v in overrides.items() if k != 'lr'}
         self.runs = []
         self._next_number = 1
         self.last_error = None
@@ -339,10 +342,14 @@ class TrainingLab(_Panel):
         self.stop_button.on_click(self._on_stop)
         self.reset_button.on_click(self._on_reset)
         self.status = W.HTML(value='')
+        # CSS classes: stable handles for the browser test and for custom styling
+        self.status.add_class('week5-status')
         self.curves = W.Image(value=_placeholder('training curves appear here',
                                                  (7.0, 2.6)), format='png')
         self.filters = W.Image(value=_placeholder('conv1 filters', (3.2, 3.4)),
                                format='png')
+        self.curves.add_class('week5-curves')
+        self.filters.add_class('week5-filters')
         names = list(self.controls)
         knobs = [self.controls[n] for n in names if n not in ('lr', 'num_epochs')]
         half = (len(knobs) + 1) // 2
@@ -353,7 +360,9 @@ class TrainingLab(_Panel):
                     W.VBox([self.controls['lr'], self.controls['num_epochs']])]),
             W.HBox([self.train_button, self.stop_button, self.reset_button]),
             self.status,
-            W.HBox([self.curves, self.filters]),
+            W.HBox([self.curves,
+                    W.VBox([W.HTML('<b>conv1 filters</b>: red +, blue &minus;, each scaled '
+                                   'to its own largest weight'), self.filters])]),
         ])
         self._say('Set the knobs and press Train.')
 
@@ -382,7 +391,8 @@ class TrainingLab(_Panel):
             return
         try:
             values = _config_values(self.base_config, self.controls)
-            suggested = self.profile.settings(self.network, **values)['lr']
+            suggested = self.profile.settings(self.network,
+                                              **{**self._overrides, **values})['lr']
         except (ValueError, TypeError):
             return                       # an invalid combination: reported on Train
         self.controls['lr'].value = suggested
@@ -454,7 +464,8 @@ class TrainingLab(_Panel):
             return None, settings
         values = _config_values(self.base_config, self.controls)
         config = self.base_config.replace(**values)            # validate(): ValueError
-        settings = self.profile.settings(self.network, **values, lr=lr, num_epochs=epochs)
+        settings = self.profile.settings(self.network, **{
+            **self._overrides, **values, 'lr': lr, 'num_epochs': epochs})
         return config, settings
 
     def _on_train(self, _button=None):
