@@ -269,3 +269,38 @@ def test_inception_panel_shows_shape_and_params_as_sliders_move():
     assert repr(panel).startswith('Inception(c1=128, c2=(96, 128), c3=(16, 96), c4=32)')
     with pytest.raises(ValueError, match='in_channels'):
         widgets.InceptionPanel(in_channels=0)
+
+
+HEADLESS_CELLS = [
+    "from week5.widgets import TrainingLab, is_headless\nprint('headless:', is_headless())",
+    "lab = TrainingLab('lenet', profile='quick')\nlab",
+    "lab.train(activation='relu')",
+    "print(len(lab.runs), lab.runs[-1].config.activation)",
+]
+
+
+@pytest.mark.slow
+def test_headless_in_a_kernel_without_frontend(monkeypatch):
+    """As nbval / nbconvert run a notebook: a kernel, but no Jupyter server session.
+    The lab detects it, trains synchronously and leaves text + a static PNG.
+    (The notebook is built here, not stored, so nbval never collects it.)"""
+    import nbformat
+    from nbclient import NotebookClient
+    monkeypatch.delenv('WEEK5_HEADLESS', raising=False)
+    monkeypatch.delenv('JPY_SESSION_NAME', raising=False)
+    monkeypatch.setenv('WEEK5_PROGRESS', '0')
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in HEADLESS_CELLS]
+    NotebookClient(nb, timeout=300, kernel_name='python3').execute()
+    outs = [c.outputs for c in nb.cells]
+    assert outs[0][0]['text'] == 'headless: True\n'
+    shown = outs[1][0]['data']
+    assert 'application/vnd.jupyter.widget-view+json' not in shown
+    assert shown['text/plain'].startswith("TrainingLab('lenet', profile='quick'):")
+    (result,) = [o for o in outs[2] if o['output_type'] == 'display_data']
+    assert set(result['data']) == {'text/plain', 'image/png'}
+    assert re.fullmatch(r'Run #1 activation=relu, lr=0\.3: 1 epoch, train_loss \d\.\d\d, '
+                        r'train_acc \d\.\d\d, val_loss \d\.\d\d, val_acc \d\.\d\d',
+                        result['data']['text/plain'])
+    assert not [o for o in outs[2] if o['output_type'] == 'stream']   # no stray stderr
+    assert outs[3][0]['text'] == '1 relu\n'
