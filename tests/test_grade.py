@@ -98,10 +98,10 @@ def graded(tmp_path_factory):
     write(root, 'ivan', VGG, submission(VGG, FULL_VGG, insert_before={'arch': ['sum = lambda xs: 11']}))
 
     out = root / 'report.csv'
-    proc = subprocess.run(
-        [sys.executable, '-m', 'week5.grade', str(root), '--reference', str(REFERENCE),
+    proc = subprocess.run(  # a relative --reference: the runs happen in scratch folders
+        [sys.executable, '-m', 'week5.grade', str(root), '--reference', REFERENCE.name,
          '--out', str(out), '--timeout', str(CELL_TIMEOUT), '--jobs', '2'],
-        capture_output=True, text=True, timeout=600)
+        capture_output=True, text=True, timeout=600, cwd=REFERENCE.parent)
     assert proc.returncode == 0, proc.stderr
     with open(out, newline='') as f:
         rows = {(r['student'], r['notebook']): r for r in csv.DictReader(f)}
@@ -160,7 +160,7 @@ def test_infinite_loop_times_out_and_the_rest_still_runs(graded):
     row = rows['erin', VGG]
     checks = checks_of(row)
     assert row['status'] == 'timeout'
-    assert f'cell 9 `while True:`: timed out after {CELL_TIMEOUT} s' in row['errored_cells']
+    assert f'cell 10 `while True:`: timed out after {CELL_TIMEOUT} s' in row['errored_cells']
     assert checks['vgg_block'] is None  # before the loop: still graded
     assert checks['vgg_dense_inputs'] is not None  # after it: fails, with a reason
     assert float(row['seconds']) < 120
@@ -190,7 +190,18 @@ def test_unchanged_cells_are_compared_with_the_reference_outputs(graded):
     row = rows['ivan', VGG]
     assert row['outputs_differ'].startswith('cell ')
     assert 'arch = ((1, 64)' in row['outputs_differ']
+    # the `address` cell prints a new memory address each run: equal only through sanitize.cfg
     assert rows['alice', VGG]['outputs_differ'] == ''
+
+
+def test_a_notebook_that_cannot_start_is_one_error(tmp_path):
+    path = write(tmp_path, 'amy', FLOPS, submission(FLOPS, {'ex1': 'flops = 2 * 1024 ** 3'}))
+    result = grade.grade_notebook('amy', path, REFERENCE / FLOPS, cell_timeout=60,
+                                  sanitize=tmp_path / 'no-such-sanitize.cfg')
+    assert result.status == 'errors'
+    [error] = result.errored_cells
+    assert error.startswith('the notebook could not start: FileNotFoundError')
+    assert result.checks[0].reason == 'check cell not run: the notebook could not start'
 
 
 def test_missing_and_unknown_notebooks(graded):

@@ -22,8 +22,8 @@ How one submission is graded:
    reference's outputs and nbval tags, so nbval compares the student's run against the
    reference outputs. A cell the student wrote or edited is run (it must not raise) but
    its output is not compared, and nbval markers the student added are disarmed. Check
-   cells (code calling a ``check_*`` function or printing ``[week5 check]`` verdicts in
-   the reference) always run with the reference's source, and are put back if the
+   cells (tagged ``check``, calling a ``check_*`` function or printing ``[week5 check]``
+   verdicts in the reference) always run with the reference's source, and are put back if the
    student deleted them.
 3. ``pytest --nbval`` runs the copy in a fresh subprocess in a scratch folder, in the
    ``quick`` profile, with a per-cell timeout and a wall timeout for the whole notebook.
@@ -103,7 +103,11 @@ _CAPTURE_PLUGIN = textwrap.dedent('''\
         message = ""
         if call.excinfo is not None:
             exc = call.excinfo.value
-            message = str(exc.args[0]) if getattr(exc, "args", None) else str(exc)
+            if exc.args and isinstance(exc.args[0], str) and type(exc).__name__ == "NbCellError":
+                message = exc.args[0]
+            else:
+                message = f"{type(exc).__name__}: {exc}"
+
         record = {"cell": cell_num, "when": call.when, "outcome": report.outcome,
                   "xfail": bool(getattr(report, "wasxfail", "")), "message": message,
                   "outputs": _texts(getattr(item, "test_outputs", None))}
@@ -186,8 +190,10 @@ def parse_verdicts(text):
 
 
 def is_check_cell(cell):
+    """A code cell tagged `check`, calling a `check_*` function or printing a verdict."""
     return cell.cell_type == 'code' and (
-        CHECK_CALL_RE.search(cell.source) is not None
+        'check' in cell.metadata.get('tags', [])
+        or CHECK_CALL_RE.search(cell.source) is not None
         or VERDICT_RE.search(output_text(cell.get('outputs', []))) is not None)
 
 
@@ -391,7 +397,7 @@ def grade_notebook(student, student_path, ref_path, cell_timeout=DEFAULT_CELL_TI
         finished = run_nbval(graded, log, cell_timeout, notebook_timeout, sanitize, profile, threads)
         records = read_log(log)
 
-    errored, differing, timed_out = [], [], False
+    errored, differing, timed_out, setup_error = [], [], False, None
     verdicts = {}
     cell_problem = {}
     for i, rec in sorted(records.items()):
@@ -408,11 +414,14 @@ def grade_notebook(student, student_path, ref_path, cell_timeout=DEFAULT_CELL_TI
         elif 'differ' in rec['message'] and not rec['xfail']:
             differing.append(label)
         elif rec['when'] == 'setup' and rec['outcome'] == 'failed':
-            errored.append(f'{label}: could not start the kernel: {_error_summary(rec)}')
+            setup_error = setup_error or f'the notebook could not start: {_error_summary(rec)}'
+            cell_problem[i] = 'not run: the notebook could not start'
         if i in check_cells:
             text = '\n'.join(o.get('text', '') for o in rec['outputs'] if o['type'] in ('stream', 'data'))
             verdicts.update(parse_verdicts(text))
 
+    if setup_error:
+        errored.insert(0, setup_error)
     checks = []
     for n in expected + [n for n in verdicts if n not in expected]:
         if n in verdicts:
@@ -477,6 +486,7 @@ def grade(submissions_dir, reference_dir=None, jobs=2, cell_timeout=DEFAULT_CELL
         if not isinstance(value, (int, float)) or value <= 0:
             raise ValueError(f'{pname} must be a positive number of seconds, got {value!r}')
     reference_dir = Path(reference_dir) if reference_dir is not None else default_reference_dir()
+    reference_dir = reference_dir.resolve()  # the runs happen in scratch folders
     if not reference_dir.is_dir():
         raise ValueError(f'reference_dir {str(reference_dir)!r} is not a folder: pass --reference '
                          'with the folder of reference notebooks (e.g. notebooks/)')
