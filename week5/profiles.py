@@ -97,7 +97,8 @@ class Profile:
             s = self.settings(n)
             extra = ', '.join(f'{k}={v}' for k, v in s.items() if k not in _REQUIRED)
             lines.append(f'  {n:<10} resize {_pair(s["resize"])[0]:>3}, batch {s["batch_size"]}, '
-                         f'lr {s["lr"]}, {s["num_epochs"]} epoch(s), '
+                         f'lr {s["lr"]}, {s["num_epochs"]} epoch'
+                         f'{"" if s["num_epochs"] == 1 else "s"}, '
                          f'train {_count(s["num_train"], 60000)}, '
                          f'val {_count(s["num_val"], 10000)}' + (f'; {extra}' if extra else ''))
         return '\n'.join(lines)
