@@ -185,6 +185,16 @@ def test_headless_trains_synchronously_and_prints_a_rounded_summary(capsys):
     assert 'Not started' in capsys.readouterr().out and len(lab.runs) == 1
 
 
+def test_given_data_fixes_the_resolution():
+    from week5.data import FashionMNIST
+    data = FashionMNIST(batch_size=64, resize=32, num_train=256, num_val=64, progress=False)
+    lab = lab_for('lenet', data=data, headless=True)
+    assert lab.controls['resize'].value == 32 and lab.controls['resize'].disabled
+    lab.train()
+    (run,) = lab.runs
+    assert run.config.resize == 32 and run.history.epochs[-1]['examples'] == 256
+
+
 def test_headless_detection(monkeypatch):
     monkeypatch.delenv('WEEK5_HEADLESS', raising=False)
     assert widgets.is_headless()                         # pytest: no kernel

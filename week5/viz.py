@@ -22,7 +22,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 __all__ = ['use_svg_display', 'set_figsize', 'set_axes', 'plot', 'show_images',
-           'show_image_grid', 'curve_metrics', 'curve_data', 'plot_history', 'run_label', 'format_metrics',
+           'show_image_grid', 'curve_metrics', 'curve_data', 'draw_curve', 'plot_history', 'run_label', 'format_metrics',
            'filter_mosaic', 'plot_filters', 'plot_feature_maps', 'list_layers',
            'feature_maps', 'conv_layers', 'conv_weights', 'confusion_matrix', 'plot_confusion_matrix', 'new_figure',
            'array_to_png', 'figure_to_png', 'to_mx_array']
@@ -265,8 +265,18 @@ def curve_data(runs, keys=_HISTORY_KEYS, labels=None, use_batches=True):
     return out
 
 
+def draw_curve(ax, line):
+    """Draw one entry of `curve_data` on ``ax`` in the style of `plot_history` (train
+    solid, validation dashed with markers); returns the Line2D."""
+    (drawn,) = ax.plot(line['x'], line['y'], color=line['color'],
+                       linestyle='--' if line['val'] else '-',
+                       marker='o' if line['val'] else None, markersize=3,
+                       label=line['label'])
+    return drawn
+
+
 def plot_history(runs, keys=_HISTORY_KEYS, labels=None, ax=None, use_batches=True,
-                 figsize=None):
+                 figsize=None, legend_loc='best'):
     """Training curves of one or several runs, overlaid.
 
     ``runs``: a History (or `Trainer`, or lab run), its ``to_dict()``, a dict of per-epoch
@@ -275,7 +285,8 @@ def plot_history(runs, keys=_HISTORY_KEYS, labels=None, ax=None, use_batches=Tru
     curves are solid (per reporting interval when batch rows exist), validation dashed
     with markers. One panel per metric (loss, acc, ...) when ``ax`` is None or a
     sequence with one axes per metric; everything on one panel when ``ax`` is an Axes.
-    Returns the list of axes.
+    ``legend_loc``: 'best' searches for a free spot at every draw; live plots pass a
+    fixed place. Returns the list of axes.
     """
     lines = curve_data(runs, keys, labels, use_batches)
     metrics = curve_metrics(keys)
@@ -290,17 +301,14 @@ def plot_history(runs, keys=_HISTORY_KEYS, labels=None, ax=None, use_batches=Tru
             raise ValueError(f'ax has {len(axes)} axes for {len(metrics)} metrics '
                              f'{metrics}; pass one axes per metric, one Axes, or ax=None')
     for line in lines:
-        a = axes[metrics.index(line['metric'])]
-        a.plot(line['x'], line['y'], color=line['color'],
-               linestyle='--' if line['val'] else '-', marker='o' if line['val'] else None,
-               markersize=3, label=line['label'])
+        draw_curve(axes[metrics.index(line['metric'])], line)
     for a in dict.fromkeys(axes):
         names = [m for m, b in zip(metrics, axes) if b is a]
         a.set_xlabel('epoch')
         a.set_ylabel(', '.join(names))
         a.grid(True, alpha=0.3)
         if a.lines:
-            a.legend(fontsize='small')
+            a.legend(fontsize='small', loc=legend_loc)
     return list(dict.fromkeys(axes))
 
 

@@ -282,6 +282,13 @@ class TrainingLab(_Panel):
             raise TypeError(f'model must be a registry name or a Classifier instance, got '
                             f'{type(model).__name__}')
         profile_name = self.network or 'lenet'     # a custom model: LeNet's data sizes
+        size = getattr(data, 'resize', None)
+        if self.network and size is not None:     # the given data fixes the resolution
+            side = size if isinstance(size, int) else size[0]
+            if not isinstance(size, int) and size[0] != size[1]:
+                raise ValueError(f'data.resize={size} is not square; the lab models take '
+                                 f'square inputs: use FashionMNIST(resize={size[0]})')
+            overrides = dict(overrides, resize=side)
         if self.network is None:
             self.settings = self.profile.settings('lenet')
             self._hparams = dict(getattr(instance, 'hparams', {}))
