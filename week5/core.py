@@ -16,13 +16,15 @@ import sys
 # The one accepted side effect of importing week5 (see /work/notes/COMMON.md): these are
 # read by libmxnet / libgomp only when mxnet is first imported, so they are set here,
 # before `import mxnet` below, and only where the user has not set them (setdefault).
-# Measured on the course machines (2 shared cores, hybridized LeNet, batch 128):
-# OpenMP with one thread per operator is the robust choice. Two OpenMP threads are
-# faster on an idle machine, but libgomp's spinning barriers collapse (4x slower) as
-# soon as another process wants a core -- the normal state of a laptop with a browser or
-# of a shared grader. MXNet's engine worker threads still run independent operators in
-# parallel. Export OMP_NUM_THREADS=2 before starting Python to trade robustness for speed
-# on an idle machine, or call `set_num_threads(n)` at run time.
+# Measured on the course machines (2 cores shared with other work; hybridized book LeNet,
+# batch 128, img/s): idle machine OMP=1 8,800 / OMP=2 11,100; with one busy process next
+# to it OMP=1 6,600 / OMP=2 1,800 -- libgomp's spinning barriers collapse as soon as
+# another process wants a core, the normal state of a laptop with a browser or of a
+# shared grader (a wider conv net: OMP=1 61 / OMP=2 41 under load). One OpenMP thread
+# per operator is therefore the default; MXNet's engine still overlaps independent work.
+# OMP_WAIT_POLICY=PASSIVE avoids the collapse but halves idle speed (5,500).
+# Export OMP_NUM_THREADS=2 before starting Python to trade robustness for speed on an
+# idle machine, or call `set_num_threads(n)` at run time.
 THREAD_DEFAULTS = {
     'OMP_NUM_THREADS': '1',
     'MXNET_CPU_WORKER_NTHREADS': '1',
