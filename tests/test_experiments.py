@@ -145,3 +145,22 @@ def test_cpu_gflops_and_gpu_reference():
         ex.cpu_gflops(repeats=0)
     ref = ex.gpu_reference()
     assert all(spec['gflops'] > 1000 and spec['cores'] > 500 for spec in ref.values())
+
+
+def test_chapter_runs_reuse_saved_runs_and_train_the_rest(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv('WEEK5_CACHE', str(tmp_path))
+    assert ex.load_run('lenet', profile='quick') is None
+    runs = ex.compare('lenet', {'lenet': {}}, budget='experiment', profile='quick')
+    ex.save_run('lenet', runs['lenet'].model, runs['lenet'].history, profile='quick')
+    saved = ex.load_run('lenet', profile='quick')
+    assert saved.history.epochs == runs['lenet'].history.epochs
+    assert saved.settings['params'] == 61706 and saved.model is None
+    assert ex.load_run('lenet', profile='laptop') is None          # kept per profile
+    got = ex.chapter_runs(['lenet', 'vgg'], profile='quick')
+    out = capsys.readouterr().out
+    assert 'lenet      the run of chapter 1' in out and 'vgg        trained now' in out
+    assert got['lenet'].history.epochs == saved.history.epochs
+    assert [r['label'] for r in ex.speed_rows(got)] == ['lenet', 'vgg']
+    assert ex.run_rows(got)[0]['params'] == 61706
+    (tmp_path / 'runs' / 'quick' / 'lenet.json').write_text('{broken')
+    assert ex.load_run('lenet', profile='quick') is None           # unreadable: retrain

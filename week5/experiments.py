@@ -105,8 +105,9 @@ def _train(name, overrides, factory, budget, prof, seed, progress, callbacks, la
     trainer = Trainer(**trainer_kw, progress=progress, board=False)
     start = time.perf_counter()
     trainer.fit(model, data, callbacks=callbacks)
+    from .summary import count_params
     return Run(label, model, trainer.history, time.perf_counter() - start,
-               dict(settings, augment=augment))
+               dict(settings, augment=augment, params=count_params(model.net)))
 
 
 def compare(name, variants, budget='experiment', profile=None, seed=0, progress=False,
@@ -139,6 +140,72 @@ def train_networks(names=None, budget='compare', profile=None, seed=0, progress=
             for name in (names or list_models())}
 
 
+def _runs_dir(profile_name):
+    from .data import cache_dir
+    return cache_dir() / 'runs' / profile_name
+
+
+def save_run(name, model, history, profile=None):
+    """Keep a chapter's training run of network ``name`` for the comparison of chapter 6:
+    its History, settings and parameter count, as JSON in the week5 cache (one file per
+    network and profile, replaced by the next run)."""
+    import json
+    import os
+    from .summary import count_params
+    prof = _profile(profile)
+    settings = dict(prof.settings(name), params=count_params(model.net))
+    record = {'network': name, 'profile': prof.name, 'settings': settings,
+              'config': repr(getattr(model, 'config', None)), 'history': history.to_dict(),
+              'seconds': history.last('wall_time', 0.0)}
+    path = _runs_dir(prof.name) / f'{name}.json'
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix('.tmp')
+    tmp.write_text(json.dumps(record, default=repr), encoding='utf-8')
+    os.replace(tmp, path)
+
+
+def load_run(name, profile=None):
+    """The run ``save_run`` kept for network ``name`` in this profile (a ``Run`` whose
+    ``model`` is None), or None when there is none (or it cannot be read)."""
+    import json
+    from .core import History
+    path = _runs_dir(_profile(profile).name) / f'{name}.json'
+    try:
+        record = json.loads(path.read_text(encoding='utf-8'))
+        history = History.from_dict(record['history'])
+        settings = dict(record['settings'])
+        settings['resize'] = tuple(settings['resize']) if isinstance(
+            settings['resize'], list) else settings['resize']
+        return Run(name, None, history, float(record['seconds']), settings)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+CHAPTERS = {'lenet': 1, 'alexnet': 2, 'vgg': 3, 'nin': 4, 'googlenet': 5}
+
+
+def chapter_runs(names=None, budget='compare', profile=None, refresh=False, seed=0,
+                 print_fn=print):
+    """``{name: Run}``: for each network the run its chapter notebook kept in this
+    profile (``save_run``); a network whose chapter has not run yet (or all, with
+    ``refresh=True``) is trained now under ``budget``. Prints where each run came from."""
+    from .models import list_models
+    prof = _profile(profile)
+    names = list(names or list_models())
+    runs = {n: None if refresh else load_run(n, prof) for n in names}
+    if any(run is None for run in runs.values()):
+        _warm_up()
+    for name in names:
+        if runs[name] is not None:
+            print_fn(f'{name:<10} the run of chapter {CHAPTERS.get(name, "?")} '
+                     f'({len(runs[name].history)} epoch(s), profile {prof.name!r})')
+            continue
+        runs[name] = _train(name, {}, None, budget, prof, seed, False, (), name)
+        print_fn(f'{name:<10} trained now: its chapter has not run in profile '
+                 f'{prof.name!r} ({budget!r} budget, {len(runs[name].history)} epoch(s))')
+    return runs
+
+
 def _warm_up():
     """One tiny fit, so that the first timed network does not pay for loading the data
     and for MXNet's one-off start-up costs."""
@@ -168,13 +235,12 @@ def lab_sizes(name, budget='experiment', profile=None):
 def speed_rows(runs):
     """Per run: input side, parameters, measured training throughput (examples/s) and
     the seconds a full 60,000-image epoch would take at that rate."""
-    from .summary import count_params
     rows = []
     for label, run in runs.items():
         rate = run.history.last('examples_per_sec') or float('nan')
         side = run.settings.get('resize')
         rows.append({'label': label, 'resize': side if isinstance(side, int) else side[0],
-                     'params': count_params(run.model.net), 'examples_per_sec': rate,
+                     'params': run.settings['params'], 'examples_per_sec': rate,
                      'epoch_seconds': 60000 / rate})
     return rows
 
@@ -192,7 +258,6 @@ def speed_table(runs, print_fn=print):
 def run_rows(runs):
     """Per run: epochs, final train / validation accuracy, their gap, validation loss,
     parameters and wall time."""
-    from .summary import count_params
     rows = []
     for label, run in runs.items():
         h = run.history
@@ -200,7 +265,7 @@ def run_rows(runs):
         gap = None if train_acc is None or val_acc is None else train_acc - val_acc
         rows.append({'label': label, 'epochs': len(h), 'train_acc': train_acc,
                      'val_acc': val_acc, 'gap': gap, 'val_loss': h.last('val_loss'),
-                     'params': count_params(run.model.net), 'seconds': run.seconds})
+                     'params': run.settings['params'], 'seconds': run.seconds})
     return rows
 
 
@@ -216,8 +281,9 @@ def runs_table(runs, print_fn=print):
                  f'  {_fmt_num(r["val_loss"]):>8}  {r["params"]:>10,}  {r["seconds"]:>8.1f}')
 
 
-def plot_runs(runs, keys=('train_loss', 'val_loss', 'train_acc', 'val_acc')):
-    """Overlaid training curves of ``{label: Run}`` (one colour per run)."""
+def plot_runs(runs, keys=('train_loss', 'val_acc')):
+    """Overlaid curves of ``{label: Run}``, one colour per run: by default the training
+    loss and the validation accuracy (pass ``keys`` for more)."""
     from .viz import plot_history
     return plot_history({label: run.history for label, run in runs.items()}, keys)
 
