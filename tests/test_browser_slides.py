@@ -64,7 +64,7 @@ def open_offline(browser, deck):
     page.goto(deck.as_uri())
     # nbconvert's template loads reveal.js through require.js, so there is no global
     # Reveal: fetch the module (already loaded) and keep it as window.Reveal for the checks.
-    page.wait_for_function("document.querySelector('.reveal.ready') !== null", timeout=30000)
+    page.wait_for_function("document.querySelector('.reveal.ready') !== null", timeout=90000)
     page.evaluate("new Promise(done => require(['reveal.js/dist/reveal.js'], "
                   "R => { window.Reveal = R; done(); }))")
     assert page.evaluate('Reveal.isReady()')
@@ -79,12 +79,12 @@ def check_deck(browser, deck, name):
     page.mouse.click(640, 400)  # focus the page (a click on a slide does not navigate)
     start = page.evaluate('JSON.stringify(Reveal.getIndices())')
     page.keyboard.press('ArrowRight')  # the next fragment or slide
-    page.wait_for_function(f"JSON.stringify(Reveal.getIndices()) !== '{start}'", timeout=10000)
+    page.wait_for_function(f"JSON.stringify(Reveal.getIndices()) !== '{start}'", timeout=30000)
     page.keyboard.press('End')
     page.wait_for_function('Reveal.getIndices().h === Reveal.getHorizontalSlides().length - 1',
-                           timeout=10000)
+                           timeout=30000)
     page.keyboard.press('Home')
-    page.wait_for_function('Reveal.getIndices().h === 0', timeout=10000)
+    page.wait_for_function('Reveal.getIndices().h === 0', timeout=30000)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f'slides-{name}.png'))
     # the speaker-notes plugin is local and registered
@@ -99,17 +99,17 @@ def test_fixture_deck_offline(browser, tmp_path):
     assert errors == []
     assert total == 6
     # MathJax (local copy) typeset the formula on the first slide
-    page.wait_for_function("document.querySelector('.MathJax_CHTML') !== null", timeout=30000)
+    page.wait_for_function("document.querySelector('.MathJax_CHTML') !== null", timeout=90000)
     # the widget panel's last frame is a real, decoded picture
     width = page.evaluate("document.querySelector('[id=\"cell-id=panel\"] img').naturalWidth")
     assert width > 100
     # speaker view opens from disk too
-    with page.context.expect_page(timeout=15000) as popup_info:
+    with page.context.expect_page(timeout=60000) as popup_info:
         page.keyboard.press('s')
     popup = popup_info.value
-    popup.wait_for_selector('.speaker-controls-notes', timeout=15000)
+    popup.wait_for_selector('.speaker-controls-notes', timeout=60000)
     popup.wait_for_function("document.querySelector('.speaker-controls-notes .value')"
-                            ".textContent.includes('Speaker note')", timeout=15000)
+                            ".textContent.includes('Speaker note')", timeout=60000)
     popup.screenshot(path=str(ARTIFACTS / 'slides-fixture-speaker-view.png'))
     assert remote == []
 

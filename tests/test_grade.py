@@ -341,3 +341,28 @@ def test_notebook_wall_timeout_kills_the_run_and_its_kernel(tmp_path, monkeypatc
     while _grade_processes(scratch) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert _grade_processes(scratch) == []
+
+
+def _rec(cell, outcome='passed', message='', outputs=(), xfail=False, when='call'):
+    return {'cell': cell, 'when': when, 'outcome': outcome, 'xfail': xfail, 'message': message,
+            'outputs': list(outputs)}
+
+
+def test_classify_cells_after_a_timeout_and_a_dead_kernel():
+    labels = [f'cell {i + 1} `c{i}`' for i in range(6)]
+    verdict = {'type': 'stream', 'name': 'stdout', 'text': '[week5 check] a: PASSED\n'}
+    records = {
+        0: _rec(0, outputs=[verdict]),  # printed by a student cell: does not count
+        1: _rec(1, outputs=[dict(verdict, text='[week5 check] b: FAILED - too small\n')]),
+        2: _rec(2, 'failed', 'Timeout of 5 seconds exceeded executing cell'),
+        3: _rec(3, 'skipped', 'Cell outputs differ', xfail=True),  # expected after the timeout
+        4: _rec(4, 'skipped', 'RuntimeError: Kernel dead on test start', xfail=True),
+        5: _rec(5, 'skipped', 'RuntimeError: Kernel dead on test start', xfail=True),
+    }
+    out = grade.classify_cells(records, labels, check_cells={1, 5}, cell_timeout=5)
+    assert out['timed_out']
+    assert out['errored'] == ['cell 3 `c2`: timed out after 5 s',
+                              'cell 5 `c4`: RuntimeError: Kernel dead on test start']
+    assert out['differing'] == []
+    assert list(out['verdicts']) == ['b'] and out['verdicts']['b'].reason == 'too small'
+    assert out['cell_problem'][5] == 'not run: RuntimeError: Kernel dead on test start'

@@ -368,6 +368,47 @@ def _is_timeout(rec):
 
 # ---------------------------------------------------------------- grading
 
+def classify_cells(records, labels, check_cells, cell_timeout):
+    """Sort the capture plugin's cell records into what the report says.
+
+    Returns a dict: ``errored`` (readable lines), ``differing`` (labels of cells whose
+    output differs from the reference), ``timed_out``, ``cell_problem`` ({code-cell index:
+    why it gave nothing}) and ``verdicts`` ({check name: CheckResult} printed by check cells).
+    """
+    errored, differing, timed_out, setup_error = [], [], False, None
+    verdicts, cell_problem = {}, {}
+    for i, rec in sorted(records.items()):
+        if i >= len(labels):
+            continue
+        label = labels[i]
+        if _is_timeout(rec):
+            timed_out = True
+            cell_problem[i] = f'timed out after {cell_timeout:g} s'
+            errored.append(f'{label}: timed out after {cell_timeout:g} s')
+        elif any(o['type'] == 'error' for o in rec['outputs']) or rec['message'].startswith('Cell execution'):
+            cell_problem[i] = f'raised {_error_summary(rec)}'
+            errored.append(f'{label}: {_error_summary(rec)}')
+        elif 'differ' in rec['message']:
+            if not rec['xfail']:  # after a timeout every later cell is expected to fail
+                differing.append(label)
+        elif rec['when'] == 'setup' and rec['outcome'] == 'failed':
+            setup_error = setup_error or f'the notebook could not start: {_error_summary(rec)}'
+            cell_problem[i] = 'not run: the notebook could not start'
+        elif rec['outcome'] != 'passed' and rec['message'].strip():
+            # e.g. "Kernel dead on test start" after a cell killed the kernel
+            summary = _error_summary(rec)
+            cell_problem[i] = f'not run: {summary}'
+            if not any(e.endswith(summary) for e in errored):
+                errored.append(f'{label}: {summary}')
+        if i in check_cells:
+            text = '\n'.join(o.get('text', '') for o in rec['outputs'] if o['type'] in ('stream', 'data'))
+            verdicts.update(parse_verdicts(text))
+    if setup_error:
+        errored.insert(0, setup_error)
+    return {'errored': errored, 'differing': differing, 'timed_out': timed_out,
+            'cell_problem': cell_problem, 'verdicts': verdicts}
+
+
 def grade_notebook(student, student_path, ref_path, cell_timeout=DEFAULT_CELL_TIMEOUT,
                    notebook_timeout=DEFAULT_NOTEBOOK_TIMEOUT, sanitize=None, profile='quick',
                    threads=None):
@@ -397,31 +438,9 @@ def grade_notebook(student, student_path, ref_path, cell_timeout=DEFAULT_CELL_TI
         finished = run_nbval(graded, log, cell_timeout, notebook_timeout, sanitize, profile, threads)
         records = read_log(log)
 
-    errored, differing, timed_out, setup_error = [], [], False, None
-    verdicts = {}
-    cell_problem = {}
-    for i, rec in sorted(records.items()):
-        if i >= len(labels):
-            continue
-        label = labels[i]
-        if _is_timeout(rec):
-            timed_out = True
-            cell_problem[i] = f'timed out after {cell_timeout:g} s'
-            errored.append(f'{label}: timed out after {cell_timeout:g} s')
-        elif any(o['type'] == 'error' for o in rec['outputs']) or rec['message'].startswith('Cell execution'):
-            cell_problem[i] = f'raised {_error_summary(rec)}'
-            errored.append(f'{label}: {_error_summary(rec)}')
-        elif 'differ' in rec['message'] and not rec['xfail']:
-            differing.append(label)
-        elif rec['when'] == 'setup' and rec['outcome'] == 'failed':
-            setup_error = setup_error or f'the notebook could not start: {_error_summary(rec)}'
-            cell_problem[i] = 'not run: the notebook could not start'
-        if i in check_cells:
-            text = '\n'.join(o.get('text', '') for o in rec['outputs'] if o['type'] in ('stream', 'data'))
-            verdicts.update(parse_verdicts(text))
-
-    if setup_error:
-        errored.insert(0, setup_error)
+    outcome = classify_cells(records, labels, check_cells, cell_timeout)
+    errored, differing = outcome['errored'], outcome['differing']
+    verdicts, cell_problem = outcome['verdicts'], outcome['cell_problem']
     checks = []
     for n in expected + [n for n in verdicts if n not in expected]:
         if n in verdicts:
@@ -429,7 +448,7 @@ def grade_notebook(student, student_path, ref_path, cell_timeout=DEFAULT_CELL_TI
         else:
             checks.append(CheckResult(n, False, _missing_reason(n, nb, check_cells, records, cell_problem,
                                                                 finished, notebook_timeout)))
-    status = ('killed' if not finished else 'timeout' if timed_out
+    status = ('killed' if not finished else 'timeout' if outcome['timed_out']
               else 'errors' if errored else 'ok')
     note = '' if finished else f'stopped after the {notebook_timeout:g} s notebook timeout'
     return NotebookResult(student, name, status, checks, errored, differing,
