@@ -110,6 +110,9 @@ def test_varying_cells_are_ignored_by_nbval(path):
             src = text(cell)
             hits = [call for call in VARYING if call in src]
             assert not hits, f'{cell.id} calls {hits}: tag it {IGNORE}'
+            # nbval runs cells without storing history, so IPython's trailing-semicolon
+            # suppression does not work there: a checked cell must not rely on it
+            assert not src.rstrip().endswith(';'), f'{cell.id} ends with ";"'
 
 
 @pytest.mark.parametrize('path', CHAPTERS, ids=lambda p: p.stem)
