@@ -7,7 +7,8 @@ import pytest
 from week5.core import Trainer
 from week5.data import FashionMNIST
 from week5.models import MODELS, get_config, list_models
-from week5.profiles import (DATA_KEYS, PROFILES, Profile, get_profile, profile_names)
+from week5.profiles import (DATA_KEYS, PROFILES, CosineLR, Profile, get_profile,
+                            profile_names)
 
 REQUIRED = {'resize', 'num_epochs', 'batch_size', 'lr', 'num_train', 'num_val'}
 
@@ -46,7 +47,9 @@ def test_every_profile_has_valid_settings_for_every_network(profile, name):
                                  if k not in ('momentum', 'weight_decay')})
     assert data_kw['resize'] == config.input_shape[1:]
     assert set(data_kw) == set(DATA_KEYS) | {'resize'}
-    assert trainer_kw == {'max_epochs': s['num_epochs']}
+    assert trainer_kw['max_epochs'] == s['num_epochs']
+    assert [type(c) for c in trainer_kw['callbacks']] == (
+        [CosineLR] if s.get('lr_schedule') == 'cosine' else [])
     # the profile keeps the architecture: the same layers in the same order
     default = MODELS[name].config_class()
     assert [n for n, _ in config.shapes() if 'dropout' not in n] == \
@@ -60,7 +63,7 @@ def test_full_is_the_book():
         assert (s['num_epochs'], s['batch_size'], s['num_train'], s['num_val']) == \
             (10, 128, None, None)
         assert s['resize'] == (96 if name == 'googlenet' else 28 if name == 'lenet' else 224)
-        assert 'width_divisor' not in s and 'momentum' not in s
+        assert not {'width_divisor', 'momentum', 'init', 'lr_schedule'} & set(s)
     assert {n: full.settings(n)['lr'] for n in list_models()} == {
         'lenet': 0.1, 'alexnet': 0.01, 'vgg': 0.01, 'nin': 0.05, 'googlenet': 0.01}
     assert full.settings('vgg')['arch'] == ((1, 16), (1, 32), (2, 64), (2, 128), (2, 128))
@@ -126,3 +129,48 @@ def test_quick_profile_trains_a_couple_of_batches(name):
     trainer.fit(model, data)
     (row,) = trainer.history.epochs
     assert math.isfinite(row['train_loss']) and 0 <= row['val_acc'] <= 1
+
+
+def test_settings_errors_for_the_schedule():
+    with pytest.raises(ValueError, match="lr_schedule 'step' is not supported — use None "
+                                         r"\(constant lr, as in the book\) or 'cosine'"):
+        get_profile('laptop').split('lenet', lr_schedule='step')
+
+
+class _Optim:
+    def set_learning_rate(self, lr):
+        self.learning_rate = lr
+
+
+class _Trainer:
+    def __init__(self, max_epochs, num_train_batches, train_batch_idx=0):
+        self.max_epochs, self.num_train_batches = max_epochs, num_train_batches
+        self.train_batch_idx, self.optim = train_batch_idx, _Optim()
+
+
+class _Model:
+    lr = 0.4
+
+
+def test_cosine_schedule_anneals_over_one_fit():
+    trainer, model, cb = _Trainer(2, 50, train_batch_idx=30), _Model(), CosineLR()
+    cb.on_fit_start(trainer, model)
+    seen = []
+    for step in range(100):
+        trainer.train_batch_idx += 1
+        cb.on_train_batch_end(trainer, model, step % 50)
+        seen.append(trainer.optim.learning_rate)
+    assert seen[0] == pytest.approx(0.4 * 0.5 * (1 + math.cos(math.pi / 100)))
+    assert seen[49] == pytest.approx(0.2)                     # half-way: half the rate
+    assert seen[-1] == pytest.approx(0.0, abs=1e-12)
+    assert all(a >= b for a, b in zip(seen, seen[1:]))
+    assert model.lr == 0.4                                    # the model keeps its lr
+
+
+def test_cosine_schedule_in_a_real_fit():
+    model, data, trainer = get_profile('quick').make('lenet', num_train=128, num_val=64,
+                                                     lr_schedule='cosine', num_epochs=2)
+    trainer.progress = False
+    trainer.fit(model, data)
+    assert trainer.optim.learning_rate == pytest.approx(0.0, abs=1e-12)
+    assert model.lr == get_profile('quick').settings('lenet')['lr']
