@@ -96,6 +96,8 @@ def test_slide_structure_notes_and_math(fixture_deck):
         'Speaker note: ask who has trained a CNN before.'
     assert soup.select_one('.fragment').find(string=re.compile(r'\\lfloor'))
     assert soup.title.get_text() == 'Fixture chapter: figures and widgets slides'
+    assert 'white-space: pre-wrap' in str(soup.head)  # long code lines wrap, not cut off
+    assert 'var scroll = true' in str(soup)  # and tall slides scroll
 
 
 def test_widget_views_become_their_last_image(fixture_deck):

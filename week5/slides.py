@@ -52,10 +52,14 @@ MATHJAX_FILES = ('MathJax.js', 'LICENSE', 'config/TeX-AMS_CHTML-full.js', 'confi
                  'extensions', 'jax/input/TeX', 'jax/output/CommonHTML', 'jax/element',
                  'fonts/HTML-CSS/TeX/woff', 'fonts/HTML-CSS/TeX/otf', 'localization/en')
 
-# nbconvert's reveal template minus the two resources that always come from a CDN.
+# nbconvert's reveal template minus the two resources that always come from a CDN, and
+# with long code lines wrapped rather than cut off at the slide's edge.
 TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {% block jupyter_widgets %}{% endblock jupyter_widgets %}
+{% block html_head_css %}
+<style>.reveal .jp-InputArea-editor pre { white-space: pre-wrap; overflow-wrap: anywhere; }</style>
+{% endblock html_head_css %}
 """
 TEMPLATE_NAME = 'week5_offline_reveal.html.j2'
 
@@ -225,6 +229,7 @@ def _exporter(theme):
     c = Config()
     c.SlidesExporter.reveal_url_prefix = 'reveal.js'
     c.SlidesExporter.reveal_theme = theme
+    c.SlidesExporter.reveal_scroll = True  # a slide taller than the screen scrolls
     c.SlidesExporter.require_js_url = 'vendor/require.js'
     c.SlidesExporter.jquery_url = 'vendor/jquery.min.js'
     c.SlidesExporter.mathjax_url = f'vendor/mathjax/MathJax.js?config={MATHJAX_CONFIG}'
