@@ -33,8 +33,10 @@ class FakeTrainer:
         self.num_train_batches = num_train_batches
 
 
-def _run(cb, clock, num_batches=1000, dt=0.01, trainer=None, model=None, on_batch=None):
-    """Call the hooks as a Trainer would: `num_batches` batches of `dt` seconds each."""
+def _run(cb, clock, num_batches=1000, dt=0.01, trainer=None, model=None, on_batch=None,
+         log_every=1):
+    """Call the hooks as a Trainer would: `num_batches` batches of `dt` seconds each, a
+    metrics row every `log_every` batches (unless `on_batch` writes the rows)."""
     trainer = trainer or FakeTrainer()
     cb.on_fit_start(trainer, model)
     for i in range(num_batches):
@@ -43,6 +45,9 @@ def _run(cb, clock, num_batches=1000, dt=0.01, trainer=None, model=None, on_batc
         trainer.train_batch_idx = i + 1
         if on_batch:
             on_batch(trainer, i)
+        elif (i + 1) % log_every == 0:
+            trainer.history.batches.append({'step': (i + 1) / trainer.num_train_batches,
+                                            'train_loss': 1.0})
         cb.on_train_batch_end(trainer, model, trainer.batch_in_epoch)
         if trainer.batch_in_epoch == trainer.num_train_batches - 1:
             cb.on_epoch_end(trainer, model, trainer.epoch)
@@ -71,6 +76,16 @@ def test_redraws_are_throttled_by_time_never_per_batch():
     # fit start + one every 0.5 s + the final one
     assert cb.num_redraws == 1 + 20 + 1
     assert cb.png[:4] == b'\x89PNG'
+
+
+def test_redraws_only_right_after_the_trainer_read_its_metrics():
+    clock = FakeClock()
+    at = []
+    cb = Counting(clock, max_fps=100.0, sink=lambda png: at.append(trainer.train_batch_idx))
+    trainer = FakeTrainer()
+    _run(cb, clock, num_batches=95, dt=0.1, trainer=trainer, log_every=10)
+    # fit start, then only where a metrics row was just written, then the final one
+    assert at == [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95]
 
 
 def test_slow_renders_are_spaced_to_stay_within_budget():
@@ -145,6 +160,18 @@ def test_live_curves_redraw_growing_history_and_overlay_previous_runs():
     assert loss_ax.get_xlim()[1] >= 3.0                  # rescaled as data grew
 
 
+def test_live_curves_show_the_first_metrics_at_once():
+    clock = FakeClock()
+    cb = live.LiveCurves(clock=clock)
+    trainer = FakeTrainer()
+    cb.on_fit_start(trainer, None)
+    assert cb.num_redraws == 0                          # no metrics yet: nothing drawn
+    clock.t += 0.01                                     # well inside the 0.5 s throttle
+    trainer.history.batches.append({'step': 0.01, 'train_loss': 2.3})
+    cb.on_train_batch_end(trainer, None, 0)
+    assert cb.num_redraws == 1
+
+
 class ToyModel:
     """A model with a Sequential `.net` whose first conv weights we change by hand."""
 
@@ -167,6 +194,7 @@ def test_live_filters_follow_the_weights():
     def perturb(trainer, i):
         w = model.net[0].weight
         w.set_data(w.data() + nd.random.normal(shape=w.shape) * 0.05)
+        trainer.history.batches.append({'step': (i + 1) / 100, 'train_loss': 1.0})
     _run(cb, clock, num_batches=120, dt=0.01, model=model, on_batch=perturb)
     assert len(pngs) >= 3 and len(set(pngs)) == len(pngs)
     np.testing.assert_array_equal(cb.weights, model.net[0].weight.data().asnumpy())

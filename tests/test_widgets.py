@@ -293,11 +293,13 @@ HEADLESS_CELLS = [
 def test_headless_in_a_kernel_without_frontend(monkeypatch):
     """As nbval / nbconvert run a notebook: a kernel, but no Jupyter server session.
     The lab detects it, trains synchronously and leaves text + a static PNG.
+    The kernel even inherits JPY_SESSION_NAME (as when `make test` runs from a notebook
+    cell): its parent process is pytest, so it is still headless.
     (The notebook is built here, not stored, so nbval never collects it.)"""
     import nbformat
     from nbclient import NotebookClient
     monkeypatch.delenv('WEEK5_HEADLESS', raising=False)
-    monkeypatch.delenv('JPY_SESSION_NAME', raising=False)
+    monkeypatch.setenv('JPY_SESSION_NAME', '/somewhere/outer.ipynb')
     monkeypatch.setenv('WEEK5_PROGRESS', '0')
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(source) for source in HEADLESS_CELLS]

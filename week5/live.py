@@ -7,8 +7,11 @@ the latest picture in ``callback.png``.
 
 Redraws are throttled by time, never per batch: at most ``max_fps`` per second, and
 spaced so that drawing takes at most ``budget`` of the wall time (after a redraw that
-took d seconds the next one waits d / budget). A final redraw happens at the end of
-``fit``. Everything, including reading the conv weights, runs on the thread that calls
+took d seconds the next one waits d / budget). During an epoch they happen only right
+after the Trainer has read its metrics back (a new row in ``trainer.history.batches``):
+the curves have something new then, and the device queue is nearly empty, so reading
+the weights does not stall training behind the queued batches. A final redraw happens
+at the end of ``fit``. Everything, including reading the conv weights, runs on the thread that calls
 the hooks, which is the training thread (MXNet state is per thread).
 """
 import time
@@ -50,15 +53,20 @@ class LiveCallback(Callback):
         self.render_seconds = 0.0
         self.wait_seconds = 0.0
         self._next_time = 0.0
+        self._rows_seen = 0
 
     # hooks ------------------------------------------------------------------------
     def on_fit_start(self, trainer, model):
         self._next_time = 0.0
+        self._rows_seen = len(trainer.history.batches)
         self.redraw(trainer, model)
 
     def on_train_batch_end(self, trainer, model, batch_idx):
-        if self.clock() >= self._next_time:
-            self.redraw(trainer, model)
+        rows = len(trainer.history.batches)
+        if rows != self._rows_seen:          # the trainer just synced its metrics
+            self._rows_seen = rows
+            if self.clock() >= self._next_time:
+                self.redraw(trainer, model)
 
     def on_epoch_end(self, trainer, model, epoch):
         if self.clock() >= self._next_time:
@@ -84,7 +92,8 @@ class LiveCallback(Callback):
                 self.sink.value = self.png
         spent = self.clock() - start - (self.wait_seconds - waited)
         self.render_seconds += spent
-        self._next_time = start + max(1.0 / self.max_fps, spent / self.budget)
+        if out:                            # nothing shown yet: try again at the next row
+            self._next_time = start + max(1.0 / self.max_fps, spent / self.budget)
 
 
 def _progress(trainer):

@@ -45,7 +45,9 @@ def is_headless():
     3. In a kernel: a Jupyter server (JupyterLab, Notebook) starts kernels with
        ``JPY_SESSION_NAME`` in their environment and VS Code defines
        ``__vsc_ipynb_file__``; kernels started by nbconvert / nbclient / nbval / papermill
-       have neither: headless.
+       have neither: headless. A kernel whose parent process is such a runner is
+       headless too, even with an inherited ``JPY_SESSION_NAME`` (``!make test`` run
+       from a notebook).
     """
     flag = os.environ.get(HEADLESS_ENV, '').strip().lower()
     if flag in _TRUE:
@@ -56,9 +58,28 @@ def is_headless():
     shell = ipython.get_ipython() if ipython is not None else None
     if shell is None or 'IPKernelApp' not in getattr(shell, 'config', {}):
         return True
-    if os.environ.get('JPY_SESSION_NAME') or '__vsc_ipynb_file__' in shell.user_ns:
+    if '__vsc_ipynb_file__' in shell.user_ns:
         return False
-    return True
+    return not os.environ.get('JPY_SESSION_NAME') or _started_by_runner()
+
+
+_RUNNERS = ('pytest', 'py.test', 'nbval', 'jupyter-nbconvert', 'nbconvert', 'nbclient',
+            'jupyter-execute', 'papermill')
+
+
+def _started_by_runner():
+    """True when the kernel's parent (``JPY_PARENT_PID``, set by jupyter_client) runs
+    pytest / nbconvert / papermill. Reads /proc (Linux); elsewhere False."""
+    try:
+        pid = int(os.environ.get('JPY_PARENT_PID', ''))
+        with open(f'/proc/{pid}/cmdline', 'rb') as f:
+            argv = f.read().decode(errors='replace').split('\0')
+    except (ValueError, OSError):
+        return False
+    # `python -m pytest`, a script run through its shebang (`python .../pytest`), or a
+    # binary
+    programs = argv[2:3] if argv[1:2] == ['-m'] else argv[:2]
+    return any(os.path.basename(p) in _RUNNERS for p in programs)
 
 
 def _display(*objs):
