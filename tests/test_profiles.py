@@ -6,7 +6,7 @@ import pytest
 
 from week5.core import Trainer
 from week5.data import FashionMNIST
-from week5.models import MODELS, get_config, list_models
+from week5.models import MODELS, TRAINING_KNOBS, get_config, list_models
 from week5.profiles import (DATA_KEYS, PROFILES, CosineLR, Profile, get_profile,
                             profile_names)
 
@@ -44,7 +44,7 @@ def test_every_profile_has_valid_settings_for_every_network(profile, name):
     model_kw, data_kw, trainer_kw = p.split(name)
     model_kw.pop('lr')
     config = get_config(name, **{k: v for k, v in model_kw.items()
-                                 if k not in ('momentum', 'weight_decay')})
+                                 if k not in TRAINING_KNOBS})
     assert data_kw['resize'] == config.input_shape[1:]
     assert set(data_kw) == set(DATA_KEYS) | {'resize'}
     assert trainer_kw['max_epochs'] == s['num_epochs']
@@ -76,6 +76,11 @@ def test_laptop_and_quick_are_smaller_than_full():
         assert l['resize'] <= f['resize'] and q['resize'] <= l['resize']
         assert l['num_epochs'] <= f['num_epochs'] and q['num_epochs'] == 1
         assert q['num_train'] <= 1000 and q['num_val'] <= 1000
+        # quick runs the laptop networks: only data and epochs differ
+        assert {k: v for k, v in q.items() if k not in ('num_train', 'num_val', 'num_epochs',
+                                                        'batch_size')} == \
+            {k: v for k, v in l.items() if k not in ('num_train', 'num_val', 'num_epochs',
+                                                     'batch_size')}
         assert l.get('width_divisor', 1) >= f.get('width_divisor', 1)
 
 
@@ -85,6 +90,9 @@ def test_rules_and_overrides():
     relu = laptop.settings('lenet', activation='relu', pool='max')
     assert relu['activation'] == 'relu' and relu['pool'] == 'max'
     assert relu['lr'] != sigmoid['lr']               # the rule for ReLU LeNets
+    assert relu['momentum'] == 0.9 and 'momentum' not in sigmoid
+    quick = get_profile('quick').settings('lenet', activation='relu')
+    assert quick['num_epochs'] == 1 and quick['lr'] == relu['lr']
     assert laptop.settings('lenet', activation='relu', lr=0.01)['lr'] == 0.01  # caller wins
     assert laptop.settings('alexnet', num_epochs=1)['num_epochs'] == 1
     s = laptop.settings('vgg')
