@@ -86,8 +86,8 @@ def main(argv=None):
     profile = get_profile(args.profile)
     runs = [r for r in RUNS if args.only is None or r[1] in args.only]
     print(f'bench/accuracy.py — profile {profile.name!r}, seed {args.seed}, '
-          f'{os.cpu_count()} CPUs visible, OMP_NUM_THREADS='
-          f'{os.environ.get("OMP_NUM_THREADS", "(week5 default)")}')
+          f'{os.cpu_count()} CPUs visible, OMP_NUM_THREADS={os.environ["OMP_NUM_THREADS"]}, '
+          f'load average {" ".join(f"{x:.1f}" for x in os.getloadavg())}')
     print('times include validation after every epoch; other load on the machine inflates '
           'them\n')
     header = (f'{"network":<24}{"res":>4}{"train":>7}{"ep":>3}{"params":>10}{"wall":>8}'
@@ -104,7 +104,7 @@ def main(argv=None):
         print(f'{label:<24}{r["resize"]:>4}{r["num_train"]:>7}{r["epochs"]:>3}'
               f'{r["params"]:>10,}{r["fit_s"]:>7.1f}s{r["cpu_s"]:>7.1f}s{r["val_acc"]:>9.3f}'
               f'{goal:>15}'
-              f'{book if book else "—":>7}  {curve}{"" if ok else "  <- MISSED"}',
+              f'{f"{book:.2f}" if book else "—":>7}  {curve}{"" if ok else "  <- MISSED"}',
               flush=True)
     if profile.name == 'laptop':
         print(f'\n{len(runs) - failures}/{len(runs)} networks met their target')
