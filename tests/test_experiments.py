@@ -100,8 +100,12 @@ def test_budgets_shrink_the_profile():
     q = ex.budget_settings('alexnet', 'overfit', profile='quick')
     assert q['num_train'] == 512 and q['num_epochs'] >= 2
     assert ex.lab_sizes('lenet', profile='quick') == {'num_train': 512, 'num_val': 256}
+    from week5.profiles import get_profile
+    relu_lr = get_profile('laptop').settings('lenet', activation='relu')['lr']
+    assert relu_lr != get_profile('laptop').settings('lenet')['lr']
     assert ex.budget_settings('lenet', 'experiment', profile='laptop',
-                              activation='relu')['lr'] == 0.3     # the profile's rule
+                              activation='relu')['lr'] == relu_lr     # the profile's rule
+    assert q['batch_size'] == 32 and s['num_epochs'] <= 3
     with pytest.raises(ValueError, match="budget 'huge' is unknown"):
         ex.budget_settings('lenet', 'huge')
 

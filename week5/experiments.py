@@ -35,18 +35,20 @@ __all__ = ['BUDGETS', 'Run', 'GPU_REFERENCE', 'budget_settings', 'compare',
 
 # How an experiment shrinks the profile's budget. ``max_train`` caps the training
 # subset, ``train_fraction`` takes a share of it (the larger of the two limits that still
-# fits the profile wins), ``max_val`` caps the validation subset, ``epochs`` is the
-# number of epochs as a multiple of the profile's (at least ``min_epochs``).
+# fits the profile wins), ``max_val`` caps the validation subset; the number of epochs is
+# the profile's times ``epochs``, kept within [``min_epochs``, ``max_epochs``];
+# ``batch_size`` (optional) replaces the profile's.
 BUDGETS = {
     # a side-by-side comparison of variants: a tenth of the data, half the epochs
     'experiment': dict(max_train=6000, train_fraction=0.1, max_val=2000, epochs=0.5,
-                       min_epochs=1),
-    # capacity control: a small training set trained long enough to overfit
-    'overfit': dict(max_train=1000, train_fraction=0.0, max_val=2000, epochs=3,
-                    min_epochs=2),
-    # the cross-network comparison of chapter 6: equal data for every network
-    'compare': dict(max_train=10000, train_fraction=0.0, max_val=2000, epochs=0.67,
-                    min_epochs=1),
+                       min_epochs=1, max_epochs=3),
+    # capacity control: a small training set, small batches and many epochs, so that a
+    # network without regularisation overfits visibly
+    'overfit': dict(max_train=1000, train_fraction=0.0, max_val=2000, epochs=6,
+                    min_epochs=2, max_epochs=18, batch_size=32),
+    # chapter 6, for a network whose chapter has not run: equal data for every network
+    'compare': dict(max_train=10000, train_fraction=0.0, max_val=2000, epochs=0.5,
+                    min_epochs=1, max_epochs=2),
     # what the profile says, unchanged
     'profile': None,
 }
@@ -77,8 +79,10 @@ def budget_settings(name, budget='experiment', profile=None, **overrides):
         cap = max(rule['max_train'], int(n_train * rule['train_fraction']))
         changes['num_train'] = min(n_train, cap)
         changes['num_val'] = min(n_val, rule['max_val'])
-        changes['num_epochs'] = max(rule['min_epochs'],
-                                    int(round(base['num_epochs'] * rule['epochs'])))
+        epochs = int(round(base['num_epochs'] * rule['epochs']))
+        changes['num_epochs'] = min(rule['max_epochs'], max(rule['min_epochs'], epochs))
+        if 'batch_size' in rule:
+            changes['batch_size'] = rule['batch_size']
     return prof.settings(name, **{**changes, **overrides})
 
 
