@@ -11,6 +11,12 @@ import pytest  # noqa: E402
 
 from week5 import widgets  # noqa: E402
 from week5.core import Callback, Classifier  # noqa: E402
+from week5.profiles import get_profile  # noqa: E402
+
+
+def _profile_lr(**knobs):
+    """The learning rate the quick profile suggests for LeNet with these knobs."""
+    return get_profile('quick').settings('lenet', **knobs)['lr']
 
 
 def lab_for(model='lenet', **kwargs):
@@ -72,10 +78,12 @@ def test_controls_are_generated_from_each_config():
 
 def test_changing_a_knob_suggests_the_profiles_learning_rate():
     lab = lab_for('lenet')
+    relu_lr, sigmoid_lr = _profile_lr(activation='relu'), _profile_lr(activation='sigmoid')
+    assert relu_lr != sigmoid_lr                    # else this test could not fail
     lab.controls['activation'].value = 'relu'
-    assert lab.controls['lr'].value == 0.3          # the profile's rule for ReLU LeNet
+    assert lab.controls['lr'].value == relu_lr      # the profile's rule for ReLU LeNet
     lab.controls['activation'].value = 'sigmoid'
-    assert lab.controls['lr'].value == 0.9
+    assert lab.controls['lr'].value == sigmoid_lr
 
 
 def test_invalid_combination_shows_the_error_and_starts_nothing():
@@ -109,7 +117,8 @@ def test_a_real_training_through_the_panel_updates_pictures_and_stores_runs():
     (run,) = lab.runs
     assert (run.config.activation, run.config.kernel_sizes, run.config.dropout) == \
         ('relu', (3, 5), 0.2)
-    assert run.settings['num_epochs'] == 2 and run.settings['lr'] == 0.3
+    assert run.settings['num_epochs'] == 2
+    assert run.settings['lr'] == _profile_lr(activation='relu', kernel_sizes=(3, 5), dropout=0.2)
     assert len(run.history.epochs) == 2 and not run.stopped
     assert rec.threads and threading.main_thread() not in rec.threads
     # the live pictures changed during the run: initial filters, then newer ones
@@ -126,7 +135,7 @@ def test_a_real_training_through_the_panel_updates_pictures_and_stores_runs():
     axes = lab.compare()
     assert len(axes[0].lines) == 4                      # 2 runs x (train, val) loss
     assert axes[0].lines[0].get_label() == \
-        '#1 kernel_sizes=(3, 5), activation=relu, dropout=0.2, lr=0.3 train_loss'
+        f'#1 kernel_sizes=(3, 5), activation=relu, dropout=0.2, lr={lab.runs[0].settings["lr"]:g} train_loss'
     # the best model is usable later, on this thread
     from week5.data import FashionMNIST
     X, y = next(iter(FashionMNIST(batch_size=16, num_train=64, num_val=16,
@@ -162,7 +171,8 @@ def test_reset_restores_controls_and_clears_runs():
     lab.controls['activation'].value = 'relu'
     lab.reset_button.click()
     assert lab.runs == [] and lab.controls['activation'].value == 'sigmoid'
-    assert lab.controls['dropout'].value == 0.0 and lab.controls['lr'].value == 0.9
+    assert lab.controls['dropout'].value == 0.0
+    assert lab.controls['lr'].value == _profile_lr(activation='sigmoid')
     assert 'Reset' in lab.status.value and '1 stored run cleared' in lab.status.value
     lab.stop_button.click()
     assert 'Nothing to stop' in lab.status.value
@@ -175,7 +185,8 @@ def test_headless_trains_synchronously_and_prints_a_rounded_summary(capsys):
     assert len(lab.runs) == 1 and lab._thread is None       # no background thread
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1
-    assert re.fullmatch(r'Run #1 activation=relu, lr=0\.3: 1 epoch, train_loss \d\.\d\d, '
+    lr = re.escape(f"{_profile_lr(activation='relu'):g}")
+    assert re.fullmatch(rf'Run #1 activation=relu, lr={lr}: 1 epoch, train_loss \d\.\d\d, '
                         r'train_acc \d\.\d\d, val_loss \d\.\d\d, val_acc \d\.\d\d', out[0])
     bundle = lab._repr_mimebundle_()
     assert set(bundle) == {'text/plain', 'image/png'}
@@ -311,7 +322,8 @@ def test_headless_in_a_kernel_without_frontend(monkeypatch):
     assert shown['text/plain'].startswith("TrainingLab('lenet', profile='quick'):")
     (result,) = [o for o in outs[2] if o['output_type'] == 'display_data']
     assert set(result['data']) == {'text/plain', 'image/png'}
-    assert re.fullmatch(r'Run #1 activation=relu, lr=0\.3: 1 epoch, train_loss \d\.\d\d, '
+    lr = re.escape(f"{_profile_lr(activation='relu'):g}")
+    assert re.fullmatch(rf'Run #1 activation=relu, lr={lr}: 1 epoch, train_loss \d\.\d\d, '
                         r'train_acc \d\.\d\d, val_loss \d\.\d\d, val_acc \d\.\d\d',
                         result['data']['text/plain'])
     assert not [o for o in outs[2] if o['output_type'] == 'stream']   # no stray stderr
