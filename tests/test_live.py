@@ -185,7 +185,7 @@ class ToyModel:
 
 
 def test_live_filters_follow_the_weights():
-    from mxnet import nd
+    import mxnet as mx
     model = ToyModel()
     pngs = []
     clock = FakeClock()
@@ -193,7 +193,9 @@ def test_live_filters_follow_the_weights():
 
     def perturb(trainer, i):
         w = model.net[0].weight
-        w.set_data(w.data() + nd.random.normal(shape=w.shape) * 0.05)
+        d = w.data()             # a legacy or an np array, by the semantics the thread has
+        noise = (np.random.normal(size=w.shape) * 0.05).astype('float32')
+        w.set_data(d + (mx.np.array(noise) if isinstance(d, mx.np.ndarray) else mx.nd.array(noise)))
         trainer.history.batches.append({'step': (i + 1) / 100, 'train_loss': 1.0})
     _run(cb, clock, num_batches=120, dt=0.01, model=model, on_batch=perturb)
     assert len(pngs) >= 3 and len(set(pngs)) == len(pngs)
