@@ -79,16 +79,17 @@ class NiNConfig(NetConfig):
             return nin_stage(f'block{i + 1}', channels, k, strides[i],
                              same_padding(paddings[i], k), act, bn, knob=f'kernel_sizes[{i}]')
 
-        specs = []                                          # N x 1 x 224 x 224
+        # N x 1 x 224 x 224 -> block1 N x 96 x 54 x 54 -> pool1 N x 96 x 26 x 26
+        # -> block2 N x 256 x 26 x 26 -> pool2 N x 256 x 12 x 12
+        # -> block3 N x 384 x 12 x 12 -> pool3 N x 384 x 5 x 5
+        specs = []
         for i, c in enumerate(self.channels):
-            specs.append(block(i, self.width(c)))           # N x 96 x 54 x 54 | 256 x 26 x 26
-            specs.append(Pool(f'pool{i + 1}', self.pool, self.pool_size,
-                              self.pool_strides))           # | 384 x 12 x 12
-            #  pools: N x 96 x 26 x 26 | N x 256 x 12 x 12 | N x 384 x 5 x 5
+            specs.append(block(i, self.width(c)))
+            specs.append(Pool(f'pool{i + 1}', self.pool, self.pool_size, self.pool_strides))
         if self.dropout:
             specs.append(Dropout('dropout', self.dropout))
         n = len(self.channels)
-        specs += [block(n, self.num_classes),               # N x 10 x 5 x 5
+        specs += [block(n, self.num_classes),               # N x 10 x 5 x 5: a map per class
                   GlobalAvgPool('global_pool'),             # N x 10 x 1 x 1
                   Flatten('flatten')]                       # N x 10
         return specs
