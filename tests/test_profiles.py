@@ -40,7 +40,7 @@ def test_unknown_profiles_list_the_valid_ones(monkeypatch):
 def test_every_profile_has_valid_settings_for_every_network(profile, name):
     p = get_profile(profile)
     s = p.settings(name)
-    assert REQUIRED <= set(s)
+    assert REQUIRED | {'width_divisor', 'lr_schedule'} <= set(s)
     model_kw, data_kw, trainer_kw = p.split(name)
     model_kw.pop('lr')
     config = get_config(name, **{k: v for k, v in model_kw.items()
@@ -63,7 +63,8 @@ def test_full_is_the_book():
         assert (s['num_epochs'], s['batch_size'], s['num_train'], s['num_val']) == \
             (10, 128, None, None)
         assert s['resize'] == (96 if name == 'googlenet' else 28 if name == 'lenet' else 224)
-        assert not {'width_divisor', 'momentum', 'init', 'lr_schedule'} & set(s)
+        assert not {'momentum', 'init', 'batch_norm'} & set(s)
+        assert (s['width_divisor'], s['lr_schedule']) == (1, None)
     assert {n: full.settings(n)['lr'] for n in list_models()} == {
         'lenet': 0.1, 'alexnet': 0.01, 'vgg': 0.01, 'nin': 0.05, 'googlenet': 0.01}
     assert full.settings('vgg')['arch'] == ((1, 16), (1, 32), (2, 64), (2, 128), (2, 128))
@@ -81,7 +82,7 @@ def test_laptop_and_quick_are_smaller_than_full():
                                                         'batch_size')} == \
             {k: v for k, v in l.items() if k not in ('num_train', 'num_val', 'num_epochs',
                                                      'batch_size')}
-        assert l.get('width_divisor', 1) >= f.get('width_divisor', 1)
+        assert l['width_divisor'] >= f['width_divisor']
 
 
 def test_rules_and_overrides():

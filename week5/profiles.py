@@ -71,6 +71,9 @@ class Profile:
             if all(knobs.get(k) == v for k, v in when.items()):
                 out.update(changes)
         out.update(overrides)
+        # every settings dict has these keys, whatever the profile spells out
+        out.setdefault('width_divisor', defaults['width_divisor'])
+        out.setdefault('lr_schedule', None)
         return out
 
     def split(self, name, **overrides):
@@ -104,7 +107,9 @@ class Profile:
         lines = [f'profile {self.name!r}: {self.description}']
         for n in names:
             s = self.settings(n)
-            extra = ', '.join(f'{k}={v}' for k, v in s.items() if k not in _REQUIRED)
+            extra = ', '.join(f'{k}={v}' for k, v in s.items()
+                              if k not in _REQUIRED and v is not None
+                              and not (k == 'width_divisor' and v == 1))
             lines.append(f'  {n:<10} resize {_pair(s["resize"])[0]:>3}, batch {s["batch_size"]}, '
                          f'lr {s["lr"]}, {s["num_epochs"]} epoch'
                          f'{"" if s["num_epochs"] == 1 else "s"}, '
