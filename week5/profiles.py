@@ -163,7 +163,7 @@ FULL = Profile(
     },
 )
 
-# The laptop recipe, tuned with bench/accuracy.py (see its docstring for the table).
+# The laptop recipe, tuned with bench/accuracy.py (its docstring has the measured table).
 # Architecture: each network keeps its layers and their order; the input is smaller and
 # the layers narrower. Training: the papers' SGD with momentum 0.9 (AlexNet, VGG, NiN and
 # GoogLeNet were trained so; the book drops it for simplicity) and a cosine decay of the
