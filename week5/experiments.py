@@ -21,6 +21,7 @@ matplotlib is imported inside the plotting functions only.
 """
 import time
 from collections import namedtuple
+from .summary import _human  # one formatter for counts across the tables
 
 __all__ = ['BUDGETS', 'Run', 'GPU_REFERENCE', 'budget_settings', 'compare',
            'train_networks', 'lab_sizes', 'speed_rows', 'speed_table', 'run_rows',
@@ -477,13 +478,6 @@ def param_split(spec, X_shape=None):
     out['total_params'] = total
     out['total_macs'] = out['conv_macs'] + out['dense_macs']
     return out
-
-
-def _human(n):
-    for unit, size in (('G', 1e9), ('M', 1e6), ('K', 1e3)):
-        if abs(n) >= size:
-            return f'{n / size:.2f} {unit}'
-    return str(n)
 
 
 def body_head_rows(name, variants):

@@ -186,8 +186,9 @@ def layer_summary(net, X_shape=None, depth=1):
 
 
 def _human(n):
+    """A count in G / M / K with two decimals (e.g. '1.99 M'), else as it is."""
     for unit, scale in (('G', 1e9), ('M', 1e6), ('K', 1e3)):
-        if n >= scale:
+        if abs(n) >= scale:
             return f'{n / scale:.2f} {unit}'
     return str(n)
 
