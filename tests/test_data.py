@@ -519,6 +519,30 @@ def test_data_module_base_and_tensorloader():
     assert np.array_equal(order, np.concatenate([b[1].asnumpy() for b in host]))
 
 
+
+def test_host_arrays_are_copied_to_mxnet_once_per_loader(monkeypatch):
+    """A per-epoch host->MXNet copy of the whole set stalls the device at every epoch start
+    (bench/train.py measured it at ~5% of a short epoch); one copy per loader is enough."""
+    import mxnet
+    from week5.data import ArrayLoader
+    X = np.arange(40, dtype=np.float32).reshape(20, 2)
+    y = np.arange(20, dtype=np.int32)
+    loader = ArrayLoader((X, y), batch_size=8, shuffle=True, rng=np.random.default_rng(0))
+    real, whole = mxnet.np.array, []
+
+    def counting(a, *args, **kwargs):
+        if getattr(a, 'shape', None) == X.shape:     # the whole image set
+            whole.append(a.shape)
+        return real(a, *args, **kwargs)
+    monkeypatch.setattr(mxnet.np, 'array', counting)
+    epochs = [np.concatenate([b[1].asnumpy() for b in loader]) for _ in range(3)]
+    assert len(whole) == 1                   # once, for three epochs
+    assert all(sorted(e) == list(range(20)) for e in epochs)
+    assert not np.array_equal(epochs[0], epochs[1])      # still reshuffled every epoch
+    first = next(iter(loader))
+    np.testing.assert_array_equal(first[0].asnumpy()[:, 0], first[1].asnumpy() * 2)
+
+
 # ---------------------------------------------------------------------------------------
 # Argument errors name the argument and the fix
 # ---------------------------------------------------------------------------------------

@@ -568,8 +568,8 @@ class ArrayLoader:
     is kept (as in d2l's gluon DataLoader). No worker processes. Each array is one of:
 
     - an ``mxnet.np`` array: batches are gathered on the device (``take``) or sliced;
-    - a numpy array without a transform: copied to MXNet once per epoch, in epoch order,
-      and sliced (cheap for labels and small tensors);
+    - a numpy array without a transform: copied to MXNet once (on the first epoch) and
+      then treated like an ``mxnet.np`` array -- no per-epoch host copy stalls the device;
     - a numpy array with a transform (``transforms[i]``, a function of the host batch,
       also given ``rng`` when ``i in needs_rng``): gathered on the host and transformed
       per batch -- for images whose converted form is too large to keep.
@@ -586,6 +586,7 @@ class ArrayLoader:
         self.rng = rng if rng is not None else np.random.default_rng()
         self.transforms = transforms or (None,) * len(self.arrays)
         self.needs_rng = needs_rng
+        self._on_device = None     # the transform-free numpy arrays, copied to MXNet once
 
     def __len__(self):
         return -(-self.n // self.batch_size)
@@ -594,11 +595,12 @@ class ArrayLoader:
         from mxnet import np as mnp
         order = self.rng.permutation(self.n) if self.shuffle else None
         device_order = None if order is None else mnp.array(order, dtype=np.int32)
+        if self._on_device is None:
+            self._on_device = tuple(mnp.array(a, dtype=a.dtype) if f is None and not _is_mx(a)
+                                    else a for a, f in zip(self.arrays, self.transforms))
         epoch = []
-        for a, f in zip(self.arrays, self.transforms):
-            if f is None and not _is_mx(a):
-                a = mnp.array(a if order is None else a[order], dtype=a.dtype)
-            elif f is None and order is not None:
+        for a, f in zip(self._on_device, self.transforms):
+            if f is None and order is not None:
                 a = (a, device_order)      # gathered per batch
             epoch.append(a)
         for start in range(0, self.n, self.batch_size):
