@@ -16,15 +16,20 @@ import sys
 # The one accepted side effect of importing week5 (see /work/notes/COMMON.md): these are
 # read by libmxnet / libgomp only when mxnet is first imported, so they are set here,
 # before `import mxnet` below, and only where the user has not set them (setdefault).
-# Measured on the course machines (2 cores shared with other work; hybridized book LeNet,
-# batch 128, img/s): idle machine OMP=1 8,800 / OMP=2 11,100; with one busy process next
-# to it OMP=1 6,600 / OMP=2 1,800 -- libgomp's spinning barriers collapse as soon as
-# another process wants a core, the normal state of a laptop with a browser or of a
-# shared grader (a wider conv net: OMP=1 61 / OMP=2 41 under load). One OpenMP thread
-# per operator is therefore the default; MXNet's engine still overlaps independent work.
-# OMP_WAIT_POLICY=PASSIVE avoids the collapse but halves idle speed (5,500).
-# Export OMP_NUM_THREADS=2 before starting Python to trade robustness for speed on an
-# idle machine, or call `set_num_threads(n)` at run time.
+# Measured on the course machines (2 cores; hybridized book LeNet, batch 128, img/s; the
+# numbers drift by +-20% between runs on these shared hosts, the orderings do not):
+#   idle:             OMP=1 threaded 6,500-7,400 | OMP=2 threaded 4,200-5,000 (the engine's
+#                     worker, its OpenMP team and Python oversubscribe 2 cores) |
+#                     OMP=2 + NaiveEngine 7,500-9,400
+#   one busy process: OMP=1 threaded 4,300-6,900 | OMP=2 + NaiveEngine 1,700-2,800 --
+#                     libgomp's barriers collapse as soon as another process wants a core,
+#                     the normal state of a laptop with a browser or of a shared grader.
+# One OpenMP thread per operator on MXNet's threaded engine is therefore the default (the
+# engine still overlaps Python with compute). These settings are read when libmxnet loads
+# and cannot be changed afterwards (omp_set_num_threads from Python only reaches the
+# calling thread, not the engine's workers). NaiveEngine is MXNet's synchronous debugging
+# engine (it segfaulted here when the thread count changed at run time), so it is not a
+# default; export OMP_NUM_THREADS / MXNET_ENGINE_TYPE before starting Jupyter to try it.
 THREAD_DEFAULTS = {
     'OMP_NUM_THREADS': '1',
     'MXNET_CPU_WORKER_NTHREADS': '1',
@@ -54,7 +59,7 @@ from mxnet.gluon import nn  # noqa: E402
 __all__ = [
     'HyperParameters', 'Module', 'Classifier', 'Trainer', 'Callback', 'History',
     'ProgressBoard', 'ProgressBar', 'BoardCallback', 'NonFiniteLossError',
-    'add_to_class', 'set_seed', 'use_np', 'set_num_threads', 'init_cnn',
+    'add_to_class', 'set_seed', 'use_np', 'init_cnn',
     'cpu', 'gpu', 'num_gpus', 'try_gpu', 'try_all_gpus',
     # tensor helpers with the book's names
     'size', 'transpose', 'sigmoid', 'batch_matmul', 'ones_like', 'ones', 'zeros_like',
@@ -162,14 +167,6 @@ def set_seed(seed):
     mx.random.seed(seed)
 
 
-def set_num_threads(n):
-    """Set how many OpenMP threads MXNet's operators use from now on (see THREAD_DEFAULTS)."""
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ValueError(f'set_num_threads(n={n!r}): n must be an int >= 1, '
-                         f'e.g. set_num_threads({os.cpu_count() or 1})')
-    mx.base.check_call(mx.base._LIB.MXSetNumOMPThreads(mx.base.ctypes.c_int(n)))
-
-
 def init_cnn(block=None):
     """The book's CNN initialisation (Xavier) as an MXNet initializer.
 
@@ -199,7 +196,8 @@ normal, randn, rand = (_np_creator(f) for f in (
     np.random.normal, np.random.randn, np.random.rand))
 numpy = lambda x, *args, **kwargs: x.asnumpy(*args, **kwargs)  # noqa: E731
 reshape = lambda x, *args, **kwargs: x.reshape(*args, **kwargs)  # noqa: E731
-to = lambda x, *args, **kwargs: x.as_in_context(*args, **kwargs)  # noqa: E731
+to = lambda x, *args, **kwargs: (x.as_in_ctx if hasattr(x, 'as_in_ctx')  # noqa: E731
+                                  else x.as_in_context)(*args, **kwargs)
 reduce_sum = lambda x, *args, **kwargs: x.sum(*args, **kwargs)  # noqa: E731
 argmax = lambda x, *args, **kwargs: x.argmax(*args, **kwargs)  # noqa: E731
 astype = lambda x, *args, **kwargs: x.astype(*args, **kwargs)  # noqa: E731
@@ -783,11 +781,11 @@ class Trainer(HyperParameters):
         (computed on the device: no sync)."""
         grads = [g for p in model.collect_params().values() if p.grad_req != 'null'
                  for g in p.list_grad()]
-        first = grads[0].context
-        norm = np.sqrt(sum((g ** 2).sum().as_in_context(first) for g in grads))
+        first = grads[0].ctx
+        norm = np.sqrt(sum((g ** 2).sum().as_in_ctx(first) for g in grads))
         scale = np.minimum(1.0, grad_clip_val / (norm + 1e-12))
         for g in grads:
-            g[:] *= scale.as_in_context(g.context)
+            g[:] *= scale.as_in_ctx(g.ctx)
 
     def fit(self, model, data, callbacks=()):
         """Train ``model`` on ``data``; returns the History (also ``trainer.history``)."""
@@ -914,7 +912,7 @@ class Trainer(HyperParameters):
     def _read(self, entries):
         """One device->host copy for a list of (value, n): per-batch float64 values."""
         values = [v for v, _ in entries]
-        arrays = [v.reshape(()).as_in_context(cpu()) for v in values if hasattr(v, 'asnumpy')]
+        arrays = [to(v.reshape(()), cpu()) for v in values if hasattr(v, 'asnumpy')]
         host = iter(np.stack(arrays).asnumpy().astype('float64') if arrays else [])
         return [float(next(host)) if hasattr(v, 'asnumpy') else float(v) for v in values]
 
