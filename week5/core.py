@@ -13,7 +13,7 @@ import os
 import sys
 
 # --- MXNet threading defaults --------------------------------------------------------
-# The one accepted side effect of importing week5 (see /work/notes/COMMON.md): these are
+# The one accepted side effect of importing week5 (DESIGN: no other import effects): these are
 # read by libmxnet / libgomp only when mxnet is first imported, so they are set here,
 # before `import mxnet` below, and only where the user has not set them (setdefault).
 # Measured on the course machines (2 cores; hybridized book LeNet, batch 128, img/s; the
