@@ -34,6 +34,9 @@ convolution (1->6 channels: a gemm-based kernel) and 1.3-1.5x for the second (th
 1.4-2x on an idle machine. MXNet's only configuration here that uses the second core well
 (two OpenMP threads on the synchronous NaiveEngine, 1.3x) collapses 3-4x as soon as another
 process wants a core, so week5 keeps one thread per operator (see week5/core.py).
+With one spinning process alongside (--busy 1 --rounds 2), train ex/s: week5 8105 (board
+off; unhurt), d2l 4899, torch eager 3336, week5 2-thread NaiveEngine 3262 -- week5/torch
+2.43x, week5/d2l 1.80x.
 """
 import argparse
 import json
@@ -333,17 +336,31 @@ def main():
     parser.add_argument('--num-val', type=int, default=3840, help='30 batches')
     parser.add_argument('--rounds', type=int, default=3, help='interleaved repeats; best kept')
     parser.add_argument('--only', nargs='*', choices=list(CONTENDERS), default=None)
+    parser.add_argument('--busy', type=int, default=0, metavar='N',
+                        help='keep N other processes spinning meanwhile (a browser or a '
+                             'second notebook on a 2-core laptop)')
     parser.add_argument('--child', help=argparse.SUPPRESS)
     parser.add_argument('--data', help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         return child(args.child, args.data)
+    busy = [subprocess.Popen([sys.executable, '-c', 'while True: pass'])
+            for _ in range(args.busy)]
+    try:
+        run_all(args)
+    finally:
+        for p in busy:
+            p.kill()
+
+
+def run_all(args):
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, 'fmnist.npz')
         n_train, n_val = prepare(path, args.num_train, args.num_val)
         print(f'LeNet (book), Fashion-MNIST, batch {BATCH}: one epoch = {n_train} train + '
               f'{n_val} val; each contender in a fresh process, best of {args.rounds} '
-              'interleaved rounds; CPU shared with other work')
+              'interleaved rounds' + (f'; {args.busy} busy process(es) alongside'
+                                      if args.busy else '; CPU shared with other work'))
         env = {k: v for k, v in os.environ.items() if k not in
                ('OMP_NUM_THREADS', 'MXNET_CPU_WORKER_NTHREADS', 'MXNET_ENGINE_TYPE')}
         names = args.only or list(CONTENDERS)
