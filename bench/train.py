@@ -3,12 +3,13 @@
   week5       week5's Trainer (hybridized, metrics on the device), board on / off
   d2l         d2l 1.0.3's stock Trainer, same class body, board on (Agg) / off
   torch       a PyTorch eager loop on the same architecture (bench/requirements.txt)
+  mxnet loop  the bare framework: a hybridized Gluon loop, MXNet's default threads / week5's
   sgemm       the machine's measured peak: a large float32 matrix product
   kernels     LeNet's two convolutions alone, one thread, MXNet vs torch (where the time goes)
 
 Each contender runs in its own fresh interpreter (its own MXNet threading settings: stock
 d2l gets MXNet's defaults, week5 its own) on the same arrays, read once by
-week5.data.FashionMNIST and handed over in a temporary .npy file. One epoch = train on
+week5.data.FashionMNIST and handed over in a temporary .npz file. One epoch = train on
 --num-train examples + validate on --num-val. Prints examples/s, the ratios and achieved
 GFLOP/s against the sgemm peak. Other processes share the CPU: compare ratios measured in
 the same run, not absolute numbers across runs.
@@ -17,16 +18,20 @@ the same run, not absolute numbers across runs.
     .venv/bin/python bench/train.py --num-train 60000 --num-val 10000 --rounds 1   # an epoch
 
 Measured 2026-11-26 on the 2-core course machine with nothing else running (the host's
-speed drifts by +-30% between runs; torch eager ranged 10,900-17,700 ex/s in one run):
+speed drifts by +-30% between runs; torch eager ranged 10,900-17,700 ex/s over the day):
 
-    contender (train ex/s, best of 3)   default run   full epoch (60k + 10k, 1 round)
-    week5 board on / off                7791 / 8158   7292 / 7176
-    d2l stock, book data, board on      5252          4998
-    torch eager, 2 threads / 1 thread   17735 / 8755  11471 / 7742
-    week5, opt-in 2 threads NaiveEngine 10760         -
-    week5 / d2l (epoch, board on)       1.84x         1.66x     (target 2x: not met)
-    week5 / torch eager (train)         0.46x         0.63x     (target 1x: not met)
-    week5 / torch eager at 1 thread     0.93x         0.93x
+    contender (train ex/s)               best of 3    full epoch (60k + 10k, 1 round)
+    week5 board on / off                 7640 / 8522  7292 / 7176
+    d2l stock, book data, board on       6031         4998
+    torch eager, 2 threads / 1 thread    13385 / 7788 11471 / 7742
+    bare hybridized MXNet loop, default threads / 1 thread    8953 / 8974
+    week5, opt-in 2 threads NaiveEngine  10289        -
+    week5 / d2l (epoch, board on)        1.56x        1.66x     (target 2x: not met; 1.47-1.84x
+                                                                 over five runs today)
+    week5 / torch eager (train)          0.64x        0.63x     (target 1x: not met)
+    week5 / torch eager at 1 thread      1.09x        0.93x
+    week5 / bare MXNet loop, 1 thread    0.95x                  (the Trainer's metrics cost)
+    2-thread NaiveEngine / d2l, / torch  2.14x, 0.77x
 
 Why: at one thread each, MXNet 1.9.1's oneDNN takes 2.2-2.7x torch's time for LeNet's first
 convolution (1->6 channels: a gemm-based kernel) and 1.3-1.5x for the second (the
@@ -112,6 +117,34 @@ def run_week5(path, board):
     row = h.epochs[0]
     return {'train_per_sec': row['examples_per_sec'], 'epoch_sec': total,
             'train_loss': row['train_loss'], 'val_acc': row['val_acc']}
+
+
+def run_mxnet_loop(path):
+    """The bare framework: a hybridized Gluon loop over the book LeNet's layers, no
+    metrics, no Trainer. Threads as this child's environment says (see CONTENDER_ENV)."""
+    import mxnet  # noqa: F401  (first, so that importing week5 below leaves the threads alone)
+    import numpy as np
+    from mxnet import autograd, gluon, np as mnp, npx
+    import week5
+    Xtr, ytr, _, _ = load_arrays(path)
+    layers = book_lenet(week5)(lr=LR).net
+    net = gluon.nn.HybridSequential()
+    net.add(*layers._children.values())
+    net.hybridize(static_alloc=True, static_shape=True)
+    loss = gluon.loss.SoftmaxCrossEntropyLoss()
+    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': LR})
+    X, y = mnp.array(Xtr), mnp.array(ytr)
+    npx.waitall()
+    t0 = time.perf_counter()
+    order = mnp.array(np.random.default_rng(0).permutation(len(ytr)).astype(np.int32))
+    for i in range(0, len(ytr), BATCH):
+        idx = order[i:i + BATCH]
+        with autograd.record():
+            l = loss(net(mnp.take(X, idx, axis=0)), mnp.take(y, idx, axis=0)).mean()
+        l.backward()
+        trainer.step(1)
+    npx.waitall()
+    return {'train_per_sec': len(ytr) / (time.perf_counter() - t0)}   # no validation pass
 
 
 def run_d2l(path, board, pipeline=False):
@@ -304,12 +337,16 @@ CONTENDERS = {
     'd2l board on': (run_d2l, True), 'd2l board off': (run_d2l, False),
     'torch eager': (run_torch, None), 'torch eager 1thr': (run_torch, 1),
     'week5 2thr naive': (run_week5, True),
+    'mxnet loop, defaults': (run_mxnet_loop, None),
+    'mxnet loop, 1 thread': (run_mxnet_loop, None),
     'sgemm': (run_sgemm, None), 'kernels': (run_kernels, None),
 }
 # Opt-in settings, not week5's defaults: two OpenMP threads on MXNet's synchronous engine,
 # the fastest configuration on an idle 2-core machine (and the slowest under load; see
 # THREAD_DEFAULTS in week5/core.py). Shown so that the cost of the robust default is visible.
-CONTENDER_ENV = {'week5 2thr naive': {'OMP_NUM_THREADS': '2', 'MXNET_ENGINE_TYPE': 'NaiveEngine'}}
+CONTENDER_ENV = {
+    'week5 2thr naive': {'OMP_NUM_THREADS': '2', 'MXNET_ENGINE_TYPE': 'NaiveEngine'},
+    'mxnet loop, 1 thread': {'OMP_NUM_THREADS': '1', 'MXNET_CPU_WORKER_NTHREADS': '1'}}
 
 
 def child(name, path):
@@ -403,8 +440,8 @@ def report(results, n_epoch):
             continue
         gflops = r['train_per_sec'] * flops / 1e9
         pct = f'{100 * gflops / peak:6.1f}%' if peak else '    n/a'
-        print(f'{name:24} {r["train_per_sec"]:11.0f} {n_epoch / r["epoch_sec"]:11.0f} '
-              f'{gflops:8.2f} {pct:>7}')
+        epoch = f'{n_epoch / r["epoch_sec"]:11.0f}' if 'epoch_sec' in r else f'{"-":>11}'
+        print(f'{name:24} {r["train_per_sec"]:11.0f} {epoch} {gflops:8.2f} {pct:>7}')
     if peak:
         print(f'sgemm peak (2048^3 float32): {peak:.1f} GFLOP/s '
               f'({", ".join(f"{k}={v:.1f}" for k, v in results["sgemm"].items())})')
@@ -421,6 +458,8 @@ def report(results, n_epoch):
               ('week5 board off', 'd2l board off', 'epoch', None),
               ('week5 board off', 'torch eager', 'train', 1.0),
               ('week5 board off', 'torch eager 1thr', 'train', None),   # same thread budget
+              ('week5 board off', 'mxnet loop, 1 thread', 'train', None),  # Trainer cost
+              ('mxnet loop, 1 thread', 'mxnet loop, defaults', 'train', None),  # threads gain
               ('week5 2thr naive', 'd2l book data, board on', 'epoch', None),   # opt-in
               ('week5 2thr naive', 'torch eager', 'train', None)]
     print()

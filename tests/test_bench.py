@@ -25,7 +25,8 @@ def test_bench_train_runs_end_to_end_and_prints_the_ratios():
     out = subprocess.run(
         [sys.executable, os.path.join(ROOT, 'bench', 'train.py'), '--num-train', '512',
          '--num-val', '256', '--rounds', '1', '--busy', '1', '--only', 'week5 board off',
-         'd2l board off', 'kernels'], capture_output=True, text=True, timeout=280)
+         'd2l board off', 'mxnet loop, 1 thread', 'kernels'],
+        capture_output=True, text=True, timeout=280)
     assert out.returncode == 0, out.stderr[-2000:]
     assert 'failed' not in out.stdout, out.stdout
     lines = out.stdout.splitlines()
@@ -33,5 +34,6 @@ def test_bench_train_runs_end_to_end_and_prints_the_ratios():
     row = next(ln for ln in lines if ln.startswith('week5 board off'))
     assert float(row.split()[3]) > 0                       # train ex/s
     assert any(ln.startswith('conv1 1->6') for ln in lines)
+    assert any(ln.startswith('week5 board off / mxnet loop, 1 thread') for ln in lines)
     assert any(ln.startswith('week5 board off / d2l board off (epoch throughput): ')
                for ln in lines)
