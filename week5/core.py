@@ -25,7 +25,9 @@ import sys
 #                     libgomp's barriers collapse as soon as another process wants a core,
 #                     the normal state of a laptop with a browser or of a shared grader.
 # One OpenMP thread per operator on MXNet's threaded engine is therefore the default (the
-# engine still overlaps Python with compute). These settings are read when libmxnet loads
+# engine still overlaps Python with compute). On 2 cores it is also what MXNet picks by
+# itself (omp_get_max_threads() is 1 after import); pinning it keeps machines with more
+# cores on the measured, robust setting. These settings are read when libmxnet loads
 # and cannot be changed afterwards (omp_set_num_threads from Python only reaches the
 # calling thread, not the engine's workers). NaiveEngine is MXNet's synchronous debugging
 # engine (it segfaulted here when the thread count changed at run time), so it is not a
