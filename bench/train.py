@@ -278,6 +278,19 @@ KERNELS = (('conv1 1->6, 28x28, k5 pad2', (128, 1, 28, 28), 1, 6, 2, False),
            ('conv2 6->16, 14x14, k5', (128, 6, 14, 14), 6, 16, 0, True))
 
 
+def ms_per_call(step, reps, sync=lambda: None):
+    """Milliseconds per call of ``step`` after 3 warm-up calls; ``sync`` waits for
+    asynchronous work (MXNet's engine) before each clock reading."""
+    for _ in range(3):
+        step()
+    sync()
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        step()
+    sync()
+    return (time.perf_counter() - t0) / reps * 1e3
+
+
 def run_kernels(_path, reps=60):
     """Milliseconds per call, one thread each: forward, and forward + backward (weight
     gradients; data gradients only where the network needs them, as in training)."""
@@ -286,16 +299,7 @@ def run_kernels(_path, reps=60):
     from mxnet.gluon import nn
     npx.set_np()
     out = {}
-
-    def clock(step):
-        for _ in range(3):
-            step()
-        npx.waitall()
-        t0 = time.perf_counter()
-        for _ in range(reps):
-            step()
-        npx.waitall()
-        return (time.perf_counter() - t0) / reps * 1e3
+    clock = lambda step: ms_per_call(step, reps, sync=npx.waitall)  # noqa: E731
     for name, shape, cin, cout, pad, dgrad in KERNELS:
         conv = nn.Conv2D(cout, 5, padding=pad, in_channels=cin)
         conv.initialize()
@@ -317,17 +321,9 @@ def run_kernels(_path, reps=60):
     for name, shape, cin, cout, pad, dgrad in KERNELS:
         conv = torch.nn.Conv2d(cin, cout, 5, padding=pad)
         x = torch.rand(*shape, requires_grad=dgrad)
-
-        def clock_t(step):
-            for _ in range(3):
-                step()
-            t0 = time.perf_counter()
-            for _ in range(reps):
-                step()
-            return (time.perf_counter() - t0) / reps * 1e3
         with torch.no_grad():
-            out[name]['torch_fwd'] = clock_t(lambda: conv(x))
-        out[name]['torch_train'] = clock_t(lambda: conv(x).sum().backward())
+            out[name]['torch_fwd'] = ms_per_call(lambda: conv(x), reps)
+        out[name]['torch_train'] = ms_per_call(lambda: conv(x).sum().backward(), reps)
     return out
 
 
