@@ -1,16 +1,15 @@
-"""week5.profiles: the switch (argument / WEEK5_PROFILE), the settings of every network in
+"""week5.profiles: the switch (argument / WEEK5_PROFILE), the recipe of every network in
 every profile, and a couple of training batches in the quick profile."""
+import dataclasses
 import math
 
 import pytest
 
 from week5.core import Trainer
 from week5.data import FashionMNIST
-from week5.models import MODELS, TRAINING_KNOBS, get_config, list_models
-from week5.profiles import (DATA_KEYS, PROFILES, CosineLR, Profile, get_profile,
-                            profile_names)
-
-REQUIRED = {'resize', 'num_epochs', 'batch_size', 'lr', 'num_train', 'num_val'}
+from week5.models import MODELS, list_models
+from week5.profiles import PROFILES, Profile, book, get_profile, profile_names
+from week5.recipe import CosineLR, Recipe
 
 
 def test_profile_names_and_default(monkeypatch):
@@ -37,78 +36,74 @@ def test_unknown_profiles_list_the_valid_ones(monkeypatch):
 
 @pytest.mark.parametrize('profile', list(PROFILES))
 @pytest.mark.parametrize('name', list(MODELS))
-def test_every_profile_has_valid_settings_for_every_network(profile, name):
-    p = get_profile(profile)
-    s = p.settings(name)
-    assert REQUIRED | {'width_divisor', 'lr_schedule'} <= set(s)
-    model_kw, data_kw, trainer_kw = p.split(name)
-    model_kw.pop('lr')
-    config = get_config(name, **{k: v for k, v in model_kw.items()
-                                 if k not in TRAINING_KNOBS})
-    assert data_kw['resize'] == config.input_shape[1:]
-    assert set(data_kw) == set(DATA_KEYS) | {'resize'}
-    assert trainer_kw['max_epochs'] == s['num_epochs']
-    assert [type(c) for c in trainer_kw['callbacks']] == (
-        [CosineLR] if s.get('lr_schedule') == 'cosine' else [])
+def test_every_profile_has_a_valid_recipe_for_every_network(profile, name):
+    r = get_profile(profile).recipe(name)
+    assert isinstance(r, Recipe) and r.network == name
+    model, data, trainer = r.build()
+    assert data.resize == r.resize == r.config.input_shape[1:] == model.config.input_shape[1:]
+    assert (data.batch_size, data.num_train, data.num_val) == \
+        (r.batch_size, r.num_train or 60000, r.num_val or 10000)
+    assert trainer.max_epochs == r.num_epochs
+    assert [type(c) for c in trainer.callbacks] == (
+        [CosineLR] if r.lr_schedule == 'cosine' else [])
+    assert (model.lr, model.momentum, model.init) == (r.lr, r.momentum, r.init)
     # the profile keeps the architecture: the same layers in the same order
     default = MODELS[name].config_class()
-    assert [n for n, _ in config.shapes() if 'dropout' not in n] == \
+    assert [n for n, _ in r.config.shapes() if 'dropout' not in n] == \
         [n for n, _ in default.shapes() if 'dropout' not in n]
 
 
 def test_full_is_the_book():
     full = get_profile('full')
     for name in list_models():
-        s = full.settings(name)
-        assert (s['num_epochs'], s['batch_size'], s['num_train'], s['num_val']) == \
-            (10, 128, None, None)
-        assert s['resize'] == (96 if name == 'googlenet' else 28 if name == 'lenet' else 224)
-        assert not {'momentum', 'init', 'batch_norm'} & set(s)
-        assert (s['width_divisor'], s['lr_schedule']) == (1, None)
-    assert {n: full.settings(n)['lr'] for n in list_models()} == {
+        r = full.recipe(name)
+        assert r == book(name)
+        assert (r.num_epochs, r.batch_size, r.num_train, r.num_val) == (10, 128, None, None)
+        assert r.resize[0] == (96 if name == 'googlenet' else 28 if name == 'lenet' else 224)
+        assert (r.momentum, r.init, r.lr_schedule, r.config.batch_norm) == \
+            (0.0, 'xavier', None, False)
+        assert r.config.width_divisor == 1
+    assert {n: full.recipe(n).lr for n in list_models()} == {
         'lenet': 0.1, 'alexnet': 0.01, 'vgg': 0.01, 'nin': 0.05, 'googlenet': 0.01}
-    assert full.settings('vgg')['arch'] == ((1, 16), (1, 32), (2, 64), (2, 128), (2, 128))
+    assert full.recipe('vgg').config.arch == ((1, 16), (1, 32), (2, 64), (2, 128), (2, 128))
 
 
 def test_laptop_and_quick_are_smaller_than_full():
     full, laptop, quick = (get_profile(n) for n in ('full', 'laptop', 'quick'))
     for name in list_models():
-        f, l, q = full.settings(name), laptop.settings(name), quick.settings(name)
-        assert l['resize'] <= f['resize'] and q['resize'] <= l['resize']
-        assert l['num_epochs'] <= f['num_epochs'] and q['num_epochs'] == 1
-        assert q['num_train'] <= 1000 and q['num_val'] <= 1000
+        f, l, q = full.recipe(name), laptop.recipe(name), quick.recipe(name)
+        assert l.resize <= f.resize and q.resize <= l.resize
+        assert l.num_epochs <= f.num_epochs and q.num_epochs == 1
+        assert q.num_train <= 1000 and q.num_val <= 1000
         # quick runs the laptop networks: only data and epochs differ
-        assert {k: v for k, v in q.items() if k not in ('num_train', 'num_val', 'num_epochs',
-                                                        'batch_size')} == \
-            {k: v for k, v in l.items() if k not in ('num_train', 'num_val', 'num_epochs',
-                                                     'batch_size')}
-        assert l['width_divisor'] >= f['width_divisor']
+        assert q.replace(num_train=l.num_train, num_val=l.num_val, num_epochs=l.num_epochs,
+                         batch_size=l.batch_size) == l
+        assert l.config.width_divisor >= f.config.width_divisor
 
 
 def test_rules_and_overrides():
     laptop = get_profile('laptop')
-    sigmoid = laptop.settings('lenet')
-    relu = laptop.settings('lenet', activation='relu', pool='max')
-    assert relu['activation'] == 'relu' and relu['pool'] == 'max'
-    assert relu['lr'] != sigmoid['lr']               # the rule for ReLU LeNets
-    assert relu['momentum'] == 0.9 and 'momentum' not in sigmoid
-    quick = get_profile('quick').settings('lenet', activation='relu')
-    assert quick['num_epochs'] == 1 and quick['lr'] == relu['lr']
-    assert laptop.settings('lenet', activation='relu', lr=0.01)['lr'] == 0.01  # caller wins
-    assert laptop.settings('alexnet', num_epochs=1)['num_epochs'] == 1
-    s = laptop.settings('vgg')
-    s['lr'] = 123
-    assert laptop.settings('vgg')['lr'] != 123       # a fresh dict every time
+    sigmoid = laptop.recipe('lenet')
+    relu = laptop.recipe('lenet', activation='relu', pool='max')
+    assert relu.config.activation == 'relu' and relu.config.pool == 'max'
+    assert relu.lr != sigmoid.lr                     # the rule for ReLU LeNets
+    assert relu.momentum == 0.9 and sigmoid.momentum == 0.0
+    quick = get_profile('quick').recipe('lenet', activation='relu')
+    assert quick.num_epochs == 1 and quick.lr == relu.lr
+    assert laptop.recipe('lenet', activation='relu', lr=0.01).lr == 0.01  # caller wins
+    assert laptop.recipe('alexnet', num_epochs=1).num_epochs == 1
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        laptop.recipe('vgg').lr = 123                # recipes are frozen
 
 
-def test_settings_errors():
+def test_recipe_errors():
     laptop = get_profile('laptop')
     with pytest.raises(ValueError, match="unknown model 'resnet' — profile 'laptop' has "
-                                         "settings for 'lenet', 'alexnet'"):
-        laptop.settings('resnet')
-    with pytest.raises(ValueError, match="unknown option 'epochs' for alexnet .*did you mean "
-                                         "'num_epochs'"):
-        laptop.settings('alexnet', epochs=3)
+                                         "recipes for 'lenet', 'alexnet'"):
+        laptop.recipe('resnet')
+    with pytest.raises(ValueError, match="unknown option 'epochs' for a alexnet recipe "
+                                         ".*did you mean 'num_epochs'"):
+        laptop.recipe('alexnet', epochs=3)
 
 
 def test_describe_lists_every_network():
@@ -116,16 +111,17 @@ def test_describe_lists_every_network():
     assert text.startswith("profile 'laptop':")
     for name in list_models():
         assert f'  {name}' in text
+    assert 'momentum 0.9, cosine lr, kaiming init, batch norm, width / 8' in text
     assert get_profile('full').describe('vgg').count('\n') == 1
 
 
 def test_a_custom_profile():
-    tiny = Profile('tiny', 'for this test', {'lenet': dict(resize=28, num_epochs=1,
-                                                          batch_size=8, lr=0.1, num_train=16,
-                                                          num_val=8)})
-    assert tiny.settings('lenet')['batch_size'] == 8
-    with pytest.raises(ValueError, match="profile 'tiny' has settings for 'lenet'"):
-        tiny.settings('vgg')
+    tiny = Profile('tiny', 'for this test',
+                   {'lenet': Recipe.for_network('lenet', num_epochs=1, batch_size=8,
+                                                num_train=16, num_val=8)})
+    assert tiny.recipe('lenet').batch_size == 8
+    with pytest.raises(ValueError, match="profile 'tiny' has recipes for 'lenet'"):
+        tiny.recipe('vgg')
 
 
 @pytest.mark.parametrize('name', list(MODELS))
@@ -140,10 +136,10 @@ def test_quick_profile_trains_a_couple_of_batches(name):
     assert math.isfinite(row['train_loss']) and 0 <= row['val_acc'] <= 1
 
 
-def test_settings_errors_for_the_schedule():
+def test_recipe_errors_for_the_schedule():
     with pytest.raises(ValueError, match="lr_schedule 'step' is not supported — use None "
                                          r"\(constant lr, as in the book\) or 'cosine'"):
-        get_profile('laptop').split('lenet', lr_schedule='step')
+        get_profile('laptop').recipe('lenet', lr_schedule='step')
 
 
 class _Optim:
@@ -182,4 +178,4 @@ def test_cosine_schedule_in_a_real_fit():
     trainer.progress = False
     trainer.fit(model, data)
     assert trainer.optim.learning_rate == pytest.approx(0.0, abs=1e-12)
-    assert model.lr == get_profile('quick').settings('lenet')['lr']
+    assert model.lr == get_profile('quick').recipe('lenet').lr

@@ -15,15 +15,15 @@ __all__ = [*_core_all]
 # that `python -m week5.data prepare` does not find week5.data already imported.
 __all__ += ['DataModule', 'FashionMNIST']
 
-# The five networks, layer summaries and the quick/laptop/full profiles
-# (week5/models/, summary.py, profiles.py).
+# The five networks and layer summaries (week5/models/, summary.py); the quick/laptop/full
+# profiles and the Recipe of a run (profiles.py, recipe.py) are loaded on first use.
 from .models import (MODELS, get_model, list_models, LeNet, AlexNet, VGG, NiN,  # noqa: E402
                      GoogLeNet, GoogleNet, vgg_block, nin_block, Inception)
-from .summary import layer_summary, format_summary, print_summary  # noqa: E402
-from .profiles import get_profile  # noqa: E402
+from .summary import layer_summary, format_summary, print_summary, iter_layers  # noqa: E402
 __all__ += ['MODELS', 'get_model', 'list_models', 'LeNet', 'AlexNet', 'VGG', 'NiN',
             'GoogLeNet', 'GoogleNet', 'vgg_block', 'nin_block', 'Inception',
-            'layer_summary', 'format_summary', 'print_summary', 'get_profile']
+            'layer_summary', 'format_summary', 'print_summary', 'iter_layers', 'get_profile',
+            'Recipe', 'Run']
 
 # --- plotting, live plots and widgets: loaded on first use, so `import week5` stays free
 # of matplotlib / IPython / ipywidgets (tests/test_imports.py). `d2l.show_images(...)`
@@ -35,6 +35,9 @@ _LAZY = {
         'feature_maps', 'list_layers', 'confusion_matrix', 'plot_confusion_matrix',
         'figure_to_png')},
     **{name: 'data' for name in ('DataModule', 'FashionMNIST')},
+    # runs and profiles import data, so they load on first use too
+    **{name: 'recipe' for name in ('Recipe', 'Run')},
+    'get_profile': 'profiles',
     **{name: 'live' for name in ('LiveCurves', 'LiveFilters')},
     **{name: 'widgets' for name in (
         'TrainingLab', 'FilterViewer', 'FeatureMapExplorer', 'InceptionPanel')},

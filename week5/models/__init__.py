@@ -11,7 +11,7 @@ Each network is a config dataclass with the paper's / book's defaults (``LeNetCo
 ...) plus one ``layers()`` table; the config is validated with shape arithmetic before
 any MXNet compute. Variants: ``dataclasses.replace(config, ...)`` or overrides.
 """
-from .blocks import ACTIVATIONS, TRAINING_KNOBS, POOLS, NetConfig, ShapeError, check_knobs
+from .blocks import ACTIVATIONS, POOLS, NetConfig, ShapeError, check_knobs
 from .lenet import LeNet, LeNetConfig
 from .alexnet import AlexNet, AlexNetConfig
 from .vgg import VGG, VGG11_ARCH, VGGConfig, vgg_block
@@ -22,7 +22,7 @@ __all__ = ['MODELS', 'get_model', 'get_config', 'list_models', 'LeNet', 'LeNetCo
            'AlexNet', 'AlexNetConfig', 'VGG', 'VGGConfig', 'VGG11_ARCH', 'vgg_block', 'NiN',
            'NiNConfig', 'nin_block', 'GoogLeNet', 'GoogleNet', 'GoogLeNetConfig',
            'Inception', 'GOOGLENET_STAGES', 'NetConfig', 'ShapeError', 'ACTIVATIONS',
-           'POOLS', 'TRAINING_KNOBS', 'check_knobs']
+           'POOLS', 'check_knobs']
 
 # One entry per network, in the order of the lecture; variants are overrides.
 MODELS = {
@@ -57,12 +57,8 @@ def get_model(name, lr=None, **overrides):
     """A freshly initialised model: ``get_model('alexnet', resize=64, width_divisor=4)``.
 
     ``lr`` defaults to the model class's default; ``momentum``, ``weight_decay`` and
-    ``init`` are training knobs (see ``ConfigClassifier``); the other keyword arguments
-    are fields of the network's config (``MODELS[name].config_class.knobs()``)."""
+    ``init`` are the model's training knobs (see ``ConfigClassifier``); the other keyword
+    arguments are fields of the network's config (``MODELS[name].config_class.knobs()``),
+    checked by the model, which names an unknown one and the closest valid one."""
     cls = _lookup(name)
-    check_knobs(cls.config_class, overrides, extra=('lr',) + TRAINING_KNOBS)
-    training = {k: overrides.pop(k) for k in TRAINING_KNOBS if k in overrides}
-    config = cls.config_class(**overrides)
-    if lr is not None:
-        training['lr'] = lr
-    return cls(config=config, **training)
+    return cls(**overrides) if lr is None else cls(lr=lr, **overrides)

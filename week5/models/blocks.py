@@ -20,6 +20,7 @@ Never imports matplotlib, IPython or ipywidgets.
 """
 import dataclasses
 import difflib
+import math
 from dataclasses import dataclass
 from typing import Optional
 
@@ -28,13 +29,11 @@ from mxnet.gluon import nn
 
 from ..core import Classifier
 
-__all__ = ['ACTIVATIONS', 'POOLS', 'ShapeError', 'Conv', 'Pool', 'GlobalAvgPool', 'Dense',
+__all__ = ['ACTIVATIONS', 'POOLS', 'INITS', 'ShapeError', 'Conv', 'Pool', 'GlobalAvgPool', 'Dense',
            'Dropout', 'Flatten', 'Stage', 'infer_shapes', 'build', 'conv_out_size',
            'NetConfig', 'ConfigClassifier', 'dense_head', 'check_knobs', 'per_layer', 'same_padding']
 
 ACTIVATIONS = ('relu', 'sigmoid', 'tanh')
-# keyword arguments of the models that are not config fields: the optimizer and the init
-TRAINING_KNOBS = ('momentum', 'weight_decay', 'init')
 # weight initialisations: the book's Xavier (Glorot & Bengio, 2010), and He et al.'s
 # (2015) for deep ReLU networks, whose signal Xavier halves at every layer
 INITS = {
@@ -68,13 +67,6 @@ def conv_out_size(n, kernel_size, strides=1, padding=0):
     """Output side of a convolution or pooling window (MXNet's default 'valid'
     convention, i.e. floor): ``(n + 2 * padding - kernel_size) // strides + 1``."""
     return (n + 2 * padding - kernel_size) // strides + 1
-
-
-def _size(shape):
-    size = 1
-    for n in shape:
-        size *= n
-    return size
 
 
 def _normalized(layer, channels, activation):
@@ -123,6 +115,13 @@ class Conv:
         h, w = _window_out(name or self.name, 'kernel', shape, self.kernel_size,
                            self.strides, self.padding, self.knob)
         return (self.channels, h, w)
+
+    def cost(self, shape):
+        """(params, MACs per example, BatchNorm params) on an input of ``shape``."""
+        weights = shape[0] * self.channels * self.kernel_size ** 2
+        _, h, w = self.out_shape(shape)
+        return (weights + self.channels, weights * h * w,
+                2 * self.channels if self.batch_norm else 0)
 
     def build(self, in_shape=None):
         conv = dict(channels=self.channels, kernel_size=self.kernel_size,
@@ -176,8 +175,13 @@ class Dense:
     def out_shape(self, shape, name=None):
         return (self.units,)
 
+    def cost(self, shape):
+        """(params, MACs per example, BatchNorm params) on an input of ``shape``."""
+        weights = math.prod(shape) * self.units
+        return weights + self.units, weights, 2 * self.units if self.batch_norm else 0
+
     def build(self, in_shape=None):
-        in_units = _size(in_shape) if in_shape else 0
+        in_units = math.prod(in_shape) if in_shape else 0
         if not self.batch_norm:
             return nn.Dense(self.units, activation=self.activation, in_units=in_units)
         return _normalized(nn.Dense(self.units, in_units=in_units), self.units,
@@ -201,7 +205,7 @@ class Flatten:
     name: str
 
     def out_shape(self, shape, name=None):
-        return (_size(shape),)
+        return (math.prod(shape),)
 
     def build(self, in_shape=None):
         return nn.Flatten()
@@ -472,7 +476,7 @@ class ConfigClassifier(Classifier):
             raise TypeError(f'config must be a {cls.__name__}, got {type(config).__name__} '
                             f'— build one with {cls.__name__}(...) or pass its fields as '
                             f'keyword arguments')
-        check_knobs(cls, overrides, extra=('lr',) + TRAINING_KNOBS)
+        check_knobs(cls, overrides, extra=('lr', 'momentum', 'weight_decay', 'init'))
         momentum = overrides.pop('momentum', 0.0)
         weight_decay = overrides.pop('weight_decay', 0.0)
         init_name = overrides.pop('init', 'xavier')

@@ -67,6 +67,27 @@ class InceptionSpec:
     def out_shape(self, shape, name=None):
         return (self.c1 + self.c2[1] + self.c3[1] + self.c4,) + tuple(shape[1:])
 
+    def branches(self, shape):
+        """Per branch on an input of ``shape``: (label, output channels, params, MACs,
+        BatchNorm params), from the branch's convolution specs."""
+        c, side = shape[0], tuple(shape[1:])
+        rows = []
+        for label, convs in (('1x1', [(self.c1, 1)]),
+                             ('1x1 -> 3x3', [(self.c2[0], 1), (self.c2[1], 3)]),
+                             ('1x1 -> 5x5', [(self.c3[0], 1), (self.c3[1], 5)]),
+                             ('pool -> 1x1', [(self.c4, 1)])):
+            total, c_in = (0, 0, 0), c
+            for channels, k in convs:
+                spec = Conv(label, channels, k, 1, k // 2, self.activation, self.batch_norm)
+                total = tuple(a + b for a, b in zip(total, spec.cost((c_in,) + side)))
+                c_in = channels
+            rows.append((label, convs[-1][0], *total))
+        return rows
+
+    def cost(self, shape):
+        """(params, MACs per example, BatchNorm params) on an input of ``shape``."""
+        return tuple(sum(r[i] for r in self.branches(shape)) for i in (2, 3, 4))
+
     def build(self, in_shape=None):
         return Inception(self.c1, self.c2, self.c3, self.c4, self.activation,
                          self.batch_norm, self.pool, in_shape[0] if in_shape else 0)
