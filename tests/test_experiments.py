@@ -6,6 +6,9 @@ matplotlib.use('Agg')
 
 from week5 import experiments as ex  # noqa: E402
 from week5.models import Inception, get_config, get_model  # noqa: E402
+from week5 import summary as sm, viz  # noqa: E402
+from week5.profiles import get_profile  # noqa: E402
+from week5.recipe import RunLoadError  # noqa: E402
 from week5.summary import count_params, layer_summary  # noqa: E402
 
 SMALL = {'lenet': {}, 'alexnet': dict(resize=64, width_divisor=8, kernel_sizes=(5, 5, 3, 3, 3),
@@ -21,16 +24,16 @@ SMALL = {'lenet': {}, 'alexnet': dict(resize=64, width_divisor=8, kernel_sizes=(
 def test_shape_arithmetic_matches_a_forward_pass(name, batch_norm):
     """layer_costs (no compute) agrees with week5.summary's measured rows."""
     model = get_model(name, batch_norm=batch_norm, **SMALL[name])
-    split = ex.param_split(model)
-    measured = ex.param_split(model.net, model.input_shape)
+    split = sm.param_split(model)
+    measured = sm.param_split(model.net, model.input_shape)
     assert split == measured
     assert split['total_params'] == count_params(model.net)
     rows = layer_summary(model, model.input_shape)
-    assert split['total_macs'] == sum(r.flops for r in rows)
+    assert split['total_macs'] == sum(r.macs for r in rows)
 
 
 def test_book_costs_and_dense_shares():
-    costs = ex.cost_rows()
+    costs = sm.cost_rows()
     assert costs['lenet']['total_params'] == 61706
     assert costs['alexnet']['dense_params'] == 6400 * 4096 + 4096 + 4096 * 4096 + 4096 + 4096 * 10 + 10
     assert costs['nin']['dense_params'] == 0
@@ -40,30 +43,30 @@ def test_book_costs_and_dense_shares():
 
 def test_body_head_rows_take_arch_overrides():
     vgg16 = ((2, 64), (2, 128), (3, 256), (3, 512), (3, 512))
-    rows = ex.body_head_rows('vgg', {'11': {}, '16': dict(arch=vgg16)})
+    rows = sm.body_head_rows('vgg', {'11': {}, '16': dict(arch=vgg16)})
     assert rows['11']['dense_params'] == rows['16']['dense_params']
     assert rows['16']['conv_params'] > rows['11']['conv_params']
-    by_name = ex.body_head_rows(None, {'NiN': 'nin'})
+    by_name = sm.body_head_rows(None, {'NiN': 'nin'})
     assert by_name['NiN']['dense_params'] == 0
 
 
 def test_stage_rows_and_unknown_stage():
     groups = {'stem': ('b1', 'b2'), 'body': ('b3', 'b4', 'b5'), 'head': ('dense',)}
-    rows = ex.stage_rows('googlenet', groups)
+    rows = sm.stage_rows('googlenet', groups)
     assert sum(p for p, _ in rows.values()) == 5977530 == \
-        ex.param_split(get_config('googlenet'))['total_params']
+        sm.param_split(get_config('googlenet'))['total_params']
     assert rows['head'][0] == 1024 * 10 + 10
     with pytest.raises(ValueError, match=r"unknown stages \['head'\].*'dense'"):
-        ex.stage_rows('googlenet', {'head': ('head',)})
+        sm.stage_rows('googlenet', {'head': ('head',)})
 
 
 def test_inception_branches_match_the_block():
     blk = Inception(64, (96, 128), (16, 32), 32, in_channels=192)
     blk.initialize()
-    assert ex.inception_params(192, 64, (96, 128), (16, 32), 32) == count_params(blk) == 163696
-    rows = ex.inception_branches(192, 64, (96, 128), (16, 32), 32, 28)
+    assert sm.inception_params(192, 64, (96, 128), (16, 32), 32) == count_params(blk) == 163696
+    rows = sm.inception_branches(192, 64, (96, 128), (16, 32), 32, 28)
     assert [r[1] for r in rows] == [64, 128, 32, 32]
-    alloc = ex.allocation_rows(192, {'a': (64, (96, 128), (16, 32), 32),
+    alloc = sm.allocation_rows(192, {'a': (64, (96, 128), (16, 32), 32),
                                      'no reduction': (64, (192, 128), (192, 32), 32)}, 28)
     assert alloc['a'][0] == alloc['no reduction'][0] == 256
     assert alloc['no reduction'][1] > 2 * alloc['a'][1]
@@ -78,7 +81,7 @@ def test_conv1x1_is_a_dense_layer_per_pixel(capsys):
 
 def test_nin_without_1x1_drops_only_the_1x1_convs():
     full = get_model('nin', **SMALL['nin'])
-    cut = ex.nin_without_1x1(**SMALL['nin'])
+    cut = ex.nin_without_1x1(get_profile('quick').recipe('nin', **SMALL['nin']))
     kernels = [k for k in (layer._kwargs['kernel'][0] for _, layer in
                            ex._weight_layers(cut.net))]
     assert 1 not in kernels and len(kernels) == 4
@@ -95,19 +98,22 @@ def test_gradient_norms_vanish_with_sigmoid():
 
 
 def test_budgets_shrink_the_profile():
-    s = ex.budget_settings('alexnet', 'experiment', profile='laptop')
-    assert s['num_train'] == 6000 and s['num_val'] == 2000 and s['num_epochs'] >= 1
-    q = ex.budget_settings('alexnet', 'overfit', profile='quick')
-    assert q['num_train'] == 512 and q['num_epochs'] >= 2
+    s = ex.budget_recipe('alexnet', 'experiment', profile='laptop')
+    assert s.num_train == 6000 and s.num_val == 2000 and 1 <= s.num_epochs <= 3
+    q = ex.budget_recipe('alexnet', 'overfit', profile='quick')
+    assert q.num_train == 512 and q.num_epochs >= 2 and q.batch_size == 32
+    # a smaller batch takes proportionally smaller steps (linear scaling rule)
+    base = get_profile('quick').recipe('alexnet')
+    assert q.lr == pytest.approx(base.lr * 32 / base.batch_size)
     assert ex.lab_sizes('lenet', profile='quick') == {'num_train': 512, 'num_val': 256}
-    from week5.profiles import get_profile
-    relu_lr = get_profile('laptop').settings('lenet', activation='relu')['lr']
-    assert relu_lr != get_profile('laptop').settings('lenet')['lr']
-    assert ex.budget_settings('lenet', 'experiment', profile='laptop',
-                              activation='relu')['lr'] == relu_lr     # the profile's rule
-    assert q['batch_size'] == 32 and s['num_epochs'] <= 3
+    relu_lr = get_profile('laptop').recipe('lenet', activation='relu').lr
+    assert relu_lr != get_profile('laptop').recipe('lenet').lr
+    assert ex.budget_recipe('lenet', 'experiment', profile='laptop',
+                            activation='relu').lr == relu_lr     # the profile's rule
+    assert ex.budget_recipe('lenet', 'experiment', profile='laptop', num_epochs=5,
+                            lr=0.3).num_epochs == 5              # explicit changes win
     with pytest.raises(ValueError, match="budget 'huge' is unknown"):
-        ex.budget_settings('lenet', 'huge')
+        ex.budget_recipe('lenet', 'huge')
 
 
 def test_compare_trains_each_variant_on_the_same_budget(capsys):
@@ -122,7 +128,7 @@ def test_compare_trains_each_variant_on_the_same_budget(capsys):
     ex.final_metrics(runs['relu'].history)
     out = capsys.readouterr().out
     assert 'variant' in out and 'after 1 epoch(s): train_loss' in out
-    axes = ex.plot_runs(runs)
+    axes = viz.plot_runs(runs)
     assert len(axes) == 2
     with pytest.raises(ValueError, match='variants is empty'):
         ex.compare('lenet', {})
@@ -132,11 +138,11 @@ def test_compare_trains_each_variant_on_the_same_budget(capsys):
 
 def test_architecture_rows_and_figure():
     model = get_model('vgg')
-    rows = ex.architecture_rows(model, (1, 1, 224, 224))
+    rows = viz.architecture_rows(model, (1, 1, 224, 224))
     assert [r[0] for r in rows][:5] == [n for n, _ in model.config.shapes() if '.' not in n][:5]
     assert rows[0][2] == 'conv 3x3\nmax-pool 2x2' and rows[2][2] == '2x conv 3x3\nmax-pool 2x2'
     assert rows[0][3] == (1, 64, 112, 112)
-    ax = ex.draw_architecture(get_model('lenet'), (1, 1, 28, 28))
+    ax = viz.draw_architecture(get_model('lenet'), (1, 1, 28, 28))
     assert len(ax.patches) == 8          # the input and seven layers
 
 
@@ -153,13 +159,16 @@ def test_cpu_gflops_and_gpu_reference():
 
 def test_chapter_runs_reuse_saved_runs_and_train_the_rest(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv('WEEK5_CACHE', str(tmp_path))
-    assert ex.load_run('lenet', profile='quick') is None
+    with pytest.raises(FileNotFoundError):
+        ex.kept_run('lenet', profile='quick')
     runs = ex.compare('lenet', {'lenet': {}}, budget='experiment', profile='quick')
-    ex.save_run('lenet', runs['lenet'].model, runs['lenet'].history, profile='quick')
-    saved = ex.load_run('lenet', profile='quick')
-    assert saved.history.epochs == runs['lenet'].history.epochs
-    assert saved.settings['params'] == 61706 and saved.model is None
-    assert ex.load_run('lenet', profile='laptop') is None          # kept per profile
+    run = runs['lenet']
+    ex.keep_run('lenet', run.recipe, run.model, run.history, profile='quick')
+    saved = ex.kept_run('lenet', profile='quick')
+    assert saved.history.epochs == run.history.epochs
+    assert saved.recipe == run.recipe and saved.params == 61706 and saved.model is None
+    with pytest.raises(FileNotFoundError):
+        ex.kept_run('lenet', profile='laptop')                    # kept per profile
     got = ex.chapter_runs(['lenet', 'vgg'], profile='quick')
     out = capsys.readouterr().out
     assert 'lenet      the run of chapter 1' in out and 'vgg        trained now' in out
@@ -167,4 +176,7 @@ def test_chapter_runs_reuse_saved_runs_and_train_the_rest(tmp_path, monkeypatch,
     assert [r['label'] for r in ex.speed_rows(got)] == ['lenet', 'vgg']
     assert ex.run_rows(got)[0]['params'] == 61706
     (tmp_path / 'runs' / 'quick' / 'lenet.json').write_text('{broken')
-    assert ex.load_run('lenet', profile='quick') is None           # unreadable: retrain
+    with pytest.raises(RunLoadError, match='not valid JSON'):
+        ex.kept_run('lenet', profile='quick')
+    got = ex.chapter_runs(['lenet'], profile='quick')             # unreadable: retrained
+    assert 'lenet      trained now' in capsys.readouterr().out

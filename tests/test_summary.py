@@ -21,7 +21,7 @@ def test_lenet_rows_by_hand():
                                         120 * 84 + 84, 84 * 10 + 10]
     assert sum(r.params for r in rows) == 61706
     # MACs: output elements x (C_in * k * k) for convs, in x out for dense layers
-    assert [r.flops for r in rows] == [6 * 28 * 28 * 25, 0, 16 * 10 * 10 * 6 * 25, 0,
+    assert [r.macs for r in rows] == [6 * 28 * 28 * 25, 0, 16 * 10 * 10 * 6 * 25, 0,
                                        400 * 120, 120 * 84, 84 * 10]
     assert [r.path for r in rows] == [str(i) for i in range(7)]
     assert all(isinstance(r, LayerRow) and r.depth == 1 for r in rows)
@@ -30,7 +30,7 @@ def test_lenet_rows_by_hand():
 def test_macs_scale_with_the_batch():
     one = layer_summary(LeNet().net, (1, 1, 28, 28))
     four = layer_summary(LeNet().net, (4, 1, 28, 28))
-    assert [4 * r.flops for r in one] == [r.flops for r in four]
+    assert [4 * r.macs for r in one] == [r.macs for r in four]
     assert four[0].output_shape == (4, 6, 28, 28)
 
 
@@ -39,9 +39,9 @@ def test_alexnet_by_hand():
     conv1, dense1 = rows[0], rows[8]
     assert conv1.params == 96 * (11 * 11 * 1) + 96 == 11712
     assert conv1.output_shape == (1, 96, 54, 54)
-    assert conv1.flops == 96 * 54 * 54 * 11 * 11
-    assert rows[2].flops == 256 * 26 * 26 * 96 * 5 * 5
-    assert dense1.params == 6400 * 4096 + 4096 and dense1.flops == 6400 * 4096
+    assert conv1.macs == 96 * 54 * 54 * 11 * 11
+    assert rows[2].macs == 256 * 26 * 26 * 96 * 5 * 5
+    assert dense1.params == 6400 * 4096 + 4096 and dense1.macs == 6400 * 4096
     assert sum(r.params for r in rows) == 46764746
 
 
@@ -64,14 +64,14 @@ def test_nested_blocks_are_one_row_at_depth_1_and_expand_at_depth_2():
     # a parent's row carries the totals of its children
     parent = next(r for r in deep if r.path == '2')
     assert parent.params == sum(r.params for r in b3)
-    assert parent.flops == sum(r.flops for r in b3)
+    assert parent.macs == sum(r.macs for r in b3)
     # one Inception by hand: 192/8 = 24 channels in at 4x4
     c_in, (c1, c2, c3, c4) = 24, (8, (12, 16), (2, 4), 4)
     inc = b3[0]
     assert inc.output_shape == (1, c1 + c2[1] + c3[1] + c4, 4, 4)
     assert inc.params == (c_in * c1 + c1 + c_in * c2[0] + c2[0] + c2[0] * 9 * c2[1] + c2[1]
                           + c_in * c3[0] + c3[0] + c3[0] * 25 * c3[1] + c3[1] + c_in * c4 + c4)
-    assert inc.flops == 16 * (c_in * c1 + c_in * c2[0] + c2[0] * 9 * c2[1] + c_in * c3[0]
+    assert inc.macs == 16 * (c_in * c1 + c_in * c2[0] + c2[0] * 9 * c2[1] + c_in * c3[0]
                               + c3[0] * 25 * c3[1] + c_in * c4)
     # rows are listed in the order of the forward pass, children indented
     table = format_summary(deep)
@@ -83,7 +83,7 @@ def test_inception_alone_and_branches_at_depth_2():
     blk.initialize()
     rows = layer_summary(blk, (1, 6, 8, 8))
     assert [r.path for r in rows] == ['b1_1', 'b2_1', 'b2_2', 'b3_1', 'b3_2', 'b4_1', 'b4_2']
-    assert rows[2].output_shape == (1, 3, 8, 8) and rows[2].flops == 64 * 2 * 9 * 3
+    assert rows[2].output_shape == (1, 3, 8, 8) and rows[2].macs == 64 * 2 * 9 * 3
 
 
 def test_hybridized_net_is_summarised_and_stays_hybridized():
@@ -105,7 +105,7 @@ def test_deferred_initialisation_and_shared_parameters():
     net.initialize(init.Xavier())
     rows = layer_summary(net, (2, 5))
     assert [r.params for r in rows] == [5 * 8 + 8, 8 * 8 + 8]      # shared layer: one row
-    assert rows[1].flops == 2 * (2 * 8 * 8)                         # ... called twice
+    assert rows[1].macs == 2 * (2 * 8 * 8)                         # ... called twice
     assert count_params(net) == 5 * 8 + 8 + 8 * 8 + 8
 
 

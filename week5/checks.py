@@ -24,6 +24,8 @@ import re
 import warnings
 from dataclasses import dataclass
 
+from .summary import iter_layers
+
 __all__ = ['CheckResult', 'CHECKS', 'VERDICT_RE', 'parse_verdicts',
            'check_channels_first', 'check_matmul_flops',
            'check_lenet_conv2_shape', 'check_lenet_conv2_params', 'check_lenet_modern',
@@ -179,7 +181,7 @@ def _as_block(obj, label):
 def _built(net, label):
     """A block the student filled with layers (an empty one is an unanswered exercise)."""
     block = _as_block(_require(net, f'your {label}'), label)
-    if not block._children:
+    if next(iter_layers(block, max_depth=1), None) is None:
         raise _Fail(f'no answer yet: {label} has no layers - add them with '
                     f'{label}.add(...)')
     return block
@@ -217,11 +219,10 @@ def _layers(block):
     """The leaf layers of a block in registration order."""
     from mxnet.gluon import nn
     leaves = (nn.Conv2D, nn.Dense, nn.Dropout, nn.Activation, nn.Flatten)
-    children = list(block._children.values())
-    if isinstance(block, leaves) or (not children and block is not None):
+    if isinstance(block, leaves) or next(iter_layers(block, max_depth=1), None) is None:
         yield block
         return
-    for child in children:
+    for _, child, _ in iter_layers(block, max_depth=1):
         yield from _layers(child)
 
 

@@ -61,7 +61,7 @@ from mxnet.gluon import nn  # noqa: E402
 __all__ = [
     'HyperParameters', 'Module', 'Classifier', 'Trainer', 'Callback', 'History',
     'ProgressBoard', 'ProgressBar', 'BoardCallback', 'NonFiniteLossError',
-    'add_to_class', 'set_seed', 'use_np', 'init_cnn',
+    'add_to_class', 'set_seed', 'use_np', 'init_cnn', 'child_blocks',
     'cpu', 'gpu', 'num_gpus', 'try_gpu', 'try_all_gpus',
     # tensor helpers with the book's names
     'size', 'transpose', 'sigmoid', 'batch_matmul', 'ones_like', 'ones', 'zeros_like',
@@ -642,6 +642,19 @@ class Classifier(Module):
 _softmax_ce = gluon.loss.SoftmaxCrossEntropyLoss()
 
 
+# --- the structure of a network -------------------------------------------------------------
+def child_blocks(block):
+    """``[(name, child)]``: the blocks ``block`` registered, in order. The one place week5
+    reads Gluon's private registry of children (``week5.summary.iter_layers`` walks a
+    whole network with it); MXNet 2 keeps weak references there, so those are resolved."""
+    out = []
+    for name, child in getattr(block, '_children', {}).items():
+        if not isinstance(child, nn.Block) and callable(child):
+            child = child()
+        out.append((str(name), child))
+    return out
+
+
 # --- fast path: hybridize what can be hybridized ------------------------------------------
 def _as_hybrid(block):
     """A HybridBlock computing the same as ``block`` with the same parameters, or None.
@@ -653,7 +666,7 @@ def _as_hybrid(block):
     if isinstance(block, nn.HybridBlock):
         return block
     if type(block) is nn.Sequential:
-        children = [_as_hybrid(c) for c in block._children.values()]
+        children = [_as_hybrid(c) for _, c in child_blocks(block)]
         if children and all(c is not None for c in children):
             seq = nn.HybridSequential()
             seq.add(*children)
@@ -673,7 +686,7 @@ class _FastNet:
 def _hybridize_parts(block, **kwargs):
     """Hybridize the HybridBlocks inside a block that cannot be hybridized as a whole
     (e.g. the book's GoogLeNet, whose Inception is a plain Block)."""
-    for child in block._children.values():
+    for _, child in child_blocks(block):
         if isinstance(child, nn.HybridBlock):
             child.hybridize(**kwargs)
         else:

@@ -1,7 +1,7 @@
 """Layer summaries of Gluon networks, in the spirit of Keras' ``model.summary()``.
 
 ``layer_summary(net, X_shape)`` runs one forward pass on random data and returns rows
-(name, output shape, parameter count, FLOPs); ``format_summary(rows)`` turns them into a
+(name, output shape, parameter count, MACs); ``format_summary(rows)`` turns them into a
 table with totals; ``print_summary`` does both. Computing and printing are separate, so
 tests assert on rows and notebooks print tables.
 
@@ -10,7 +10,7 @@ What is counted:
 * ``params``: the elements of every parameter under the layer, each shared parameter
   once, *except* BatchNorm's running mean and variance (statistics, not learned
   weights; PyTorch calls them buffers). LeNet-5 with 10 classes: 61,706.
-* ``flops``: **multiply-accumulates (MACs)** of the convolutions and dense layers for
+* ``macs``: **multiply-accumulates (MACs)** of the convolutions and dense layers for
   one forward pass on an input of ``X_shape`` (batch included; use a batch of 1 for
   per-example numbers). A k x k convolution with C_in input channels costs
   C_in * k * k MACs per output element; a dense layer in_units MACs per output.
@@ -23,19 +23,29 @@ indented. Hybridized networks are run imperatively for the summary and left hybr
 
 Never imports matplotlib, IPython or ipywidgets.
 """
+import math
 from collections import namedtuple
 
 import mxnet as mx
 from mxnet import util
 from mxnet.gluon import Block, HybridBlock, nn
 
-__all__ = ['LayerRow', 'layer_summary', 'format_summary', 'print_summary', 'count_params']
+from .core import child_blocks
+from .models import Inception, get_config, list_models
+from .models.blocks import Dense, Stage
+from .models.googlenet import InceptionSpec
 
-LayerRow = namedtuple('LayerRow', 'name output_shape params flops path depth')
+__all__ = ['LayerRow', 'iter_layers', 'layer_summary', 'format_summary', 'print_summary',
+           'count_params', 'layer_costs', 'param_split', 'body_head_rows', 'body_head_table',
+           'stage_rows', 'stage_table', 'inception_branches', 'inception_params',
+           'inception_branch_table', 'allocation_rows', 'allocation_table', 'cost_rows',
+           'cost_table']
+
+LayerRow = namedtuple('LayerRow', 'name output_shape params macs path depth')
 LayerRow.__doc__ = """One row of a layer summary.
 
 name: the layer's class name ('Conv2D'); output_shape: its output shape (batch included);
-params: parameter count; flops: multiply-accumulates (MACs); path: position in the net
+params: parameter count; macs: multiply-accumulates (MACs; FLOPs ~ 2 x MACs); path: position in the net
 ('2' or '2.b1_1'); depth: 1 for children of the net, 2 for their children, ..."""
 
 _MAC_LAYERS = (nn.Conv1D, nn.Conv2D, nn.Conv3D, nn.Dense)
@@ -45,14 +55,8 @@ _STATISTICS = ('running_mean', 'running_var')
 def count_params(block):
     """Learned parameter elements under ``block`` (shared ones once, BatchNorm's running
     statistics left out). Shapes must be known (after a forward pass)."""
-    total = 0
-    for name, p in block.collect_params().items():
-        if not name.endswith(_STATISTICS):
-            size = 1
-            for n in p.shape:
-                size *= n
-            total += size
-    return total
+    return sum(math.prod(p.shape) for name, p in block.collect_params().items()
+               if not name.endswith(_STATISTICS))
 
 
 def _is_symbolic(args):
@@ -70,23 +74,32 @@ def _macs(block, out):
     if not isinstance(block, _MAC_LAYERS) or isinstance(out, (list, tuple)):
         return 0
     w = block.weight.shape
-    size = 1
-    for n in w:
-        size *= n
-    return size * out.size // w[0]
+    return math.prod(w) * out.size // w[0]
 
 
-def _descendants(block, path='', depth=0, seen=None):
-    """(block, path, depth) for every block under ``block``, depth-first; a block used
-    in several places (shared weights) is listed once, at its first place."""
-    seen = set() if seen is None else seen
-    for key, child in block._children.items():
-        if id(child) in seen:
-            continue
-        seen.add(id(child))
-        child_path = f'{path}.{key}' if path else key
-        yield child, child_path, depth + 1
-        yield from _descendants(child, child_path, depth + 1, seen)
+def iter_layers(net, max_depth=None, leaves=False):
+    """``(path, block, depth)`` for every block inside ``net`` (a Gluon block or a model
+    with a ``.net``), depth-first in registration order: path '2' or '2.b1_1', depth 1 for
+    the net's own children. A block used in several places (shared weights) is listed
+    once, at its first place. ``max_depth`` stops descending; ``leaves`` keeps only the
+    blocks without children (Conv2D, Dense, Activation, ...).
+
+    The one walker over a network's structure in week5 (checks, viz, summary use it)."""
+    net = net.net if hasattr(net, 'net') and isinstance(net.net, Block) else net
+    seen = set()
+
+    def walk(block, path, depth):
+        for key, child in child_blocks(block):
+            if id(child) in seen:
+                continue
+            seen.add(id(child))
+            child_path = f'{path}.{key}' if path else key
+            inner = child_blocks(child)
+            if not leaves or not inner:
+                yield child_path, child, depth + 1
+            if max_depth is None or depth + 1 < max_depth:
+                yield from walk(child, child_path, depth + 1)
+    yield from walk(net, '', 0)
 
 
 def _check_initialized(net):
@@ -130,7 +143,7 @@ def layer_summary(net, X_shape=None, depth=1):
         raise ValueError(f'depth must be an int >= 1, got {depth!r}')
     _check_initialized(net)
 
-    blocks = list(_descendants(net)) or [(net, '0', 1)]
+    blocks = [(b, path, d) for path, b, d in iter_layers(net)] or [(net, '0', 1)]
     calls = {}   # path -> [output shape of the first call, MACs over all calls]
     order = []   # paths in the order the blocks were first called
 
@@ -205,12 +218,12 @@ def format_summary(rows, title=None):
     rule = '-' * len(header)
     lines = ([title] if title else []) + [header, rule]
     for label, shape, r in zip(labels, shapes, rows):
-        lines.append(f'{label:<{w1}}{shape:<{w2}}{r.params:>12,}{r.flops:>16,}')
+        lines.append(f'{label:<{w1}}{shape:<{w2}}{r.params:>12,}{r.macs:>16,}')
     top = [r for r in rows if r.depth == 1]
-    params, flops = sum(r.params for r in top), sum(r.flops for r in top)
+    params, macs = sum(r.params for r in top), sum(r.macs for r in top)
     lines += ['=' * len(header),
               f'Total params: {params:,} ({_human(params)})',
-              f'Total MACs:   {flops:,} ({_human(flops)}) per forward pass of the input '
+              f'Total MACs:   {macs:,} ({_human(macs)}) per forward pass of the input '
               f'batch; FLOPs ~ 2 x MACs']
     return '\n'.join(lines)
 
@@ -220,3 +233,178 @@ def print_summary(net, X_shape=None, depth=1, print_fn=print):
     rows = layer_summary(net, X_shape, depth)
     print_fn(format_summary(rows))
     return rows
+
+
+# ---------------------------------------------------------------------------------------
+# Costs from a config's layer table: shape arithmetic, no MXNet compute. Each layer spec
+# knows its ``cost(shape)`` beside its ``out_shape``; these tables add them up.
+# ---------------------------------------------------------------------------------------
+
+def _config(spec, overrides=None):
+    """A network config: from a registry name (+ overrides), a model, or a config."""
+    if isinstance(spec, str):
+        return get_config(spec, **(overrides or {}))
+    return getattr(spec, 'config', spec)
+
+
+def layer_costs(config):
+    """One row (name, kind, params, MACs, output shape) per layer of a network config's
+    layer table, nested stages flattened; kind is 'conv', 'dense' or 'other'
+    (BatchNorm's scale and shift get their own 'other' row, as in ``layer_summary``);
+    MACs are per example. Each spec's ``cost(shape)`` does the arithmetic."""
+    def walk(specs, shape, prefix):
+        for spec in specs:
+            name = f'{prefix}.{spec.name}' if prefix else spec.name
+            if isinstance(spec, Stage):
+                yield from walk(spec.layers, shape, name)
+                shape = spec.out_shape(shape, name)
+                continue
+            out = spec.out_shape(shape, name)
+            params, macs, norm = spec.cost(shape) if hasattr(spec, 'cost') else (0, 0, 0)
+            kind = 'dense' if isinstance(spec, Dense) else 'conv' if macs else 'other'
+            yield name, kind, params, macs, out
+            if norm:                    # BatchNorm's scale and shift: neither conv nor dense
+                yield f'{name}.batch_norm', 'other', norm, 0, out
+            shape = out
+
+    return list(walk(config.layers(), config.input_shape, ''))
+
+
+def param_split(spec, X_shape=None):
+    """Parameters and MACs (per example) in convolutions vs dense layers: a dict with
+    conv_params, dense_params, conv_macs, dense_macs, total_params, total_macs.
+
+    ``spec``: a network config, a model with a ``.config`` or a registry name (shape
+    arithmetic, instant even for VGG at 224x224); or a plain Gluon net with ``X_shape``
+    (measured with one forward pass through ``week5.summary``)."""
+    out = {'conv_params': 0, 'dense_params': 0, 'conv_macs': 0, 'dense_macs': 0}
+    config = _config(spec)
+    if hasattr(config, 'layers'):
+        rows = [(kind, params, macs) for _, kind, params, macs, _ in layer_costs(config)]
+        total = sum(r[1] for r in rows)     # BatchNorm included
+    else:
+        if X_shape is None:
+            raise ValueError('X_shape is required for a plain Gluon net, e.g. (1, 1, 28, 28)')
+        rows = [({'Conv2D': 'conv', 'Dense': 'dense'}.get(r.name, 'other'), r.params,
+                 r.macs // X_shape[0]) for r in layer_summary(spec, X_shape, depth=8)]
+        total = count_params(spec)
+    for kind, params, macs in rows:
+        if kind != 'other':
+            out[f'{kind}_params'] += params
+            out[f'{kind}_macs'] += macs
+    out['total_params'] = total
+    out['total_macs'] = out['conv_macs'] + out['dense_macs']
+    return out
+
+
+def body_head_rows(name, variants):
+    """``{label: param_split(...)}`` for several networks at their configs' input size:
+    ``variants`` maps a label to config overrides of network ``name`` (e.g.
+    ``dict(arch=...)``), or, with ``name=None``, to a registry name."""
+    return {label: param_split(_config(spec) if name is None else _config(name, spec))
+            for label, spec in variants.items()}
+
+
+def body_head_table(name, variants, print_fn=print):
+    """Print parameters and MACs of the conv body vs the dense head (``body_head_rows``)."""
+    out = body_head_rows(name, variants)
+    width = max(len('network'), *(len(k) for k in out))
+    print_fn(f'{"network":<{width}}  {"conv params":>12}  {"dense params":>12}  '
+             f'{"dense share":>11}  {"conv MACs":>10}  {"dense MACs":>10}')
+    for label, s in out.items():
+        share = s['dense_params'] / s['total_params'] if s['total_params'] else 0.0
+        print_fn(f'{label:<{width}}  {s["conv_params"]:>12,}  {s["dense_params"]:>12,}  '
+                 f'{share:>11.1%}  {_human(s["conv_macs"]):>10}  {_human(s["dense_macs"]):>10}')
+
+
+def stage_rows(name, groups, **overrides):
+    """``{group: (params, MACs)}`` for named groups of a network's top-level stages,
+    e.g. ``groups={'stem': ('b1', 'b2'), 'body': ('b3', 'b4', 'b5'), 'head': ('dense',)}``
+    (names of the config's layer table), per example at the config's input size."""
+    rows = layer_costs(_config(name, overrides))
+    top = list(dict.fromkeys(r[0].split('.')[0] for r in rows))
+    unknown = [st for stages in groups.values() for st in stages if st not in top]
+    if unknown:
+        raise ValueError(f'groups name unknown stages {unknown}; the stages of {name} are '
+                         f'{top}')
+    return {g: (sum(r[2] for r in rows if r[0].split('.')[0] in stages),
+                sum(r[3] for r in rows if r[0].split('.')[0] in stages))
+            for g, stages in groups.items()}
+
+
+def stage_table(name, groups, print_fn=print, **overrides):
+    """Print ``stage_rows`` with each group's share of parameters and MACs."""
+    out = stage_rows(name, groups, **overrides)
+    total_p = sum(p for p, _ in out.values()) or 1
+    total_m = sum(m for _, m in out.values()) or 1
+    print_fn(f'{"part":<6}  {"stages":<14}  {"params":>11}  {"share":>6}  {"MACs":>10}  '
+             f'{"share":>6}')
+    for g, (p, m) in out.items():
+        print_fn(f'{g:<6}  {", ".join(groups[g]):<14}  {p:>11,}  {p / total_p:>6.1%}  '
+                 f'{_human(m):>10}  {m / total_m:>6.1%}')
+
+
+def inception_branches(c_in, c1, c2, c3, c4, size):
+    """Per branch of an Inception block on a c_in x size x size input (``size`` an int
+    or an (h, w) pair): (label, output channels, params, MACs)."""
+    size = (size, size) if isinstance(size, int) else tuple(size)
+    spec = InceptionSpec('inception', c1, tuple(c2), tuple(c3), c4)
+    return [row[:4] for row in spec.branches((c_in,) + size)]
+
+
+def inception_params(c_in, c1, c2, c3, c4):
+    """Parameters of ``Inception(c1, c2, c3, c4)`` on ``c_in`` input channels."""
+    return sum(p for _, _, p, _ in inception_branches(c_in, c1, c2, c3, c4, 1))
+
+
+def inception_branch_table(c_in, c1, c2, c3, c4, size, print_fn=print):
+    """Print what each branch of ``Inception(c1, c2, c3, c4)`` on a c_in x size x size
+    input outputs and costs; cross-checked against ``week5.models.Inception``."""
+    rows = inception_branches(c_in, c1, c2, c3, c4, size)
+    blk = Inception(c1, c2, c3, c4, in_channels=c_in)
+    blk.initialize()
+    out_shape = _shape(blk(_random_input(blk, (1, c_in, size, size))))
+    assert count_params(blk) == sum(r[2] for r in rows), 'branch table disagrees with model'
+    print_fn(f'input {c_in} x {size} x {size} -> output {tuple(out_shape)[1:]}')
+    print_fn(f'{"branch":<12}  {"channels":>8}  {"params":>9}  {"MACs":>10}')
+    for label, ch, p, m in rows:
+        print_fn(f'{label:<12}  {ch:>8}  {p:>9,}  {_human(m):>10}')
+    print_fn(f'{"total":<12}  {sum(r[1] for r in rows):>8}  {sum(r[2] for r in rows):>9,}  '
+             f'{_human(sum(r[3] for r in rows)):>10}')
+
+
+def allocation_rows(c_in, allocations, size):
+    """``{label: (output channels, params, MACs)}`` of channel allocations
+    ``{label: (c1, c2, c3, c4)}`` of an Inception block on c_in x size x size."""
+    out = {}
+    for label, (c1, c2, c3, c4) in allocations.items():
+        rows = inception_branches(c_in, c1, c2, c3, c4, size)
+        out[label] = tuple(sum(r[i] for r in rows) for i in (1, 2, 3))
+    return out
+
+
+def allocation_table(c_in, allocations, size, print_fn=print):
+    """Print ``allocation_rows`` as a table."""
+    width = max(len('allocation'), *(len(k) for k in allocations))
+    print_fn(f'{"allocation":<{width}}  {"channels":>8}  {"params":>9}  {"MACs":>10}')
+    for label, (ch, p, m) in allocation_rows(c_in, allocations, size).items():
+        print_fn(f'{label:<{width}}  {ch:>8}  {p:>9,}  {_human(m):>10}')
+
+
+def cost_rows(names=None):
+    """``{name: param_split(...)}`` of each network at the book's input size (the
+    configs' defaults: 28x28 LeNet, 96x96 GoogLeNet, 224x224 the others)."""
+    return {name: param_split(_config(name)) for name in (names or list_models())}
+
+
+def cost_table(names=None, print_fn=print):
+    """Print parameters and MACs per example of each network at the book's input size,
+    with the share of parameters in dense layers."""
+    print_fn(f'{"network":<10}  {"input":>9}  {"params":>12}  {"in dense":>8}  '
+             f'{"MACs":>10}')
+    for name, s in cost_rows(names).items():
+        _, h, w = _config(name).input_shape
+        share = s['dense_params'] / s['total_params']
+        print_fn(f'{name:<10}  {h:>4}x{w:<4}  {s["total_params"]:>12,}  '
+                 f'{share:>8.1%}  {_human(s["total_macs"]):>10}')
+

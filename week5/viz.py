@@ -20,12 +20,16 @@ import numpy as np
 import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from mxnet.gluon import nn
+
+from .summary import iter_layers, layer_summary
 
 __all__ = ['use_svg_display', 'set_figsize', 'set_axes', 'plot', 'show_images',
            'show_image_grid', 'curve_metrics', 'curve_data', 'draw_curve', 'plot_history', 'run_label', 'format_metrics',
            'filter_mosaic', 'plot_filters', 'plot_feature_maps', 'list_layers',
            'feature_maps', 'conv_layers', 'conv_weights', 'confusion_matrix', 'plot_confusion_matrix', 'new_figure',
-           'array_to_png', 'figure_to_png', 'to_mx_array']
+           'array_to_png', 'figure_to_png', 'to_mx_array', 'plot_runs', 'plot_gradient_norms',
+           'plot_accuracy_vs_cost', 'architecture_rows', 'draw_architecture']
 
 # Diverging map for signed weights: red positive, blue negative, white at zero.
 SIGNED_CMAP = 'RdBu_r'
@@ -480,18 +484,8 @@ def feature_maps(model, X, layer):
 def conv_layers(model):
     """[(path, block)] of every convolution in the model's net, depth first, e.g.
     [('0', Conv2D), ('3.0', Conv2D), ...] (nested blocks joined by dots)."""
-    from mxnet.gluon import nn
-    out = []
-
-    def walk(block, path):
-        if isinstance(block, (nn.Conv1D, nn.Conv2D, nn.Conv3D)):
-            out.append((path, block))
-            return
-        for name, child in block._children.items():
-            child = child() if callable(child) and not hasattr(child, 'forward') else child
-            walk(child, f'{path}.{name}' if path else str(name))
-    walk(_net_of(model), '')
-    return out
+    return [(path, block) for path, block, _ in iter_layers(_net_of(model))
+            if isinstance(block, (nn.Conv1D, nn.Conv2D, nn.Conv3D))]
 
 
 def conv_weights(model, index=0):
@@ -661,3 +655,140 @@ def _check_pair(value, name):
             or not all(isinstance(v, (int, float)) and v > 0 for v in value)):
         raise ValueError(f'{name} must be a (width, height) pair of positive numbers in '
                          f'inches, got {value!r}')
+
+
+# --------------------------------------------------------------------------- experiments
+def _axes(figsize):
+    import matplotlib.pyplot as plt
+    return plt.subplots(figsize=figsize)[1]
+
+def plot_runs(runs, keys=('train_loss', 'val_acc')):
+    """Overlaid curves of ``{label: Run}``, one colour per run: by default the training
+    loss and the validation accuracy (pass ``keys`` for more)."""
+    return plot_history({label: run.history for label, run in runs.items()}, keys)
+
+def plot_gradient_norms(grads, ax=None):
+    """Gradient norm per layer (log scale), one line per activation."""
+    if ax is None:
+        ax = _axes((5.0, 2.8))
+    for name, rows in grads.items():
+        ax.plot([label for label, _ in rows], [norm for _, norm in rows], marker='o',
+                label=name)
+    ax.set_yscale('log')
+    ax.set_xlabel('layer (input side → output side)')
+    ax.set_ylabel('weight gradient norm')
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    return ax
+
+def plot_accuracy_vs_cost(runs, ax=None):
+    """Validation accuracy against training time per example, one point per network
+    (``{label: Run}`` from ``compare`` runs of different networks)."""
+    if ax is None:
+        ax = _axes((5.0, 3.2))
+    for i, (label, run) in enumerate(runs.items()):
+        per_example = 1e3 / run.history.last('examples_per_sec', float('nan'))
+        acc = run.history.last('val_acc')
+        ax.scatter([per_example], [acc], s=60, color=f'C{i % 10}', label=label)
+        ax.annotate(label, (per_example, acc), textcoords='offset points', xytext=(5, 5),
+                    fontsize=8)
+    ax.set_xscale('log')
+    ax.set_xlabel('training time per example (ms, log scale)')
+    ax.set_ylabel('validation accuracy')
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+# --------------------------------------------------------------------------- architecture
+_KIND_COLOURS = {'conv': '#4c72b0', 'pool': '#dd8452', 'dense': '#55a868',
+                 'block': '#8172b3', 'other': '#999999'}
+
+def _describe(block):
+    """A short name of one layer: 'conv 5x5', 'max-pool 3x3', 'dense', 'Inception'..."""
+    if isinstance(block, nn.Conv2D):
+        k = block._kwargs['kernel']
+        return f'conv {k[0]}x{k[1]}'
+    kw = getattr(block, '_kwargs', {})
+    if 'pool_type' in kw:
+        if kw.get('global_pool'):
+            return f'global {kw["pool_type"]}-pool'
+        return f'{kw["pool_type"]}-pool {kw["kernel"][0]}x{kw["kernel"][1]}'
+    if isinstance(block, nn.Dense):
+        return 'dense'
+    if isinstance(block, nn.HybridSequential) or isinstance(block, nn.Sequential):
+        return None                       # described by its children
+    return type(block).__name__
+
+def _composition(block):
+    """'2x conv 3x3, max-pool 2x2' for a stage; the layer itself for a leaf."""
+    if not isinstance(block, (nn.HybridSequential, nn.Sequential)):
+        return _describe(block) or ''
+    parts = []
+    for _, child, _ in iter_layers(block, max_depth=1):
+        text = _describe(child)
+        if text is None:
+            text = _composition(child)
+        if parts and parts[-1][0] == text:
+            parts[-1][1] += 1
+        else:
+            parts.append([text, 1])
+    return '\n'.join(f'{n}x {t}' if n > 1 else t for t, n in parts)
+
+def _kind(block):
+    if isinstance(block, nn.Conv2D):
+        return 'conv'
+    if isinstance(block, nn.Dense):
+        return 'dense'
+    if 'pool_type' in getattr(block, '_kwargs', {}):
+        return 'pool'
+    if next(iter_layers(block, max_depth=1), None) is not None:
+        return 'block'
+    return 'other'
+
+def architecture_rows(model, X_shape):
+    """One row per top-level layer or stage: (name, kind, what it contains, output
+    shape, params, MACs); names come from the model's config when it has one."""
+    rows = layer_summary(model, X_shape, depth=1)
+    names = [r.name for r in rows]
+    config = getattr(model, 'config', None)
+    if config is not None:
+        top = [n for n, _ in config.shapes() if '.' not in n]
+        if len(top) == len(rows):
+            names = top
+    children = [block for _, block, _ in iter_layers(model, max_depth=1)]
+    return [(name, _kind(child), _composition(child), r.output_shape, r.params, r.macs)
+            for name, child, r in zip(names, children, rows)]
+
+def draw_architecture(model, X_shape, ax=None):
+    """Draw a network left to right: the input, then one box per top-level layer or
+    stage, its height growing with the feature map's side and its width with the
+    channels; under each box its output shape and what it contains. Returns the axes."""
+    from matplotlib.patches import Rectangle
+    rows = [('input', 'other', '', tuple(X_shape), 0, 0)] + architecture_rows(model, X_shape)
+    if ax is None:
+        ax = _axes((max(7.0, 1.05 * len(rows) + 1.0), 3.6))
+    x, top = 0.0, 0.0
+    for name, kind, what, shape, params, _ in rows:
+        channels = shape[1] if len(shape) > 1 else 1
+        side = shape[2] if len(shape) == 4 else 1
+        w = 0.3 + 0.1 * math.log2(channels + 1)
+        h = 0.5 + 0.5 * math.log2(side + 1)
+        top = max(top, h)
+        ax.add_patch(Rectangle((x, 0), w, h, facecolor=_KIND_COLOURS[kind],
+                               edgecolor='black', alpha=0.85))
+        ax.text(x + w / 2, h + 0.15, name, ha='center', va='bottom', fontsize=8,
+                fontweight='bold')
+        dims = 'x'.join(str(d) for d in shape[1:])
+        ax.text(x + w / 2, -0.2, dims, ha='center', va='top', fontsize=7)
+        if what:
+            ax.text(x + w / 2, -0.75, what, ha='center', va='top', fontsize=6,
+                    color='#333333')
+        x += w + 0.6
+    ax.set_xlim(-0.3, x - 0.3)
+    ax.set_ylim(-4.0, top + 1.0)
+    ax.axis('off')
+    kinds = [k for k in _KIND_COLOURS if any(r[1] == k for r in rows[1:])]
+    handles = [Rectangle((0, 0), 1, 1, facecolor=_KIND_COLOURS[k]) for k in kinds]
+    ax.legend(handles, kinds, loc='upper right', fontsize=7, ncol=len(kinds),
+              frameon=False)
+    return ax
