@@ -16,7 +16,13 @@ from week5.profiles import get_profile  # noqa: E402
 
 def _profile_lr(**knobs):
     """The learning rate the quick profile suggests for LeNet with these knobs."""
-    return get_profile('quick').settings('lenet', **knobs)['lr']
+    return get_profile('quick').recipe('lenet', **knobs).lr
+
+
+def _label(number=1, **knobs):
+    """The label of a LeNet lab run that changed ``knobs`` (quick profile)."""
+    quick = get_profile('quick')
+    return quick.recipe('lenet', **knobs).label(quick.recipe('lenet'), number)
 
 
 def lab_for(model='lenet', **kwargs):
@@ -50,20 +56,21 @@ class BlockAt(Callback):
 # ------------------------------------------------------------------------- controls
 def test_controls_are_generated_from_each_config():
     lab = lab_for('lenet')
-    cfg = lab.base_config
+    cfg = lab.recipe.config
     assert list(lab.controls) == ['resize', 'kernel_sizes[0]', 'kernel_sizes[1]', 'pool',
                                   'activation', 'dropout', 'batch_norm', 'width_divisor',
-                                  'lr', 'num_epochs']
+                                  'lr', 'momentum', 'lr_schedule', 'init', 'num_epochs']
     assert lab.controls['activation'].value == cfg.activation == 'sigmoid'
     assert lab.controls['kernel_sizes[1]'].value == 5
-    assert lab.controls['lr'].value == lab.settings['lr'] == 0.9
+    assert lab.controls['lr'].value == lab.recipe.lr == 0.9
     assert lab.controls['num_epochs'].value == 1
+    assert "starts from the <b>quick</b> profile's recipe" in lab.box.children[0].value
     sized = lab_for('lenet', num_train=1024, batch_size=32, dropout=0.5, num_epochs=3)
     assert sized.controls['num_epochs'].value == 3
     sized.controls['num_epochs'].value = 2
-    assert sized._spec()[1]['num_epochs'] == 2
-    assert sized._spec()[1]['num_train'] == 1024 and sized._spec()[1]['batch_size'] == 32
-    assert sized.controls['dropout'].value == 0.5 and sized._spec()[0].dropout == 0.5
+    assert sized.next_recipe().num_epochs == 2
+    assert sized.next_recipe().num_train == 1024 and sized.next_recipe().batch_size == 32
+    assert sized.controls['dropout'].value == 0.5 and sized.next_recipe().config.dropout == 0.5
     bundle = lab._repr_mimebundle_()                   # a live frontend gets the panel
     assert bundle['application/vnd.jupyter.widget-view+json']['model_id'] == lab.box.model_id
     assert bundle['text/plain'].startswith("TrainingLab('lenet', profile='quick'): resize=28")
@@ -82,8 +89,14 @@ def test_changing_a_knob_suggests_the_profiles_learning_rate():
     assert relu_lr != sigmoid_lr                    # else this test could not fail
     lab.controls['activation'].value = 'relu'
     assert lab.controls['lr'].value == relu_lr      # the profile's rule for ReLU LeNet
+    assert lab.controls['momentum'].value == 0.9 and lab.controls['lr_schedule'].value == 'cosine'
     lab.controls['activation'].value = 'sigmoid'
     assert lab.controls['lr'].value == sigmoid_lr
+    assert lab.controls['momentum'].value == 0.0 and lab.controls['lr_schedule'].value is None
+    laptop = widgets.TrainingLab('lenet', profile='laptop', headless=False)
+    laptop.controls['activation'].value = 'relu'     # the rule sets the epochs too
+    assert laptop.controls['num_epochs'].value == \
+        get_profile('laptop').recipe('lenet', activation='relu').num_epochs == 7
 
 
 def test_invalid_combination_shows_the_error_and_starts_nothing():
@@ -115,27 +128,30 @@ def test_a_real_training_through_the_panel_updates_pictures_and_stores_runs():
     assert lab.wait(120)
     assert lab.last_error is None, lab.message
     (run,) = lab.runs
-    assert (run.config.activation, run.config.kernel_sizes, run.config.dropout) == \
-        ('relu', (3, 5), 0.2)
-    assert run.settings['num_epochs'] == 2
-    assert run.settings['lr'] == _profile_lr(activation='relu', kernel_sizes=(3, 5), dropout=0.2)
+    cfg = run.recipe.config
+    assert (cfg.activation, cfg.kernel_sizes, cfg.dropout) == ('relu', (3, 5), 0.2)
+    assert run.recipe.num_epochs == 2
+    assert run.recipe.lr == _profile_lr(activation='relu', kernel_sizes=(3, 5), dropout=0.2)
     assert len(run.history.epochs) == 2 and not run.stopped
     assert rec.threads and threading.main_thread() not in rec.threads
     # the live pictures changed during the run: initial filters, then newer ones
-    assert len(set(filter_values)) >= 2 and placeholder not in filter_values
+    assert len(set(filter_values)) >= 2 and placeholder != filter_values[-1]
     assert len(set(curve_values)) >= 2
     assert run.model.net[0].weight.shape == (6, 1, 3, 3)
     assert 'Finished' in lab.status.value and 'val_acc' in lab.status.value
 
     lab.train(activation='sigmoid', num_epochs=1)           # a second run, overlaid
     assert lab.wait(120) and len(lab.runs) == 2
-    assert lab.runs[1].config.activation == 'sigmoid' and lab.runs[1].number == 2
+    assert lab.runs[1].recipe.config.activation == 'sigmoid'
+    assert lab.runs[1].label.startswith('#2 ')
     best = lab.best_run('val_acc')
     assert best.final('val_acc') == max(r.final('val_acc') for r in lab.runs)
     axes = lab.compare()
     assert len(axes[0].lines) == 4                      # 2 runs x (train, val) loss
-    assert axes[0].lines[0].get_label() == \
-        f'#1 kernel_sizes=(3, 5), activation=relu, dropout=0.2, lr={lab.runs[0].settings["lr"]:g} train_loss'
+    assert axes[0].lines[0].get_label().startswith(
+        _label(1, activation='relu', kernel_sizes=(3, 5), dropout=0.2, num_epochs=2))
+    assert '#1 kernel_sizes (3, 5), relu, dropout 0.2' in lab.runs_table.value
+    assert '<details><summary>recipe</summary>' in lab.runs_table.value
     # the best model is usable later, on this thread
     from week5.data import FashionMNIST
     X, y = next(iter(FashionMNIST(batch_size=16, num_train=64, num_val=16,
@@ -185,8 +201,8 @@ def test_headless_trains_synchronously_and_prints_a_rounded_summary(capsys):
     assert len(lab.runs) == 1 and lab._thread is None       # no background thread
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1
-    lr = re.escape(f"{_profile_lr(activation='relu'):g}")
-    assert re.fullmatch(rf'Run #1 activation=relu, lr={lr}: 1 epoch, train_loss \d\.\d\d, '
+    label = re.escape(_label(1, activation='relu'))
+    assert re.fullmatch(rf'Run {label}: 1 epoch, train_loss \d\.\d\d, '
                         r'train_acc \d\.\d\d, val_loss \d\.\d\d, val_acc \d\.\d\d', out[0])
     bundle = lab._repr_mimebundle_()
     assert set(bundle) == {'text/plain', 'image/png'}
@@ -203,7 +219,7 @@ def test_given_data_fixes_the_resolution():
     assert lab.controls['resize'].value == 32 and lab.controls['resize'].disabled
     lab.train()
     (run,) = lab.runs
-    assert run.config.resize == 32 and run.history.epochs[-1]['examples'] == 256
+    assert run.recipe.config.resize == 32 and run.history.epochs[-1]['examples'] == 256
 
 
 def test_headless_detection(monkeypatch):
@@ -229,11 +245,12 @@ def test_a_custom_book_style_model(capsys):
             self.net.initialize()
 
     lab = widgets.TrainingLab(TinyNet(lr=0.2), profile='quick', headless=True)
-    assert list(lab.controls) == ['lr', 'num_epochs'] and lab.controls['lr'].value == 0.2
+    assert list(lab.controls) == ['lr', 'momentum', 'lr_schedule', 'init', 'num_epochs']
+    assert lab.controls['lr'].value == 0.2
     lab.train()
     (run,) = lab.runs
-    assert isinstance(run.model, TinyNet) and run.network == 'TinyNet'
-    assert 'Run #1 TinyNet, lr=0.2' in capsys.readouterr().out
+    assert isinstance(run.model, TinyNet) and run.recipe.network == 'TinyNet'
+    assert 'Run #1 as set up: 1 epoch' in capsys.readouterr().out
     with pytest.raises(ValueError, match='no config knobs'):
         widgets.TrainingLab(TinyNet(), profile='quick', activation='relu')
 
@@ -296,7 +313,7 @@ HEADLESS_CELLS = [
     "from week5.widgets import TrainingLab, is_headless\nprint('headless:', is_headless())",
     "lab = TrainingLab('lenet', profile='quick')\nlab",
     "lab.train(activation='relu')",
-    "print(len(lab.runs), lab.runs[-1].config.activation)",
+    "print(len(lab.runs), lab.runs[-1].recipe.config.activation)",
 ]
 
 
@@ -322,9 +339,44 @@ def test_headless_in_a_kernel_without_frontend(monkeypatch):
     assert shown['text/plain'].startswith("TrainingLab('lenet', profile='quick'):")
     (result,) = [o for o in outs[2] if o['output_type'] == 'display_data']
     assert set(result['data']) == {'text/plain', 'image/png'}
-    lr = re.escape(f"{_profile_lr(activation='relu'):g}")
-    assert re.fullmatch(rf'Run #1 activation=relu, lr={lr}: 1 epoch, train_loss \d\.\d\d, '
+    label = re.escape(_label(1, activation='relu'))
+    assert re.fullmatch(rf'Run {label}: 1 epoch, train_loss \d\.\d\d, '
                         r'train_acc \d\.\d\d, val_loss \d\.\d\d, val_acc \d\.\d\d',
                         result['data']['text/plain'])
     assert not [o for o in outs[2] if o['output_type'] == 'stream']   # no stray stderr
     assert outs[3][0]['text'] == '1 relu\n'
+
+
+# ------------------------------------------------------------------------- recipe
+class _CaptureAtStart(Callback):
+    """Keeps the trainer and model of a fit and stops it before the first batch."""
+
+    def on_fit_start(self, trainer, model):
+        self.trainer, self.model = trainer, model
+        trainer.stop()
+
+
+def _setup(trainer, model):
+    """What decides how a run trains: optimizer, its settings, init, schedule, epochs."""
+    optim = model.configure_optimizers()._optimizer
+    return (type(optim).__name__, optim.lr, getattr(optim, 'momentum', 0.0), optim.wd,
+            getattr(model, 'init', None), type(model).__name__, model.config,
+            [type(c).__name__ for c in trainer.callbacks
+             if type(c).__module__ != 'week5.widgets' and not isinstance(c, _CaptureAtStart)],
+            trainer.max_epochs)
+
+
+@pytest.mark.parametrize('name', ['lenet', 'alexnet', 'vgg', 'nin', 'googlenet'])
+def test_the_lab_trains_exactly_the_recipe_build_sets_up(name):
+    """For every network, the lab's first run is set up as the profile's
+    ``recipe.build()`` sets it up (no training needed to compare)."""
+    capture = _CaptureAtStart()
+    sizes = dict(num_train=256, num_val=64)
+    lab = widgets.TrainingLab(name, profile='laptop', headless=True, callbacks=[capture],
+                              **sizes)
+    lab.train()
+    recipe = get_profile('laptop').recipe(name, **sizes)
+    assert lab.runs[-1].recipe == recipe
+    model, _, trainer = recipe.build()
+    assert _setup(capture.trainer, capture.model) == _setup(trainer, model)
+    assert _setup(trainer, model)[2] == recipe.momentum      # the comparison sees momentum

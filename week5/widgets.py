@@ -13,6 +13,7 @@ Design (see /work/shared/DESIGN.md, "Live plots, widgets and nbval"):
   train synchronously and leave one static figure and a text summary with rounded
   metrics as the output, so notebooks stay checkable and exportable.
 """
+import base64
 import dataclasses
 import html
 import os
@@ -22,13 +23,21 @@ import time
 
 import ipywidgets as W
 
-from .core import Callback, Trainer
-from .live import LiveCurves, LiveFilters
-from .viz import (conv_layers, conv_weights, feature_maps, figure_to_png, format_metrics,
-                  list_layers, new_figure, plot_feature_maps, plot_filters, plot_history,
-                  run_label, show_images, to_mx_array)
+import numpy as onp
+from mxnet import init
 
-__all__ = ['is_headless', 'Run', 'TrainingLab', 'FilterViewer', 'FeatureMapExplorer',
+from .core import Callback
+from .live import LiveCurves, LiveFilters
+from .models import ACTIVATIONS, MODELS, POOLS, Inception
+from .models.blocks import INITS
+from .profiles import get_profile
+from .recipe import Recipe, Run
+from .summary import count_params
+from .viz import (conv_layers, conv_weights, draw_architecture, feature_maps, figure_to_png,
+                  format_metrics, list_layers, new_figure, plot_feature_maps, plot_filters,
+                  plot_history, show_images, to_mx_array)
+
+__all__ = ['is_headless', 'TrainingLab', 'FilterViewer', 'FeatureMapExplorer',
            'InceptionPanel']
 
 HEADLESS_ENV = 'WEEK5_HEADLESS'
@@ -93,7 +102,6 @@ def _display(*objs):
 
 
 def _png_bundle(png, text):
-    import base64
     bundle = {'text/plain': text}
     if png:
         bundle['image/png'] = base64.b64encode(png).decode('ascii')
@@ -131,47 +139,6 @@ class _Panel:
 
 
 # ---------------------------------------------------------------------------- the runs
-@dataclasses.dataclass
-class Run:
-    """One finished (or stopped) training run of a TrainingLab: what was set, what
-    happened, and the trained model with its final weights."""
-    number: int
-    network: str
-    config: object          # the model's config dataclass (None for a custom model)
-    settings: dict          # lr, num_epochs, batch_size, num_train, num_val, resize
-    history: object         # week5.core.History
-    model: object           # the trained Classifier
-    stopped: bool = False
-    seconds: float = 0.0
-
-    @property
-    def label(self):
-        return _run_name(self.number, self.network, self.config, self.settings['lr'])
-
-    def final(self, key='val_acc'):
-        """The last recorded value of ``key`` (None if never recorded)."""
-        return self.history.last(key)
-
-    def summary(self, digits=_SUMMARY_DIGITS):
-        epochs = len(self.history.epochs)
-        row = {k: self.final(k) for k in ('train_loss', 'train_acc', 'val_loss', 'val_acc')}
-        text = f'Run {self.label}: {epochs} epoch{"s" if epochs != 1 else ""}'
-        metrics = format_metrics(row, digits=digits)
-        if metrics:
-            text += f', {metrics}'
-        if self.stopped:
-            text += ' (stopped)'
-        return text
-
-    def __repr__(self):
-        return self.summary()
-
-
-def _run_name(number, network, config, lr):
-    what = run_label(config) if config is not None else network
-    return f'#{number} {what}, lr={lr:g}'
-
-
 class _StopGuard(Callback):
     """Applies a Stop pressed before ``fit`` began (fit resets ``should_stop``)."""
 
@@ -202,6 +169,8 @@ class _StatusLine(Callback):
 # ------------------------------------------------------------------------ control table
 _ODD_KERNELS = dict(min=1, step=2)
 _RESIZES = (16, 20, 24, 28, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224)
+_SCHEDULES = (('constant', None), ('cosine', 'cosine'))
+_STYLE = {'description_width': 'initial'}
 
 
 def _config_controls(config):
@@ -209,8 +178,6 @@ def _config_controls(config):
     kernel sizes (one slider per conv stage), activation, pool, dropout, batch norm,
     width divisor and input resolution. Returns {name: widget}; names match the
     config's error messages (e.g. 'kernel_sizes[2]')."""
-    from .models import ACTIVATIONS, POOLS
-    style = {'description_width': 'initial'}
     out = {}
     for f in dataclasses.fields(config):
         value = getattr(config, f.name)
@@ -219,27 +186,43 @@ def _config_controls(config):
             for i, k in enumerate(sizes):
                 name = 'kernel_sizes' if isinstance(value, int) else f'kernel_sizes[{i}]'
                 out[name] = W.IntSlider(value=k, max=max(11, k), description=name,
-                                        style=style, **_ODD_KERNELS)
+                                        style=_STYLE, **_ODD_KERNELS)
         elif f.name == 'activation':
             out[f.name] = W.Dropdown(options=ACTIVATIONS, value=value, description=f.name,
-                                     style=style)
+                                     style=_STYLE)
         elif f.name == 'pool':
             out[f.name] = W.Dropdown(options=POOLS, value=value, description=f.name,
-                                     style=style)
+                                     style=_STYLE)
         elif f.name == 'dropout':
             out[f.name] = W.FloatSlider(value=value, min=0.0, max=0.9, step=0.05,
-                                        description=f.name, style=style)
+                                        description=f.name, style=_STYLE)
         elif f.name == 'batch_norm':
             out[f.name] = W.Checkbox(value=value, description=f.name, indent=False)
         elif f.name == 'width_divisor':
             options = sorted({1, 2, 4, 8, 16, 32, value})
             out[f.name] = W.Dropdown(options=options, value=value, description=f.name,
-                                     style=style)
+                                     style=_STYLE)
         elif f.name == 'resize' and isinstance(value, int):
             options = sorted(set(_RESIZES) | {value})
             out[f.name] = W.Dropdown(options=options, value=value,
-                                     description='resize (pixels)', style=style)
+                                     description='resize (pixels)', style=_STYLE)
     return out
+
+
+def _optimizer_controls(recipe):
+    """The optimizer row: every training field of the recipe a student may change."""
+    return {
+        'lr': W.BoundedFloatText(value=recipe.lr, min=1e-5, max=10.0, step=0.01,
+                                 description='learning rate', style=_STYLE),
+        'momentum': W.BoundedFloatText(value=recipe.momentum, min=0.0, max=0.99, step=0.05,
+                                       description='momentum', style=_STYLE),
+        'lr_schedule': W.Dropdown(options=_SCHEDULES, value=recipe.lr_schedule,
+                                  description='lr schedule', style=_STYLE),
+        'init': W.Dropdown(options=tuple(INITS), value=recipe.init, description='init',
+                           style=_STYLE),
+        'num_epochs': W.BoundedIntText(value=recipe.num_epochs, min=1, max=100,
+                                       description='epochs', style=_STYLE),
+    }
 
 
 def _config_values(config, controls):
@@ -255,6 +238,26 @@ def _config_values(config, controls):
     return values
 
 
+def _runs_html(runs, start):
+    """The table of runs under the plot: what each changed, its result, and its full
+    recipe one click away."""
+    if not runs:
+        return ''
+    rows = []
+    for run in runs:
+        acc = run.final('val_acc')
+        recipe = html.escape(run.recipe.describe(versus=start, names=('this run', 'lab start')))
+        rows.append(
+            f'<tr><td>{html.escape(run.label)}</td><td>{len(run.history)}'
+            f'{" (stopped)" if run.stopped else ""}</td>'
+            f'<td>{"-" if acc is None else f"{acc:.3f}"}</td><td>{run.seconds:.0f} s</td>'
+            f'<td><details><summary>recipe</summary><pre style="margin:0">{recipe}</pre>'
+            f'</details></td></tr>')
+    return ('<table class="week5-runs" style="border-collapse:collapse">'
+            '<tr><th align="left">run (what changed)</th><th>epochs</th><th>val acc</th>'
+            '<th>time</th><th></th></tr>' + ''.join(rows) + '</table>')
+
+
 # ------------------------------------------------------------------------- TrainingLab
 class TrainingLab(_Panel):
     """A panel to train any registered network (or a custom Classifier) interactively.
@@ -264,77 +267,74 @@ class TrainingLab(_Panel):
         lab.train(activation='relu')          # or set controls and press Train
         lab.wait(); lab.best_run().model      # reuse a trained model later
 
-    Controls are generated from the model's config (``lab.controls``), plus ``lr`` and
-    ``num_epochs``; the data sizes come from the profile. Each finished or stopped run
-    is kept in ``lab.runs`` (config, settings, History, trained model). Changing a model
-    knob re-suggests the profile's learning rate for it (e.g. a ReLU LeNet needs a
-    smaller one than the sigmoid LeNet).
+    The lab starts from the profile's ``Recipe`` of the network (``lab.recipe``) and
+    trains exactly the recipe its controls describe: the model knobs generated from the
+    config, and the optimizer row (learning rate, momentum, schedule, initialisation,
+    epochs). Changing a model knob re-suggests the profile's optimizer settings for it
+    (e.g. a ReLU LeNet needs a smaller learning rate than the sigmoid LeNet). Each
+    finished or stopped run is kept in ``lab.runs`` (a ``week5.recipe.Run``: recipe,
+    History, trained model), labelled by what it changed from the lab's start.
 
     Args:
         model: a registry name ('lenet', ...) or a model instance (its class and config
             start the controls; every run trains a fresh copy).
         profile: 'quick', 'laptop', 'full' or None (``WEEK5_PROFILE``).
-        data: a DataModule to use instead of the profile's FashionMNIST subset.
+        data: a DataModule to use instead of the recipe's FashionMNIST subset.
         headless: None detects (`is_headless`); True trains synchronously and prints.
         callbacks: extra Callbacks for every run's Trainer.
         max_overlay: how many earlier runs the live curves overlay.
-        **overrides: profile settings or config knobs to start from.
+        **changes: recipe or config fields to start from (e.g. ``num_train=6000``).
     """
 
     def __init__(self, model='lenet', profile=None, data=None, headless=None,
-                 callbacks=(), max_overlay=4, **overrides):
-        from .models import MODELS
-        from .profiles import get_profile
+                 callbacks=(), max_overlay=4, **changes):
         self.profile = get_profile(profile)
         self.headless = is_headless() if headless is None else bool(headless)
         self.callbacks, self.max_overlay, self.data = list(callbacks), max_overlay, data
-        self._model_class, instance = None, None
+        self._factory = None
+        size = getattr(data, 'resize', None)
+        if size is not None:                        # the given data fixes the resolution
+            if not isinstance(size, int) and size[0] != size[1]:
+                raise ValueError(f'data.resize={size} is not square; the lab models take '
+                                 f'square inputs: use FashionMNIST(resize={size[0]})')
         if isinstance(model, str):
             if model not in MODELS:
                 raise ValueError(f'unknown model {model!r}: choose one of '
                                  f'{", ".join(map(repr, MODELS))} or pass a model instance')
             self.network = model
         elif hasattr(model, 'net') and hasattr(model, 'configure_optimizers'):
-            instance = model
             self.network = next((n for n, c in MODELS.items() if isinstance(model, c)), None)
-            if self.network is None:
-                self._model_class = type(model)
+            if self.network is None:                # a custom Classifier: rebuilt per run
+                hparams = dict(getattr(model, 'hparams', {}))
+                cls = type(model)
+                self._factory = lambda recipe: cls(**dict(hparams, lr=recipe.lr))
+                self._title_text = cls.__name__
+            else:                                   # a registry model: its config and SGD
+                changes = {**{f.name: getattr(model.config, f.name)
+                              for f in dataclasses.fields(model.config)},
+                           'lr': model.lr, 'momentum': model.momentum,
+                           'weight_decay': model.weight_decay, 'init': model.init, **changes}
         else:
             raise TypeError(f'model must be a registry name or a Classifier instance, got '
                             f'{type(model).__name__}')
-        profile_name = self.network or 'lenet'     # a custom model: LeNet's data sizes
-        size = getattr(data, 'resize', None)
-        if self.network and size is not None:     # the given data fixes the resolution
-            side = size if isinstance(size, int) else size[0]
-            if not isinstance(size, int) and size[0] != size[1]:
-                raise ValueError(f'data.resize={size} is not square; the lab models take '
-                                 f'square inputs: use FashionMNIST(resize={size[0]})')
-            overrides = dict(overrides, resize=side)
+        if size is not None and self.network is not None:
+            changes = dict(changes, resize=size if isinstance(size, int) else size[0])
         if self.network is None:
-            self.settings = self.profile.settings('lenet')
-            self._hparams = dict(getattr(instance, 'hparams', {}))
-            self.settings['lr'] = getattr(instance, 'lr', self.settings['lr'])
-            self.base_config = None
-            unknown = set(overrides) - {'lr', 'num_epochs', 'batch_size', 'num_train',
-                                        'num_val'}
+            lenet = self.profile.recipe('lenet')    # a custom model: LeNet's data sizes
+            unknown = set(changes) - {f.name for f in dataclasses.fields(Recipe)}
             if unknown:
                 raise ValueError(f'{", ".join(sorted(unknown))}: a custom model has no '
-                                 f'config knobs; pass lr, num_epochs or data sizes')
-            self.settings.update(overrides)
+                                 f'config knobs; pass recipe fields such as lr, num_epochs '
+                                 f'or num_train')
+            self.recipe = Recipe(self._title_text, None, **{
+                f.name: getattr(lenet, f.name) for f in dataclasses.fields(Recipe)
+                if f.name not in ('network', 'config')}).replace(
+                lr=getattr(model, 'lr', lenet.lr), **changes)
         else:
-            cls = MODELS[profile_name].config_class
-            if instance is not None:
-                start = {f.name: getattr(instance.config, f.name)
-                         for f in dataclasses.fields(instance.config)}
-                start.update(lr=instance.lr)
-                start.update(overrides)
-                overrides = start
-            self.settings = self.profile.settings(profile_name, **overrides)
-            knobs = {k: v for k, v in self.settings.items() if k in cls.knobs()}
-            self.base_config = cls(**knobs)        # validates
-        # what every run starts from before the controls are applied (lr excluded, so
-        # the profile's rules can suggest one per knob combination)
-        self._overrides = {k: v for k, v in overrides.items() if k != 'lr'}
+            self.recipe = self.profile.recipe(self.network, **changes)   # validates
+        # model knobs set at construction stay; the optimizer row follows the profile
+        self._changes = {k: v for k, v in changes.items()
+                         if k not in _optimizer_controls(self.recipe)}
         self.runs = []
         self._next_number = 1
         self.last_error = None
@@ -347,21 +347,15 @@ class TrainingLab(_Panel):
 
     # -- widgets ------------------------------------------------------------------------
     def _build_widgets(self):
-        style = {'description_width': 'initial'}
-        self.controls = (_config_controls(self.base_config)
-                         if self.base_config is not None else {})
-        if self.data is not None and 'resize' in self.controls:
-            self.controls['resize'].disabled = True      # the given data fixes it
-        self.controls['lr'] = W.BoundedFloatText(
-            value=self.settings['lr'], min=1e-5, max=10.0, step=0.01,
-            description='learning rate', style=style)
-        self.controls['num_epochs'] = W.BoundedIntText(
-            value=self.settings['num_epochs'], min=1, max=100, description='epochs',
-            style=style)
+        config = self.recipe.config
+        self.knobs = _config_controls(config) if config is not None else {}
+        if self.data is not None and 'resize' in self.knobs:
+            self.knobs['resize'].disabled = True        # the given data fixes it
+        self.optimizer = _optimizer_controls(self.recipe)
+        self.controls = {**self.knobs, **self.optimizer}
         self._defaults = {k: w.value for k, w in self.controls.items()}
-        for name, widget in self.controls.items():
-            if name not in ('lr', 'num_epochs'):
-                widget.observe(self._on_knob_change, names='value')
+        for widget in self.knobs.values():
+            widget.observe(self._on_knob_change, names='value')
         self.train_button = W.Button(description='Train', button_style='success',
                                      icon='play')
         self.stop_button = W.Button(description='Stop', button_style='danger', icon='stop')
@@ -372,37 +366,61 @@ class TrainingLab(_Panel):
         self.status = W.HTML(value='')
         # CSS classes: stable handles for the browser test and for custom styling
         self.status.add_class('week5-status')
-        self.curves = W.Image(value=_placeholder('training curves appear here',
-                                                 (7.0, 2.6)), format='png')
-        self.filters = W.Image(value=_placeholder('conv1 filters', (3.2, 3.4)),
-                               format='png')
+        # pictures at their own aspect ratio: no stretching by the flex boxes around them
+        image_layout = dict(height='auto', max_width='100%', object_fit='contain',
+                            align_self='flex-start')
+        self.curves = W.Image(format='png', layout=W.Layout(**image_layout))
+        self.filters = W.Image(format='png', layout=W.Layout(**image_layout))
         self.curves.add_class('week5-curves')
         self.filters.add_class('week5-filters')
-        names = list(self.controls)
-        knobs = [self.controls[n] for n in names if n not in ('lr', 'num_epochs')]
+        self.runs_table = W.HTML(value='')
+        self.runs_table.add_class('week5-runs')
+        knobs = list(self.knobs.values())
         half = (len(knobs) + 1) // 2
         self.box = W.VBox([
-            W.HTML(f'<b>Training lab: {html.escape(self._title())}</b> '
-                   f'(profile {self.profile.name!r}: {self._data_text()})'),
-            W.HBox([W.VBox(knobs[:half]), W.VBox(knobs[half:]),
-                    W.VBox([self.controls['lr'], self.controls['num_epochs']])]),
-            W.HBox([self.train_button, self.stop_button, self.reset_button]),
+            W.HTML(f'<b>Training lab: {html.escape(self._title())}</b> &mdash; starts from '
+                   f'the <b>{self.profile.name}</b> profile\'s recipe ({self._data_text()})'),
+            W.HBox([W.VBox(knobs[:half]), W.VBox(knobs[half:])]),
+            W.HBox(list(self.optimizer.values())[:3]),
+            W.HBox(list(self.optimizer.values())[3:]
+                   + [self.train_button, self.stop_button, self.reset_button]),
             self.status,
             W.HBox([self.curves,
                     W.VBox([W.HTML('<b>conv1 filters</b>: red +, blue &minus;, each scaled '
                                    'to its own largest weight'), self.filters])]),
+            self.runs_table,
         ])
+        self._show_start()
         self._say('Set the knobs and press Train.')
 
+    def _show_start(self):
+        """Before the first run: the network's architecture and its untrained filters."""
+        self.curves.value, self.filters.value = self._start_pictures()
+
+    def _start_pictures(self):
+        if self.recipe.config is None:
+            return (_placeholder('training curves appear here', (7.0, 2.6)),
+                    _placeholder('conv1 filters', (3.2, 3.4)))
+        model = self.recipe.model()
+        fig = new_figure((7.0, 2.6), dpi=80)
+        draw_architecture(model, model.input_shape, ax=fig.add_subplot())
+        fig.suptitle('press Train: the curves replace this diagram of the network',
+                     fontsize=8, color='0.35')
+        curves = figure_to_png(fig)
+        fig = new_figure((3.2, 3.4), dpi=80, layout='constrained')
+        plot_filters(conv_weights(model), ax=fig.add_subplot(), max_tiles=64,
+                     title='conv1 before training')
+        return curves, figure_to_png(fig)
+
     def _title(self):
-        return self.network if self.network else self._model_class.__name__
+        return self.network or self._title_text
 
     def _data_text(self):
         if self.data is not None:
             return f'data {type(self.data).__name__}'
-        s = self.settings
-        n = 'all' if s['num_train'] is None else f'{s["num_train"]:,}'
-        return f'{n} training images, batch {s["batch_size"]}'
+        r = self.recipe
+        n = 'all' if r.num_train is None else f'{r.num_train:,}'
+        return f'{n} training images, batch {r.batch_size}'
 
     def _say(self, text, kind='info', echo=False):
         """Show ``text`` in the status line (``echo``: print it too, for headless)."""
@@ -413,17 +431,22 @@ class TrainingLab(_Panel):
         self.status.value = (f'<span style="color:{color}">{html.escape(text, quote=False)}'
                              f'</span>')
 
+    def _suggested(self):
+        """The profile's recipe for the current model knobs (raises for invalid ones)."""
+        values = _config_values(self.recipe.config, self.knobs)
+        return self.profile.recipe(self.network, **{**self._changes, **values})
+
     def _on_knob_change(self, change):
-        """A model knob moved: suggest the profile's learning rate for the new knobs."""
+        """A model knob moved: suggest the profile's optimizer row for the new knobs
+        (learning rate, momentum, schedule, initialisation and epochs)."""
         if self.network is None:
             return
         try:
-            values = _config_values(self.base_config, self.controls)
-            suggested = self.profile.settings(self.network,
-                                              **{**self._overrides, **values})['lr']
+            suggested = self._suggested()
         except (ValueError, TypeError):
             return                       # an invalid combination: reported on Train
-        self.controls['lr'].value = suggested
+        for name, widget in self.optimizer.items():
+            widget.value = getattr(suggested, name)
 
     # -- state --------------------------------------------------------------------------
     @property
@@ -454,10 +477,14 @@ class TrainingLab(_Panel):
 
     # -- actions ------------------------------------------------------------------------
     def train(self, **values):
-        """Set controls (by name, e.g. ``activation='relu'``, ``kernel_sizes=(3, 5)`` or
-        ``**{'kernel_sizes[0]': 3}``) and press Train. Interactive: returns at once (see
-        ``wait``); headless: trains now and shows the result."""
-        for name, value in values.items():
+        """Set controls (by name, e.g. ``activation='relu'``, ``kernel_sizes=(3, 5)``,
+        ``lr=0.05`` or ``**{'kernel_sizes[0]': 3}``) and press Train. Model knobs are set
+        first (they re-suggest the optimizer row), then the optimizer fields given.
+        Interactive: returns at once (see ``wait``); headless: trains now and shows the
+        result."""
+        order = sorted(values, key=lambda n: n in self.optimizer)
+        for name in order:
+            value = values[name]
             if name == 'kernel_sizes' and 'kernel_sizes' not in self.controls:
                 sizes = [value] * self._num_kernel_controls() if isinstance(value, int) \
                     else list(value)
@@ -482,19 +509,14 @@ class TrainingLab(_Panel):
     def reset(self):
         self.reset_button.click()
 
-    def _spec(self):
-        """What the next run trains, validated now (no MXNet work): (config, settings)."""
-        lr, epochs = self.controls['lr'].value, self.controls['num_epochs'].value
+    def next_recipe(self):
+        """The recipe the next run trains, as the controls describe it, validated now (no
+        MXNet work): the profile's recipe for the model knobs, with the optimizer row."""
+        lr = self.optimizer['lr'].value
         if not lr > 0:
             raise ValueError(f'learning rate must be > 0, got {lr}')
-        if self.network is None:
-            settings = dict(self.settings, lr=lr, num_epochs=epochs)
-            return None, settings
-        values = _config_values(self.base_config, self.controls)
-        config = self.base_config.replace(**values)            # validate(): ValueError
-        settings = self.profile.settings(self.network, **{
-            **self._overrides, **values, 'lr': lr, 'num_epochs': epochs})
-        return config, settings
+        base = self._suggested() if self.network is not None else self.recipe
+        return base.replace(**{name: w.value for name, w in self.optimizer.items()})
 
     def _on_train(self, _button=None):
         with self._lock:
@@ -503,20 +525,19 @@ class TrainingLab(_Panel):
                           'to finish.', 'warn', echo=self.headless)
                 return
             try:
-                config, settings = self._spec()
+                recipe = self.next_recipe()
             except (ValueError, TypeError) as err:
                 self._say(f'Not started: {err}', 'error', echo=self.headless)
                 return
             self._stop_requested = False
             number = self._next_number
             self._next_number += 1
-            self._say(f'Run {number}: starting ({run_label(config) if config else ""})')
+            self._say(f'Run {recipe.label(self.recipe, number)}: starting')
             if self.headless:
-                self._train(number, config, settings)
+                self._train(number, recipe)
                 self._show_static()
                 return
-            self._thread = threading.Thread(target=self._train,
-                                            args=(number, config, settings),
+            self._thread = threading.Thread(target=self._train, args=(number, recipe),
                                             name=f'week5-lab-run-{number}', daemon=True)
             self._thread.start()
 
@@ -535,75 +556,70 @@ class TrainingLab(_Panel):
             return
         for name, value in self._defaults.items():
             self.controls[name].value = value
-        self.controls['lr'].value = self._defaults['lr']
+        for name in self.optimizer:                 # after the knobs' re-suggestions
+            self.controls[name].value = self._defaults[name]
         n = len(self.runs)
         self.runs.clear()
         self._next_number = 1
-        self.curves.value = _placeholder('training curves appear here', (7.0, 2.6))
-        self.filters.value = _placeholder('conv1 filters', (3.2, 3.4))
+        self.runs_table.value = ''
+        self._show_start()
         self._say(f'Reset: controls back to their defaults, {n} stored run'
                   f'{"s" if n != 1 else ""} cleared.')
 
     # -- the run (on the training thread) -----------------------------------------------
-    def _data_for(self, settings):
+    def _data_for(self, recipe):
         if self.data is not None:
             return self.data
-        from .data import FashionMNIST
-        r = settings['resize']
-        key = (r, settings['batch_size'], settings['num_train'], settings['num_val'])
+        key = (recipe.resize, recipe.batch_size, recipe.num_train, recipe.num_val,
+               recipe.augment, recipe.seed)
         if key not in self._data_cache:
-            self._data_cache[key] = FashionMNIST(
-                batch_size=settings['batch_size'], resize=(r, r) if isinstance(r, int) else r,
-                num_train=settings['num_train'], num_val=settings['num_val'], progress=False)
+            self._data_cache[key] = recipe.data()
         return self._data_cache[key]
 
-    def _make_model(self, config, settings):
-        if self.network is None:
-            return self._model_class(**dict(self._hparams, lr=settings['lr']))
-        from .models import MODELS
-        return MODELS[self.network](lr=settings['lr'], config=config)
-
-    def _train(self, number, config, settings):
+    def _train(self, number, recipe):
         start = time.perf_counter()
+        label = recipe.label(self.recipe, number)
         try:
             self._say(f'Run {number}: loading data and building the model...')
-            data = self._data_for(settings)
-            model = self._make_model(config, settings)
-            trainer = Trainer(settings['num_epochs'], progress=False, board=False)
-            self._trainer = trainer
-            previous = self.runs[-self.max_overlay:] if self.max_overlay else []
-            label = _run_name(number, self._title(), config, settings['lr'])
             callbacks = [_StopGuard(self)] + self.callbacks
             if not self.headless:
+                previous = self.runs[-self.max_overlay:] if self.max_overlay else []
                 callbacks += [_StatusLine(self, number),
                               LiveCurves(sink=self.curves, previous=previous, label=label),
                               LiveFilters(sink=self.filters)]
-            trainer.fit(model, data, callbacks=callbacks)
+            model, data, trainer = recipe.build(self._data_for(recipe), self._factory,
+                                                callbacks, progress=False, board=False)
+            self._trainer = trainer
+            trainer.fit(model, data)
         except Exception as err:             # shown in the status line, kept for code
             self.last_error = err
             self._say(f'Run {number} failed: {err}', 'error', echo=self.headless)
             return
         finally:
             self._trainer = None
-        run = Run(number, self.network or self._model_class.__name__, config, settings,
-                  trainer.history, model, stopped=trainer.should_stop,
-                  seconds=time.perf_counter() - start)
+        run = Run(recipe, trainer.history, model, time.perf_counter() - start,
+                  stopped=trainer.should_stop, label=label)
         self.runs.append(run)
+        self.runs_table.value = _runs_html(self.runs, self.recipe)
         self.last_error = None
         self._say(('Stopped. ' if run.stopped else 'Finished. ') + run.summary(3))
 
     # -- headless output ----------------------------------------------------------------
     def _static_png(self):
-        """Curves of every stored run and the last run's first-layer filters."""
-        fig = new_figure((10.0, 2.8), dpi=80)
-        grid = fig.add_gridspec(1, 3, width_ratios=(1, 1, 0.8))
+        """Curves of every stored run and the last run's first-layer filters (before a
+        run: the network's diagram and its untrained filters)."""
+        if not self.runs:
+            return self.curves.value
+        fig = new_figure((11.0, 3.2), dpi=80, layout='constrained')
+        grid = fig.add_gridspec(1, 3, width_ratios=(1, 1, 0.7))
         axes = [fig.add_subplot(grid[0, i]) for i in range(3)]
-        if self.runs:
-            plot_history(self.runs, labels=[r.label for r in self.runs], ax=axes[:2])
-            w = conv_weights(self.runs[-1].model) if conv_layers(self.runs[-1].model) else None
-            if w is not None:
-                plot_filters(w, ax=axes[2], max_tiles=64, title='conv1 filters (last run)')
-        fig.tight_layout()
+        plot_history(self.runs, labels=[r.label for r in self.runs], ax=axes[:2])
+        last = self.runs[-1]
+        if conv_layers(last.model):
+            plot_filters(conv_weights(last.model), ax=axes[2], max_tiles=64,
+                         title=f'conv1 after run #{len(self.runs)}')
+        else:
+            axes[2].axis('off')
         self.figure = fig
         return figure_to_png(fig)
 
@@ -683,7 +699,6 @@ class FeatureMapExplorer(_Panel):
 
     def __init__(self, model, data=None, images=None, layer=0, index=0, max_maps=32,
                  headless=None):
-        import numpy as onp
         if images is None:
             if data is None:
                 raise ValueError('pass images (N, C, H, W) or data (a DataModule) to take '
@@ -762,10 +777,6 @@ class InceptionPanel(_Panel):
 
     def refresh(self):
         """Build the block and measure it (week5.models.Inception + week5.summary)."""
-        import numpy as onp
-        from mxnet import init
-        from .models import Inception
-        from .summary import count_params
         v = {k: s.value for k, s in self.sliders.items()}
         block = Inception(v['c1'], (v['c2_reduce'], v['c2']), (v['c3_reduce'], v['c3']),
                           v['c4'], in_channels=self.in_channels)
