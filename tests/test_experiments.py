@@ -76,7 +76,8 @@ def test_conv1x1_is_a_dense_layer_per_pixel(capsys):
     diff, x_shape, pixels = ex.conv1x1_difference(6, 3, 4)
     assert diff < 1e-5 and x_shape == (1, 6, 4, 4) and pixels == (16, 6)
     ex.conv1x1_as_dense()
-    assert 'same weights, same outputs (max |difference| < 1e-5): True' in capsys.readouterr().out
+    assert '[week5 claim] conv1x1_is_a_dense_layer_per_pixel: HOLDS - same weights, same ' \
+        'outputs: max |difference| < 1e-5 over 25 pixels x 4 channels' in capsys.readouterr().out
 
 
 def test_nin_without_1x1_drops_only_the_1x1_convs():

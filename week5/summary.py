@@ -391,20 +391,22 @@ def allocation_table(c_in, allocations, size, print_fn=print):
         print_fn(f'{label:<{width}}  {ch:>8}  {p:>9,}  {_human(m):>10}')
 
 
-def cost_rows(names=None):
-    """``{name: param_split(...)}`` of each network at the book's input size (the
-    configs' defaults: 28x28 LeNet, 96x96 GoogLeNet, 224x224 the others)."""
-    return {name: param_split(_config(name)) for name in (names or list_models())}
+def cost_rows(names=None, configs=None):
+    """``{name: param_split(...)}`` of each network: at the book's input size (the
+    configs' defaults: 28x28 LeNet, 96x96 GoogLeNet, 224x224 the others), or of the
+    given ``configs`` (``{name: config}``, e.g. a profile's recipes' configs)."""
+    configs = configs or {name: _config(name) for name in (names or list_models())}
+    return {name: param_split(config) for name, config in configs.items()}
 
 
-def cost_table(names=None, print_fn=print):
-    """Print parameters and MACs per example of each network at the book's input size,
-    with the share of parameters in dense layers."""
+def cost_table(names=None, configs=None, print_fn=print):
+    """Print parameters and MACs per example of each network (see ``cost_rows``), with
+    the share of parameters in dense layers."""
+    configs = configs or {name: _config(name) for name in (names or list_models())}
     print_fn(f'{"network":<10}  {"input":>9}  {"params":>12}  {"in dense":>8}  '
              f'{"MACs":>10}')
-    for name, s in cost_rows(names).items():
-        _, h, w = _config(name).input_shape
+    for name, s in cost_rows(configs=configs).items():
+        _, h, w = configs[name].input_shape
         share = s['dense_params'] / s['total_params']
         print_fn(f'{name:<10}  {h:>4}x{w:<4}  {s["total_params"]:>12,}  '
                  f'{share:>8.1%}  {_human(s["total_macs"]):>10}')
-

@@ -681,20 +681,30 @@ def plot_gradient_norms(grads, ax=None):
     ax.legend()
     return ax
 
-def plot_accuracy_vs_cost(runs, ax=None):
-    """Validation accuracy against training time per example, one point per network
-    (``{label: Run}`` from ``compare`` runs of different networks)."""
+def plot_accuracy_vs_cost(runs, ax=None, cost='time'):
+    """Validation accuracy against cost, one point per network: ``{label: Run}``, or
+    ``{label: [Run, ...]}`` over seeds (then the mean with error bars of one standard
+    deviation). ``cost``: 'time' (training ms per example, log scale) or 'params'
+    (learned parameters, log scale)."""
     if ax is None:
-        ax = _axes((5.0, 3.2))
-    for i, (label, run) in enumerate(runs.items()):
-        per_example = 1e3 / run.history.last('examples_per_sec', float('nan'))
-        acc = run.history.last('val_acc')
-        ax.scatter([per_example], [acc], s=60, color=f'C{i % 10}', label=label)
-        ax.annotate(label, (per_example, acc), textcoords='offset points', xytext=(5, 5),
-                    fontsize=8)
+        ax = _axes((6.0, 3.4))
+    for i, (label, seeded) in enumerate(runs.items()):
+        seeded = seeded if isinstance(seeded, (list, tuple)) else [seeded]
+        accs = np.array([r.history.last('val_acc') for r in seeded], dtype=float)
+        if cost == 'params':
+            x = float(seeded[0].params)
+        else:
+            x = float(np.mean([1e3 / r.history.last('examples_per_sec', float('nan'))
+                               for r in seeded]))
+        ax.errorbar([x], [accs.mean()], yerr=[accs.std(ddof=1) if len(accs) > 1 else 0.0],
+                    fmt='o', ms=7, capsize=4, color=f'C{i % 10}')
+        ax.annotate(label, (x, accs.mean()), textcoords='offset points', xytext=(7, 4),
+                    fontsize=9)
     ax.set_xscale('log')
-    ax.set_xlabel('training time per example (ms, log scale)')
+    ax.set_xlabel('training time per example (ms, log scale)' if cost == 'time'
+                  else 'learned parameters (log scale)')
     ax.set_ylabel('validation accuracy')
+    ax.margins(x=0.25, y=0.15)
     ax.grid(True, alpha=0.3)
     return ax
 
