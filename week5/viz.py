@@ -980,9 +980,11 @@ def plot_filters_before_after(before, after, fig=None, max_tiles=64):
                          f'the same layer\'s weights (out, in, kh, kw) twice, e.g. '
                          f'conv_weights(model) before and after training')
     scale = np.maximum(np.abs(before), np.abs(after)).reshape(len(before), -1).max(axis=1)
-    _, rows, cols = filter_mosaic(after, max_tiles=max_tiles)
-    side = min(4.2, max(2.2, 0.45 * max(rows, cols)))
-    fig = _figure(fig, (2 * side + 1.4, side + 0.6))
+    mosaic, _, _ = filter_mosaic(after, max_tiles=max_tiles)
+    side = 3.6                                      # inches per mosaic, its longer side
+    aspect = mosaic.shape[0] / mosaic.shape[1]
+    fig = _figure(fig, (2 * side * min(1.0, 1 / aspect) + 1.5,
+                        side * min(1.0, aspect) + 0.8))
     axes = fig.subplots(1, 2)
     for ax, w, title in zip(axes, (before, after), ('conv1 before training',
                                                     'conv1 after training')):
