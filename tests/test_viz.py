@@ -215,26 +215,31 @@ def _tiny_net():
     return net
 
 
-@pytest.mark.parametrize('np_mode', [False, True], ids=['legacy', 'npx.set_np'])
-def test_list_layers_and_feature_maps_from_a_net(np_mode):
-    """In a fresh thread: MXNet's array semantics is per thread and other tests (or
+def _on_fresh_thread(check, np_mode):
+    """Run ``check()`` on a new thread, with or without npx.set_np(), and re-raise what
+    it raised here: MXNet's array semantics is per thread and other tests (or
     week5.core) may have switched this one to npx.set_np()."""
     import threading
     from mxnet import npx
     errors = []
 
-    def check():
+    def run():
         try:
             if np_mode:
                 npx.set_np()
-            _check_layers_and_maps(_tiny_net())
+            check()
         except BaseException as err:   # re-raised on the test's thread
             errors.append(err)
-    t = threading.Thread(target=check)
+    t = threading.Thread(target=run)
     t.start()
     t.join()
     if errors:
         raise errors[0]
+
+
+@pytest.mark.parametrize('np_mode', [False, True], ids=['legacy', 'npx.set_np'])
+def test_list_layers_and_feature_maps_from_a_net(np_mode):
+    _on_fresh_thread(lambda: _check_layers_and_maps(_tiny_net()), np_mode)
 
 
 def _check_layers_and_maps(net):
@@ -359,35 +364,25 @@ def test_plot_layer_by_layer_rows_follow_the_config_at_laptop_sizes(name):
 
 
 def test_layer_by_layer_maps_are_the_layers_outputs_in_predict_mode():
-    import threading
-    from mxnet import npx
-    errors = []
+    _on_fresh_thread(_check_layer_by_layer_maps, np_mode=True)   # as in a notebook
 
-    def check():               # a fresh thread with NumPy semantics, as in a notebook
-        try:
-            npx.set_np()
-            model = _laptop_model('nin')
-            X = _image(model)
-            rows = viz.layer_by_layer_maps(model, X[None])
-            assert 'dropout' not in [n for n, _ in rows]          # identity at prediction
-            names = [n for n, _ in rows]
-            np.testing.assert_array_equal(rows[0][1], X)
-            pool1 = viz.feature_maps(model, X, 1)[0]
-            np.testing.assert_allclose(rows[names.index('pool1')][1], pool1, rtol=1e-5)
-            again = viz.layer_by_layer_maps(model, viz.to_mx_array(X), layers=['block4', 0])
-            assert [n for n, _ in again] == ['input', 'block1', 'block4']
-            np.testing.assert_allclose(again[2][1], rows[names.index('block4')][1], rtol=1e-5)
-            with pytest.raises(ValueError, match='recipe.data'):
-                viz.layer_by_layer_maps(model, np.zeros((1, 64, 64)))
-            with pytest.raises(ValueError, match='not in this net'):
-                viz.layer_by_layer_maps(model, X, layers=['conv9'])
-        except BaseException as err:   # re-raised on the test's thread
-            errors.append(err)
-    t = threading.Thread(target=check)
-    t.start()
-    t.join()
-    if errors:
-        raise errors[0]
+
+def _check_layer_by_layer_maps():
+    model = _laptop_model('nin')
+    X = _image(model)
+    rows = viz.layer_by_layer_maps(model, X[None])
+    names = [n for n, _ in rows]
+    assert 'dropout' not in names                                  # identity at prediction
+    np.testing.assert_array_equal(rows[0][1], X)
+    pool1 = viz.feature_maps(model, X, 1)[0]
+    np.testing.assert_allclose(rows[names.index('pool1')][1], pool1, rtol=1e-5)
+    again = viz.layer_by_layer_maps(model, viz.to_mx_array(X), layers=['block4', 0])
+    assert [n for n, _ in again] == ['input', 'block1', 'block4']
+    np.testing.assert_allclose(again[2][1], rows[names.index('block4')][1], rtol=1e-5)
+    with pytest.raises(ValueError, match='recipe.data'):
+        viz.layer_by_layer_maps(model, np.zeros((1, 64, 64)))
+    with pytest.raises(ValueError, match='not in this net'):
+        viz.layer_by_layer_maps(model, X, layers=['conv9'])
 
 
 def test_plot_layer_by_layer_picks_the_most_active_or_the_first_channels():
