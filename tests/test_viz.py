@@ -215,26 +215,31 @@ def _tiny_net():
     return net
 
 
-@pytest.mark.parametrize('np_mode', [False, True], ids=['legacy', 'npx.set_np'])
-def test_list_layers_and_feature_maps_from_a_net(np_mode):
-    """In a fresh thread: MXNet's array semantics is per thread and other tests (or
+def _on_fresh_thread(check, np_mode):
+    """Run ``check()`` on a new thread, with or without npx.set_np(), and re-raise what
+    it raised here: MXNet's array semantics is per thread and other tests (or
     week5.core) may have switched this one to npx.set_np()."""
     import threading
     from mxnet import npx
     errors = []
 
-    def check():
+    def run():
         try:
             if np_mode:
                 npx.set_np()
-            _check_layers_and_maps(_tiny_net())
+            check()
         except BaseException as err:   # re-raised on the test's thread
             errors.append(err)
-    t = threading.Thread(target=check)
+    t = threading.Thread(target=run)
     t.start()
     t.join()
     if errors:
         raise errors[0]
+
+
+@pytest.mark.parametrize('np_mode', [False, True], ids=['legacy', 'npx.set_np'])
+def test_list_layers_and_feature_maps_from_a_net(np_mode):
+    _on_fresh_thread(lambda: _check_layers_and_maps(_tiny_net()), np_mode)
 
 
 def _check_layers_and_maps(net):
@@ -314,3 +319,219 @@ def test_book_plot_draws_each_series():
     x = np.arange(0, 3, 0.5)
     ax = viz.plot(x, [x ** 2, 2 * x], 'x', 'f(x)', legend=['x^2', '2x'])
     assert len(ax.lines) == 2 and ax.get_xlabel() == 'x'
+
+
+# ---------------------------------------------------------------------------- insides
+def _laptop_model(name):
+    from week5.profiles import get_profile
+    return get_profile('laptop').recipe(name).model()
+
+
+def _image(model, seed=0):
+    return np.random.default_rng(seed).random(model.config.input_shape, dtype=np.float32)
+
+
+def _strip_axes(fig):
+    """The axes of a layer-by-layer figure that show feature maps (not the input or a
+    colour bar), in drawing order."""
+    return [ax for ax in fig.axes if ax.get_xticks().size]
+
+
+def _expected_rows(config):
+    """(name, 'C×H×W') of every top-level layer with a (C, H, W) output, from the
+    config's shape walker, dropout left out."""
+    return [(n, '×'.join(map(str, s))) for n, s in config.shapes()
+            if '.' not in n and len(s) == 3 and not n.startswith('dropout')]
+
+
+@pytest.mark.parametrize('name', ['lenet', 'alexnet', 'vgg', 'nin', 'googlenet'])
+def test_plot_layer_by_layer_rows_follow_the_config_at_laptop_sizes(name):
+    model = _laptop_model(name)
+    fig = viz.plot_layer_by_layer(model, _image(model), fig=viz.new_figure())
+    c, h, w = model.config.input_shape
+    assert fig.axes[0].get_title(loc='left') == f'input   {c}×{h}×{w}'
+    strips = _strip_axes(fig)
+    expected = _expected_rows(model.config)
+    assert [tuple(ax.get_title(loc='left').split()[:2]) for ax in strips] == expected
+    for ax, (_, dims) in zip(strips, expected):
+        channels = int(dims.split('×')[0])
+        assert len(ax.get_xticks()) == min(8, channels)
+        if channels > 8:
+            assert ax.get_title(loc='left').endswith(f'(8 most active of {channels})')
+    width, height = fig.get_size_inches()
+    assert width <= 11.0 and height <= 5.0
+    assert viz.figure_to_png(fig)[:4] == b'\x89PNG'
+
+
+def test_layer_by_layer_maps_are_the_layers_outputs_in_predict_mode():
+    _on_fresh_thread(_check_layer_by_layer_maps, np_mode=True)   # as in a notebook
+
+
+def _check_layer_by_layer_maps():
+    model = _laptop_model('nin')
+    X = _image(model)
+    rows = viz.layer_by_layer_maps(model, X[None])
+    names = [n for n, _ in rows]
+    assert 'dropout' not in names                                  # identity at prediction
+    np.testing.assert_array_equal(rows[0][1], X)
+    pool1 = viz.feature_maps(model, X, 1)[0]
+    np.testing.assert_allclose(rows[names.index('pool1')][1], pool1, rtol=1e-5)
+    again = viz.layer_by_layer_maps(model, viz.to_mx_array(X), layers=['block4', 0])
+    assert [n for n, _ in again] == ['input', 'block1', 'block4']
+    np.testing.assert_allclose(again[2][1], rows[names.index('block4')][1], rtol=1e-5)
+    with pytest.raises(ValueError, match='recipe.data'):
+        viz.layer_by_layer_maps(model, np.zeros((1, 64, 64)))
+    with pytest.raises(ValueError, match='not in this net'):
+        viz.layer_by_layer_maps(model, X, layers=['conv9'])
+
+
+def test_plot_layer_by_layer_picks_the_most_active_or_the_first_channels():
+    model = _laptop_model('alexnet')
+    X = _image(model, seed=1)
+    maps = dict(viz.layer_by_layer_maps(model, X))['conv2']          # 32 channels
+    strength = np.abs(maps).reshape(len(maps), -1).mean(axis=1)
+    fig = viz.plot_layer_by_layer(model, X, max_maps=4, layers=['conv2'],
+                                  fig=viz.new_figure())
+    (ax,) = _strip_axes(fig)
+    shown = [int(t.get_text()) for t in ax.get_xticklabels()]
+    assert shown == list(np.argsort(-strength, kind='stable')[:4])
+    assert ax.get_title(loc='left') == 'conv2   32×14×14   (4 most active of 32)'
+    fig = viz.plot_layer_by_layer(model, X, max_maps=4, layers=['conv2'], pick='first',
+                                  fig=viz.new_figure())
+    (ax,) = _strip_axes(fig)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ['0', '1', '2', '3']
+    assert ax.get_title(loc='left').endswith('(first 4 of 32)')
+    lo, hi = ax.images[0].get_clim()                       # one scale for the layer
+    assert (lo, hi) == (pytest.approx(maps.min()), pytest.approx(maps.max()))
+
+
+def test_conv_weights_is_a_copy_that_training_does_not_change():
+    from mxnet import autograd
+    model = _laptop_model('lenet')
+    before = viz.conv_weights(model)
+    kept = before.copy()
+    trainer = model.configure_optimizers()
+    X = viz.to_mx_array(np.random.rand(4, 1, 28, 28).astype(np.float32))
+    with autograd.record():
+        loss = (model.net(X) ** 2).sum()
+    loss.backward()
+    trainer.step(4)                                      # updates the weights in place
+    after = viz.conv_weights(model)
+    assert not np.allclose(after, kept)
+    np.testing.assert_array_equal(before, kept)
+
+
+def test_plot_filters_before_after_uses_each_array_on_a_shared_scale():
+    rng = np.random.default_rng(0)
+    before = rng.uniform(-1, 1, (6, 1, 5, 5))
+    before[:, 0, 0, 0] = 1.0                             # each filter's largest weight
+    after = before.copy()
+    fig = viz.plot_filters_before_after(before, after, fig=viz.new_figure())
+    ax_before, ax_after = fig.axes[:2]
+    assert ax_before.get_title() == 'conv1 before training'
+    assert ax_after.get_title() == 'conv1 after training'
+    first_before = ax_before.images[0].get_array().filled(np.nan)
+    np.testing.assert_array_equal(first_before, ax_after.images[0].get_array().filled(np.nan))
+    after[2, 0, 3, 3] = -0.9                             # one weight changes in training
+    fig = viz.plot_filters_before_after(before, after, fig=viz.new_figure())
+    ax_before, ax_after = fig.axes[:2]
+    np.testing.assert_array_equal(ax_before.images[0].get_array().filled(np.nan), first_before)
+    changed = ~np.isclose(ax_after.images[0].get_array().filled(np.nan), first_before,
+                          equal_nan=True)
+    assert changed.sum() == 1 and np.argwhere(changed).tolist() == [[3, 15]]   # filter 2: row 0, column 2
+    fig = viz.plot_filters_before_after(before, 2 * after, fig=viz.new_figure())
+    ax_before, ax_after = fig.axes[:2]
+    assert np.nanmax(np.abs(ax_before.images[0].get_array())) == pytest.approx(0.5)
+    assert np.nanmax(np.abs(ax_after.images[0].get_array())) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match='same layer'):
+        viz.plot_filters_before_after(before, after[:3])
+
+
+def _texts(ax):
+    return [t.get_text() for t in ax.texts]
+
+
+def test_draw_inception_block_labels_come_from_the_allocation():
+    from week5.models import GoogLeNetConfig
+    from week5.summary import inception_params
+    allocation = GoogLeNetConfig().stages[0][0]                 # (64, (96, 128), (16, 32), 32)
+    texts = _texts(viz.draw_inception_block(allocation, ax=viz.new_figure().add_subplot()))
+    for label in ('1×1 conv\n64 channels', '1×1 conv\n96 channels', '3×3 conv\n128 channels',
+                  '1×1 conv\n16 channels', '5×5 conv\n32 channels', '3×3 max-pool',
+                  '1×1 conv\n32 channels', 'input',
+                  'concatenate: 256 channels  (64 + 128 + 32 + 32)'):
+        assert label in texts
+    assert not any('params' in t for t in texts)                # no c_in: no costs
+    changed = (128, (96, 64), (8, 16), 48)
+    texts = _texts(viz.draw_inception_block(changed, c_in=192, size=12,
+                                            ax=viz.new_figure().add_subplot()))
+    assert 'concatenate: 256 channels  (128 + 64 + 16 + 48)' in texts
+    assert '3×3 conv\n64 channels' in texts and '1×1 conv\n8 channels' in texts
+    assert 'input: 192 channels, 12×12' in texts
+    assert f'whole block:\n{inception_params(192, *changed):,} params' in texts
+    assert f'{192 * 128 + 128:,} params\n{192 * 128 * 144:,} MACs' in texts   # branch 1
+
+
+def test_draw_inception_block_from_a_config_takes_its_first_block_and_input():
+    from week5.models import GoogLeNetConfig
+    config = GoogLeNetConfig(width_divisor=8, pool='avg')
+    (name, spec, shape), *_ = viz.inception_blocks(config)
+    assert name == 'b3.inception1' and shape == (24, 12, 12)
+    texts = _texts(viz.draw_inception_block(config, ax=viz.new_figure().add_subplot()))
+    assert 'input: 24 channels, 12×12' in texts and '3×3 avg-pool' in texts
+    assert 'concatenate: 32 channels  (8 + 16 + 4 + 4)' in texts
+    with pytest.raises(ValueError, match='c1, \\(c2_reduce'):
+        viz.draw_inception_block((1, 2, 3))
+
+
+def test_inception_branch_maps_have_the_allocated_channels_and_make_the_output():
+    from mxnet import autograd
+    model = _laptop_model('googlenet')
+    X = _image(model)
+    blocks = viz.inception_blocks(model)
+    name, maps = viz.inception_branch_maps(model, X)
+    _, spec, shape = blocks[0]
+    assert name == 'b3.inception1'
+    assert maps['block input'].shape == shape
+    assert [m.shape[0] for k, m in maps.items() if k != 'block input'] == [
+        spec.c1, spec.c2[1], spec.c3[1], spec.c4]
+    _, path, block = viz._find_inception(model, 'b3.inception1')
+    with autograd.predict_mode():
+        out = block(viz.to_mx_array(maps['block input'][None])).asnumpy()[0]
+    np.testing.assert_allclose(np.concatenate([m for k, m in maps.items()
+                                               if k != 'block input']), out, rtol=1e-5)
+    name, maps = viz.inception_branch_maps(model, X, block='b4.inception2')
+    assert maps['block input'].shape == blocks[3][2]                  # 4a's output, 4b's input
+    fig = viz.plot_inception_branches(model, X, block=2, fig=viz.new_figure())
+    titles = [ax.get_title(loc='left') for ax in fig.axes]
+    assert titles[0] == 'image   1×48×48'
+    assert titles[1].startswith(f'block input   {"×".join(map(str, blocks[2][2]))}')
+    assert [t.split('   ')[0] for t in titles[2:]] == [
+        'branch 1: 1×1 conv', 'branch 2: 1×1 → 3×3 conv', 'branch 3: 1×1 → 5×5 conv',
+        'branch 4: 3×3 pool → 1×1 conv']
+    assert 'b4.inception1' in fig.texts[0].get_text()           # the suptitle
+    with pytest.raises(ValueError, match='pick an index 0..8'):
+        viz.inception_branch_maps(model, X, block=9)
+
+
+def test_draw_nin_vs_vgg_block_is_built_from_the_layer_specs():
+    from week5.models import NiNConfig, VGGConfig
+    from week5.summary import param_split
+    texts = _texts(viz.draw_nin_vs_vgg_block(ax=viz.new_figure().add_subplot()))
+    assert texts.count('3×3 conv, 256 ch, ReLU') == 2                   # VGG-11 block3
+    assert '2×2 max-pool, stride 2' in texts and '5×5 conv, 256 ch, ReLU' in texts
+    assert texts.count('1×1 conv, 256 ch, ReLU\n= a dense layer at every pixel') == 2
+    assert 'flatten: 512×7×7 → 25,088' in texts
+    assert texts.count('dense 4096, ReLU + dropout 0.5') == 2
+    assert f'VGG head: {param_split(VGGConfig())["dense_params"]:,} params' in texts
+    assert 'NiN block, 10 ch: 3×3 conv → 1×1 → 1×1' in texts
+    assert 'global average pooling' in texts
+    vgg = VGGConfig(arch=((1, 32), (3, 64)), hidden=(256,), resize=64)
+    nin = NiNConfig(channels=(16, 24), kernel_sizes=(5, 3, 3), strides=(2, 1, 1),
+                    paddings=(0, 'same', 'same'), resize=64, batch_norm=True)
+    texts = _texts(viz.draw_nin_vs_vgg_block(ax=viz.new_figure().add_subplot(), vgg=vgg,
+                                             nin=nin))
+    assert texts.count('3×3 conv, 64 ch, ReLU') == 3
+    assert 'dense 256, ReLU + dropout 0.5' in texts and 'dense 10 → 10 class scores' in texts
+    assert '3×3 conv, 24 ch, BN, ReLU' in texts
+    assert 'VGG block (block2)' in texts and 'NiN block (block2)' in texts

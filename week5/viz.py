@@ -20,16 +20,24 @@ import numpy as np
 import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from mxnet import autograd
 from mxnet.gluon import nn
 
-from .summary import iter_layers, layer_summary
+from .core import child_blocks
+from .models import Inception, NiNConfig, VGGConfig
+from .models.blocks import Conv, Dense, Dropout, Flatten, GlobalAvgPool, Pool, Stage
+from .models.googlenet import InceptionSpec
+from .summary import iter_layers, layer_costs, layer_summary
 
 __all__ = ['use_svg_display', 'set_figsize', 'set_axes', 'plot', 'show_images',
            'show_image_grid', 'curve_metrics', 'curve_data', 'draw_curve', 'plot_history', 'run_label', 'format_metrics',
            'filter_mosaic', 'plot_filters', 'plot_feature_maps', 'list_layers',
            'feature_maps', 'conv_layers', 'conv_weights', 'confusion_matrix', 'plot_confusion_matrix', 'new_figure',
            'array_to_png', 'figure_to_png', 'to_mx_array', 'plot_runs', 'plot_gradient_norms',
-           'plot_accuracy_vs_cost', 'architecture_rows', 'draw_architecture']
+           'plot_accuracy_vs_cost', 'architecture_rows', 'draw_architecture',
+           'layer_by_layer_maps', 'plot_layer_by_layer', 'plot_filters_before_after',
+           'inception_blocks', 'draw_inception_block', 'inception_branch_maps',
+           'plot_inception_branches', 'draw_nin_vs_vgg_block']
 
 # Diverging map for signed weights: red positive, blue negative, white at zero.
 SIGNED_CMAP = 'RdBu_r'
@@ -346,13 +354,15 @@ def format_metrics(row, keys=('train_loss', 'train_acc', 'val_loss', 'val_acc'),
 
 
 # ---------------------------------------------------------------------- filters and maps
-def filter_mosaic(weights, num_cols=None, in_channels='all', max_tiles=256, gap=1):
+def filter_mosaic(weights, num_cols=None, in_channels='all', max_tiles=256, gap=1,
+                  scale=None):
     """Tile conv weights into one 2-D array, each filter scaled to [-1, 1] on its own.
 
     ``weights``: (out, in, kh, kw), (out, kh, kw) or (kh, kw). With one input channel the
     filters fill a near-square grid; with several, ``in_channels='all'`` puts one filter
     per row and its input channels in columns, ``'mean'`` averages them and an int picks
-    one. Per-filter normalisation divides by the filter's largest absolute weight, so
+    one. Per-filter normalisation divides by the filter's largest absolute weight (or by
+    ``scale[i]`` for filter i, to compare two sets of weights on one scale), so
     0 stays 0 and the sign is kept. Gaps are NaN. Returns (mosaic, num_rows, num_cols).
     """
     w = _to_numpy(weights).astype(np.float64)
@@ -372,7 +382,9 @@ def filter_mosaic(weights, num_cols=None, in_channels='all', max_tiles=256, gap=
         w = w[:, [in_channels]]
     elif in_channels != 'all':
         raise ValueError(f"in_channels={in_channels!r}; use 'all', 'mean' or a channel index")
-    scale = np.abs(w).reshape(len(w), -1).max(axis=1)
+    if scale is None:
+        scale = np.abs(w).reshape(len(w), -1).max(axis=1)
+    scale = np.asarray(scale, dtype=np.float64)
     w = w / np.where(scale > 0, scale, 1.0)[:, None, None, None]
     out, cin, kh, kw = w.shape
     if cin == 1:
@@ -392,10 +404,12 @@ def filter_mosaic(weights, num_cols=None, in_channels='all', max_tiles=256, gap=
 
 
 def plot_filters(weights, ax=None, num_cols=None, in_channels='all', max_tiles=256,
-                 title=None, colorbar=False):
-    """Conv filters as one grid of tiles, per-filter contrast, diverging colour map
-    centred at 0 (red positive, blue negative). Returns the axes."""
-    mosaic, rows, cols = filter_mosaic(weights, num_cols, in_channels, max_tiles)
+                 title=None, colorbar=False, scale=None):
+    """Conv filters as one grid of tiles, per-filter contrast (``scale``: see
+    `filter_mosaic`), diverging colour map centred at 0 (red positive, blue negative).
+    Returns the axes."""
+    mosaic, rows, cols = filter_mosaic(weights, num_cols, in_channels, max_tiles,
+                                       scale=scale)
     if ax is None:
         ax = _new_axes(figsize=(max(2.0, 0.45 * cols), max(2.0, 0.45 * rows)))
     cmap = matplotlib.colormaps[SIGNED_CMAP].copy()
@@ -491,7 +505,9 @@ def conv_layers(model):
 def conv_weights(model, index=0):
     """The weights of the model's ``index``-th convolution (0: the first layer) as a numpy
     array (out, in, kh, kw), or None while they are not initialised yet (deferred
-    initialisation waits for the first forward pass).
+    initialisation waits for the first forward pass). The array is a copy: keep
+    ``before = conv_weights(model)`` before training to compare with the trained filters
+    (`plot_filters_before_after`).
     Call it on the thread that trains the model (MXNet state is per thread)."""
     from mxnet.gluon.parameter import DeferredInitializationError
     convs = conv_layers(model)
@@ -759,12 +775,7 @@ def architecture_rows(model, X_shape):
     """One row per top-level layer or stage: (name, kind, what it contains, output
     shape, params, MACs); names come from the model's config when it has one."""
     rows = layer_summary(model, X_shape, depth=1)
-    names = [r.name for r in rows]
-    config = getattr(model, 'config', None)
-    if config is not None:
-        top = [n for n, _ in config.shapes() if '.' not in n]
-        if len(top) == len(rows):
-            names = top
+    names = _top_names(model, len(rows)) or [r.name for r in rows]
     children = [block for _, block, _ in iter_layers(model, max_depth=1)]
     return [(name, _kind(child), _composition(child), r.output_shape, r.params, r.macs)
             for name, child, r in zip(names, children, rows)]
@@ -801,4 +812,489 @@ def draw_architecture(model, X_shape, ax=None):
     handles = [Rectangle((0, 0), 1, 1, facecolor=_KIND_COLOURS[k]) for k in kinds]
     ax.legend(handles, kinds, loc='upper right', fontsize=7, ncol=len(kinds),
               frameon=False)
+    return ax
+
+
+# ---------------------------------------------------------------------- inside the networks
+# In the spirit of CNN Explainer (Wang et al., 2020): one real image through the layers,
+# the first-layer filters before and after training, and block diagrams drawn from the
+# networks' layer specs. Figures fit a 1280x720 slide at dpi 80 (at most 11 x 5 inches).
+_SLIDE_WIDTH, _SLIDE_HEIGHT = 11.0, 5.0
+_MAP_TILE_PX = 24          # feature maps smaller than this are enlarged, pixel by pixel
+_PICKS = ('active', 'first')
+_BOX_TEXT = 9              # points: readable from the back of a lecture room
+
+
+def _figure(fig, figsize):
+    """``fig`` (cleared, with a constrained layout), or a new pyplot figure."""
+    if fig is None:
+        import matplotlib.pyplot as plt
+        return plt.figure(figsize=figsize, layout='constrained')
+    fig.clear()
+    fig.set_layout_engine('constrained')
+    return fig
+
+
+def _top_names(model, count):
+    """The config's names of the net's ``count`` top-level layers ('conv1', 'block2',
+    'b3'), or None when the model has no config (or it does not match the net)."""
+    config = getattr(model, 'config', None)
+    if config is None:
+        return None
+    top = [n for n, _ in config.shapes() if '.' not in n]
+    return top if len(top) == count else None
+
+
+def _dims(shape):
+    return '×'.join(str(d) for d in shape)
+
+
+def _one_image(model, image):
+    """``image`` (numpy or MXNet, (H, W), (C, H, W) or (1, C, H, W)) as a (1, C, H, W)
+    array of the thread's MXNet flavour, checked against the model's input shape."""
+    X = _to_numpy(image).astype(np.float32)
+    X = X.reshape((1,) * (4 - X.ndim) + X.shape) if X.ndim in (2, 3) else X
+    if X.ndim != 4 or X.shape[0] != 1:
+        raise ValueError(f'image has shape {X.shape}; pass one image shaped (C, H, W) or '
+                         f'(1, C, H, W), e.g. X[0] of a validation batch')
+    want = getattr(getattr(model, 'config', None), 'input_shape', None)
+    if want is not None and tuple(X.shape[1:]) != tuple(want):
+        raise ValueError(f'image is {_dims(X.shape[1:])} but the model expects '
+                         f'{_dims(want)}: take it from the recipe\'s data '
+                         f'(recipe.data() resizes the images)')
+    return to_mx_array(X)
+
+
+def layer_by_layer_maps(model, image, layers=None):
+    """One image through the model's net, top-level layer by layer: ``[(name, maps)]``,
+    first ('input', image) then every layer whose output is (C, H, W), as numpy arrays
+    (C, H, W). Names come from the config ('conv1', 'block2', 'b3') or read 'index: Name'.
+    Dropout layers are left out (at prediction they pass their input on unchanged).
+    ``layers``: names or indices of the layers to keep (default: all). Runs in predict
+    mode on the calling thread (the thread that trains the model)."""
+    blocks = _layer_path(_net_of(model))
+    names = _top_names(model, len(blocks)) or [f'{i}: {type(b).__name__}'
+                                               for i, b in enumerate(blocks)]
+    if layers is not None:
+        unknown = [k for k in layers if k not in names and k not in range(len(blocks))]
+        if unknown:
+            raise ValueError(f'layers {unknown} are not in this net; use names from '
+                             f'{names} or indices 0..{len(blocks) - 1}')
+    X = _one_image(model, image)
+    out = [('input', X.asnumpy()[0])]
+    with autograd.predict_mode():
+        for i, (name, block) in enumerate(zip(names, blocks)):
+            X = block(X)
+            wanted = layers is None or name in layers or i in layers
+            if wanted and X.ndim == 4 and not isinstance(block, nn.Dropout):
+                out.append((name, X.asnumpy()[0]))
+    return out
+
+
+def _pick_channels(maps, max_maps, pick):
+    """Indices of the channels to show: the ``max_maps`` most active (largest mean
+    absolute value, strongest first) or the first ``max_maps``."""
+    if pick not in _PICKS:
+        raise ValueError(f"pick={pick!r}; use 'active' (the strongest channels) or 'first'")
+    n = min(len(maps), _positive_int(max_maps, 'max_maps'))
+    if pick == 'first':
+        return list(range(n))
+    strength = np.abs(maps).reshape(len(maps), -1).mean(axis=1)
+    return [int(i) for i in np.argsort(-strength, kind='stable')[:n]]
+
+
+def _strip(maps):
+    """Channels (n, h, w) side by side, small maps enlarged to about _MAP_TILE_PX
+    pixels, NaN gaps between them. Returns (strip, x centre of each tile)."""
+    n, h, w = maps.shape
+    r = max(1, round(_MAP_TILE_PX / max(h, w)))
+    tiles = np.repeat(np.repeat(maps, r, axis=1), r, axis=2)
+    step, gap = w * r + max(1, h * r // 12), max(1, h * r // 12)
+    out = np.full((h * r, n * step - gap), np.nan)
+    for i, tile in enumerate(tiles):
+        out[:, i * step:i * step + w * r] = tile
+    return out, [i * step + (w * r - 1) / 2 for i in range(n)]
+
+
+def _draw_strip(ax, maps, channels, title):
+    """The chosen channels of one layer in a row, on ONE colour scale for the whole
+    layer (signed maps: -max|x| .. max|x| diverging; others: min .. max in viridis), the
+    channel numbers under the tiles."""
+    signed = bool((maps < 0).any())
+    low, high = (-np.abs(maps).max(), np.abs(maps).max()) if signed else (maps.min(),
+                                                                          maps.max())
+    cmap = matplotlib.colormaps[SIGNED_CMAP if signed else 'viridis'].copy()
+    cmap.set_bad(TILE_GAP_COLOR)
+    strip, centres = _strip(maps[channels])
+    ax.imshow(strip, cmap=cmap, vmin=low, vmax=high if high > low else low + 1,
+              interpolation='nearest')
+    ax.set_xticks(centres, [str(c) for c in channels], fontsize=8)
+    ax.set_yticks([])
+    ax.tick_params(length=0, pad=1)
+    ax.set_anchor('W')
+    ax.set_title(title, loc='left', fontsize=_BOX_TEXT)
+    return ax
+
+
+def _maps_title(name, maps, channels, pick):
+    title = f'{name}   {_dims(maps.shape)}'
+    if len(channels) < len(maps):
+        title += (f'   ({len(channels)} most active of {len(maps)})' if pick == 'active'
+                  else f'   (first {len(channels)} of {len(maps)})')
+    return title
+
+
+def _draw_input(ax, image, title):
+    img = _as_image(image)
+    ax.imshow(img, cmap='gray' if img.ndim == 2 else None)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_anchor('W')
+    ax.set_title(title, loc='left', fontsize=_BOX_TEXT)
+    return ax
+
+
+def plot_layer_by_layer(model, image, max_maps=8, layers=None, fig=None, pick='active'):
+    """Feature maps of ONE image through the network: the input, then one row per
+    top-level layer or stage with a (C, H, W) output (`layer_by_layer_maps`), titled
+    with its name and shape C×H×W, showing ``max_maps`` channels (``pick='active'``: the
+    strongest, numbered under the tiles; ``'first'``: channels 0, 1, ...). One colour
+    scale per layer, so weak channels look weak. Two columns of rows when there are many
+    layers, read top to bottom. Returns the figure (``fig``: draw on this one instead)."""
+    (_, image), *rows = layer_by_layer_maps(model, image, layers)
+    cols = 1 if len(rows) <= 3 else 2
+    per_col = max(1, math.ceil(len(rows) / cols))
+    fig = _figure(fig, (_SLIDE_WIDTH if cols == 2 else 7.0,
+                        min(_SLIDE_HEIGHT, 0.6 + 0.9 * max(per_col, 2))))
+    grid = fig.add_gridspec(per_col, cols + 1, width_ratios=(1.3,) + (4.8,) * cols)
+    _draw_input(fig.add_subplot(grid[:, 0]), image, f'input   {_dims(image.shape)}')
+    for i, (name, maps) in enumerate(rows):
+        channels = _pick_channels(maps, max_maps, pick)
+        _draw_strip(fig.add_subplot(grid[i % per_col, 1 + i // per_col]), maps, channels,
+                    _maps_title(name, maps, channels, pick))
+    fig.suptitle(f'{type(model).__name__}: one image, layer by layer. Numbers: channels; '
+                 f'colours: one scale per layer, brightest = strongest', fontsize=10)
+    return fig
+
+
+def plot_filters_before_after(before, after, fig=None, max_tiles=64):
+    """The first-layer filters before and after training side by side: two mosaics in
+    which filter i has the SAME signed colour scale (its largest absolute weight before
+    or after), so a filter that grew looks stronger after. ``before`` / ``after``: weight
+    arrays (out, in, kh, kw), numpy or MXNet, e.g. ``conv_weights(model)`` taken before
+    and after ``trainer.fit``. Returns the figure."""
+    before = _to_numpy(before).astype(np.float64)
+    after = _to_numpy(after).astype(np.float64)
+    if before.shape != after.shape or before.ndim != 4:
+        raise ValueError(f'before has shape {before.shape} and after {after.shape}; pass '
+                         f'the same layer\'s weights (out, in, kh, kw) twice, e.g. '
+                         f'conv_weights(model) before and after training')
+    scale = np.maximum(np.abs(before), np.abs(after)).reshape(len(before), -1).max(axis=1)
+    mosaic, _, _ = filter_mosaic(after, max_tiles=max_tiles)
+    side = 3.6                                      # inches per mosaic, its longer side
+    aspect = mosaic.shape[0] / mosaic.shape[1]
+    fig = _figure(fig, (2 * side * min(1.0, 1 / aspect) + 1.5,
+                        side * min(1.0, aspect) + 0.8))
+    axes = fig.subplots(1, 2)
+    for ax, w, title in zip(axes, (before, after), ('conv1 before training',
+                                                    'conv1 after training')):
+        plot_filters(w, ax=ax, max_tiles=max_tiles, title=title, scale=scale)
+    fig.colorbar(axes[1].images[0], ax=list(axes), shrink=0.8,
+                 label='weight / largest |weight|\nof that filter (before or after)')
+    return fig
+
+
+# ------------------------------------------------------------------------- block diagrams
+def _box(ax, x, y, w, h, text, kind, fontsize=_BOX_TEXT):
+    """A labelled box centred at (x, y), tinted by the layer kind."""
+    from matplotlib.patches import FancyBboxPatch
+    colour = _KIND_COLOURS[kind]
+    ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h,
+                                boxstyle='round,pad=0,rounding_size=0.05',
+                                facecolor=matplotlib.colors.to_rgba(colour, 0.22),
+                                edgecolor=colour, linewidth=1.5))
+    ax.text(x, y, text, ha='center', va='center', fontsize=fontsize)
+
+
+def _arrow(ax, start, end):
+    ax.annotate('', xy=end, xytext=start,
+                arrowprops=dict(arrowstyle='-|>', color='0.35', lw=1.2, shrinkA=0,
+                                shrinkB=0))
+
+
+def _diagram_axes(ax, figsize):
+    if ax is None:
+        ax = _figure(None, figsize).add_subplot()
+    ax.axis('off')
+    return ax
+
+
+def inception_blocks(config):
+    """``[(name, InceptionSpec, input shape (C, H, W))]`` of every Inception block of a
+    GoogLeNet config (or a model with one), e.g. ('b3.inception1', spec, (192, 12, 12)):
+    shape arithmetic on the layer table, width divisor applied."""
+    config = getattr(config, 'config', config)
+    out, shape = [], config.input_shape
+    for spec in config.layers():
+        for child in spec.layers if isinstance(spec, Stage) else ():
+            if isinstance(child, InceptionSpec):
+                out.append((f'{spec.name}.{child.name}', child, shape))
+            shape = child.out_shape(shape)
+        if not isinstance(spec, Stage):
+            shape = spec.out_shape(shape)
+    return out
+
+
+def _as_inception_spec(spec, c_in, size):
+    """(InceptionSpec, c_in, size) from a spec, a (c1, (c2r, c2), (c3r, c3), c4) row, or
+    a GoogLeNet config / model (its first Inception block, with that block's input)."""
+    if hasattr(getattr(spec, 'config', spec), 'layers'):
+        blocks = inception_blocks(spec)
+        if not blocks:
+            raise ValueError(f'{type(spec).__name__} has no Inception block; pass a '
+                             f'GoogLeNet config, an InceptionSpec or (c1, c2, c3, c4)')
+        _, spec, shape = blocks[0]
+        return spec, c_in or shape[0], size or shape[1]
+    if isinstance(spec, InceptionSpec):
+        return spec, c_in, size
+    try:
+        c1, c2, c3, c4 = spec
+        return InceptionSpec('inception', c1, tuple(c2), tuple(c3), c4), c_in, size
+    except (TypeError, ValueError):
+        raise ValueError(f'spec_or_config={spec!r}; pass (c1, (c2_reduce, c2), (c3_reduce, '
+                         f'c3), c4), an InceptionSpec or a GoogLeNet config') from None
+
+
+def _branch_cost(row, size):
+    """'12,352 params' (and the MACs when the input side is known) of one branch row."""
+    _, _, params, macs, norm = row
+    return f'{params + norm:,} params' + (f'\n{macs:,} MACs' if size else '')
+
+
+def draw_inception_block(spec_or_config, c_in=None, size=None, ax=None):
+    """An Inception block drawn from its channel allocation: the input on top, four
+    branches side by side (1×1 | 1×1→3×3 | 1×1→5×5 | 3×3 pool→1×1), each box with its
+    kernel and output channels, arrows into a 'concatenate: N channels' box. With
+    ``c_in`` (input channels; taken from a config) each branch's parameters are written
+    under it, with ``size`` (input side) its MACs too. ``spec_or_config``: (c1, (c2_reduce,
+    c2), (c3_reduce, c3), c4) as in ``GoogLeNetConfig().stages[0][0]``, an
+    ``InceptionSpec``, or a GoogLeNet config or model (its first block). Returns the axes."""
+    spec, c_in, size = _as_inception_spec(spec_or_config, c_in, size)
+    ax = _diagram_axes(ax, (9.0, 4.6))
+    w, h, top, bottom = 0.86, 0.55, 4.3, 0.5      # branch boxes; input and concat rows
+    pool = f'3×3 {spec.pool}-pool'
+    branches = [[], [(f'1×1 conv\n{spec.c2[0]} channels', 'conv')],
+                [(f'1×1 conv\n{spec.c3[0]} channels', 'conv')], [(pool, 'pool')]]
+    for column, (k, c) in zip(branches, ((1, spec.c1), (3, spec.c2[1]), (5, spec.c3[1]),
+                                         (1, spec.c4))):
+        column.append((f'{k}×{k} conv\n{c} channels', 'conv'))
+    inp = 'input' + (f': {c_in} channels' if c_in else '') + (f', {size}×{size}' if size else '')
+    _box(ax, 1.5, top, 2.2, 0.45, inp, 'other')
+    costs = spec.branches((c_in, size or 1, size or 1)) if c_in else None
+    below = 1.5 if costs else 2.3 - h / 2                # where the arrows to concat start
+    for x, column in enumerate(branches):
+        ys = [3.3, 2.3][-len(column):]
+        _arrow(ax, (1.5 + (x - 1.5) * 0.3, top - 0.45 / 2), (x, ys[0] + h / 2))
+        for y, (text, kind) in zip(ys, column):
+            _box(ax, x, y, w, h, text, kind)
+        if len(ys) == 2:
+            _arrow(ax, (x, ys[0] - h / 2), (x, ys[1] + h / 2))
+        if costs:
+            ax.text(x, 1.75, _branch_cost(costs[x], size), ha='center', va='center',
+                    fontsize=8, color='0.25')
+        _arrow(ax, (x, below), (1.5 + (x - 1.5) * 0.3, bottom + 0.45 / 2))
+    total = spec.out_shape((c_in or 0, 1, 1))[0]
+    _box(ax, 1.5, bottom, 2.6, 0.45, f'concatenate: {total} channels  '
+         f'({spec.c1} + {spec.c2[1]} + {spec.c3[1]} + {spec.c4})', 'block')
+    if costs:
+        ax.text(2.85, bottom, f'whole block:\n{sum(r[2] + r[4] for r in costs):,} params',
+                ha='left', va='center', fontsize=8, color='0.25')
+    ax.set_xlim(-0.55, 3.55)
+    ax.set_ylim(bottom - 0.3, top + 0.3)
+    return ax
+
+
+_BRANCH_LAYERS = (('branch 1: 1×1 conv', ('b1_1',)),
+                  ('branch 2: 1×1 → 3×3 conv', ('b2_1', 'b2_2')),
+                  ('branch 3: 1×1 → 5×5 conv', ('b3_1', 'b3_2')),
+                  ('branch 4: 3×3 pool → 1×1 conv', ('b4_1', 'b4_2')))   # Inception's attributes
+
+
+def _find_inception(model, block):
+    """(name, path, Inception) of block ``block``: an index among the net's Inception
+    blocks (None: the first), a config name ('b3.inception1') or a path ('2.0')."""
+    found = [(path, b) for path, b, _ in iter_layers(model) if isinstance(b, Inception)]
+    if not found:
+        raise ValueError(f'{type(model).__name__} has no Inception block; pass a GoogLeNet')
+    config = getattr(model, 'config', None)
+    names = [n for n, _, _ in inception_blocks(config)] if config is not None else []
+    names = names if len(names) == len(found) else [p for p, _ in found]
+    keys = {**{p: i for i, (p, _) in enumerate(found)}, **{n: i for i, n in enumerate(names)}}
+    i = 0 if block is None else keys.get(block, block)
+    if not isinstance(i, int) or not -len(found) <= i < len(found):
+        raise ValueError(f'block={block!r}; pick an index 0..{len(found) - 1} or a name '
+                         f'from {names}')
+    return names[i], found[i][0], found[i][1]
+
+
+def _input_at(net, path, X):
+    """Run ``X`` through every block before ``path`` (e.g. '2.1': net[0], net[1], then
+    net[2][0]) and return what the block at ``path`` receives."""
+    container = net
+    for key in path.split('.'):
+        for name, child in child_blocks(container):
+            if name == key:
+                container = child
+                break
+            X = child(X)
+    return X
+
+
+def inception_branch_maps(model, image, block=None):
+    """What each branch of one Inception block of a GoogLeNet computes for one image:
+    ``(name, {'block input': maps, 'branch 1: 1×1 conv': maps, ...})``, numpy (C, H, W)
+    arrays. ``block``: index among the Inception blocks (default 0, the first of b3),
+    or a name such as 'b3.inception2'. The stages before the block run to get its
+    input; then its branches b1_1, b2_1→b2_2, b3_1→b3_2, b4_1→b4_2 run on it."""
+    name, path, blk = _find_inception(model, block)
+    with autograd.predict_mode():
+        X = _input_at(_net_of(model), path, _one_image(model, image))
+        out = {'block input': X.asnumpy()[0]}
+        for label, layers in _BRANCH_LAYERS:
+            Y = X
+            for attr in layers:
+                Y = getattr(blk, attr)(Y)
+            out[label] = Y.asnumpy()[0]
+    return name, out
+
+
+def plot_inception_branches(model, image, block=None, max_maps=6, fig=None, pick='active'):
+    """One Inception block at work on one image: the image, the block's input, and what
+    each of its four branches outputs (``max_maps`` channels each, `plot_layer_by_layer`
+    style; see `inception_branch_maps`). The branches are concatenated along the
+    channels into the block's output. Returns the figure."""
+    name, maps = inception_branch_maps(model, image, block)
+    width = min(_SLIDE_WIDTH, 3.2 + 0.62 * _positive_int(max_maps, 'max_maps'))
+    fig = _figure(fig, (width, 4.8))
+    grid = fig.add_gridspec(len(maps), 2, width_ratios=(1.6, width - 1.6))
+    image = _one_image(model, image).asnumpy()[0]
+    _draw_input(fig.add_subplot(grid[:, 0]), image, f'image   {_dims(image.shape)}')
+    for i, (label, m) in enumerate(maps.items()):
+        channels = _pick_channels(m, max_maps, pick)
+        _draw_strip(fig.add_subplot(grid[i, 1]), m, channels,
+                    _maps_title(label, m, channels, pick))
+    total = sum(m.shape[0] for label, m in maps.items() if label != 'block input')
+    fig.suptitle(f'Inception block {name}: 4 branches, concatenated: {total} channels',
+                 fontsize=10)
+    return fig
+
+
+_ACTIVATION_NAMES = {'relu': 'ReLU'}
+
+
+def _spec_text(spec):
+    """A box label from a layer spec: '3×3 conv, 256 ch, ReLU', 'dense 4096', ..."""
+    if isinstance(spec, Conv):
+        k = spec.kernel_size
+        text = f'{k}×{k} conv, {spec.channels} ch' + (', BN' if spec.batch_norm else '')
+        text += f', {_ACTIVATION_NAMES.get(spec.activation, spec.activation)}' \
+            if spec.activation else ''
+        return text + ('\n= a dense layer at every pixel' if k == 1 else '')
+    if isinstance(spec, Pool):
+        return f'{spec.pool_size}×{spec.pool_size} {spec.kind}-pool, stride {spec.strides}'
+    if isinstance(spec, Dense):
+        act = _ACTIVATION_NAMES.get(spec.activation, spec.activation)
+        return f'dense {spec.units}' + (f', {act}' if act else '')
+    if isinstance(spec, GlobalAvgPool):
+        return 'global average pooling'
+    if isinstance(spec, Flatten):
+        return 'flatten'
+    if isinstance(spec, Stage):
+        first = spec.layers[0]
+        return (f'NiN block, {first.channels} ch: {first.kernel_size}×{first.kernel_size} '
+                f'conv → 1×1 → 1×1')
+    return spec.name
+
+
+_SPEC_KINDS = ((Conv, 'conv'), (Pool, 'pool'), (GlobalAvgPool, 'pool'), (Dense, 'dense'),
+               (Stage, 'block'))
+
+
+def _stack_rows(config, specs, prefix=''):
+    """[(text, kind, output shape, params)] of top-level ``specs`` of ``config`` (or the
+    children of a stage with ``prefix``); a dropout joins the layer before it."""
+    costs = layer_costs(config)
+    shapes = dict(config.shapes())
+    rows = []
+    for spec in specs:
+        name = f'{prefix}.{spec.name}' if prefix else spec.name
+        if isinstance(spec, Dropout) and rows:
+            rows[-1][0] += f' + dropout {spec.rate:g}'
+            continue
+        kind = next((k for cls, k in _SPEC_KINDS if isinstance(spec, cls)), 'other')
+        params = sum(r[2] for r in costs if r[0] == name or r[0].startswith(name + '.'))
+        rows.append([_spec_text(spec), kind, shapes[name], params])
+    return rows
+
+
+def _stages(config):
+    return [s for s in config.layers() if isinstance(s, Stage)]
+
+
+def _vgg_vs_nin_rows(vgg, nin):
+    """(title, block rows, head rows) for VGG and NiN, from their configs' layer tables:
+    VGG's block with the most convolutions and its dense head (flatten first); NiN's
+    second block and its head, the last NiN block onwards."""
+    v_specs, n_specs = vgg.layers(), nin.layers()
+    v_block = max(_stages(vgg), key=lambda s: len(s.layers))
+    v_last = max(i for i, s in enumerate(v_specs) if isinstance(s, Stage))
+    flat = dict(vgg.shapes())[v_specs[v_last].name]
+    v_head = [[f'flatten: {_dims(flat)} → {math.prod(flat):,}', 'other', (math.prod(flat),), 0]]
+    v_head += _stack_rows(vgg, v_specs[v_last + 1:])
+    n_stages = _stages(nin)
+    n_block = n_stages[min(1, len(n_stages) - 2)]
+    n_head = _stack_rows(nin, n_specs[n_specs.index(n_stages[-1]):])
+    for head in (v_head, n_head):
+        head[-1][0] += f' → {math.prod(head[-1][2])} class scores'
+    return [(f'VGG block ({v_block.name})', _stack_rows(vgg, v_block.layers, v_block.name),
+             'VGG head', v_head),
+            (f'NiN block ({n_block.name})', _stack_rows(nin, n_block.layers, n_block.name),
+             'NiN head', n_head)]
+
+
+def _draw_stack(ax, x, y, title, rows, w=2.3, pitch=0.62):
+    """A column of boxes from top (y) down with arrows between them, the output shape
+    and parameters to the right of each. Returns the y below the last box."""
+    ax.text(x - w / 2, y, title, ha='left', va='bottom', fontsize=10, fontweight='bold')
+    y -= 0.38
+    for i, (text, kind, shape, params) in enumerate(rows):
+        _box(ax, x, y, w, 0.46, text, kind, fontsize=8.5)
+        ax.text(x + w / 2 + 0.08, y, f'{_dims(shape)}\n{params:,} params', ha='left',
+                va='center', fontsize=8, color='0.25')
+        if i:
+            _arrow(ax, (x, y + pitch - 0.23), (x, y + 0.23))
+        y -= pitch
+    return y
+
+
+def draw_nin_vs_vgg_block(ax=None, vgg=None, nin=None):
+    """A VGG block beside a NiN block, then their heads, drawn from the configs' layer
+    specs (`week5.models.vgg.vgg_stage`, `week5.models.nin.nin_stage`): VGG = n × (3×3
+    conv, ReLU) then 2×2 max-pool, and a dense head (flatten → dense → dense → classes);
+    NiN = k×k conv then two 1×1 convs (a dense layer at every pixel), and a head without
+    dense layers (a last NiN block with one channel per class → global average pooling).
+    Each box has its output shape and parameters beside it, each head its total.
+    ``vgg`` / ``nin``: configs (default: the book's). Returns the axes."""
+    vgg, nin = vgg or VGGConfig(), nin or NiNConfig()
+    ax = _diagram_axes(ax, (_SLIDE_WIDTH, _SLIDE_HEIGHT))
+    bottoms = []
+    for x, (block_title, block, head_title, head) in zip((1.2, 5.4),
+                                                         _vgg_vs_nin_rows(vgg, nin)):
+        y = _draw_stack(ax, x, 6.0, block_title, block)
+        params = sum(r[3] for r in head)
+        bottoms.append(_draw_stack(ax, x, y - 0.1, f'{head_title}: {params:,} params', head))
+    ax.set_title(f'VGG and NiN on a {_dims(vgg.input_shape)} input: one block, then the '
+                 f'head', fontsize=10)
+    ax.set_xlim(-0.1, 8.2)
+    ax.set_ylim(min(bottoms) + 0.3, 6.3)
     return ax
