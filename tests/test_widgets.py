@@ -380,3 +380,17 @@ def test_the_lab_trains_exactly_the_recipe_build_sets_up(name):
     model, _, trainer = recipe.build()
     assert _setup(capture.trainer, capture.model) == _setup(trainer, model)
     assert _setup(trainer, model)[2] == recipe.momentum      # the comparison sees momentum
+
+
+def test_before_the_first_run_the_panel_shows_the_network_not_empty_axes():
+    lab = lab_for('alexnet')
+    assert '<b>The network</b>' in lab.runs_table.value and 'Total params' in lab.runs_table.value
+    from PIL import Image
+    import io
+    width, height = Image.open(io.BytesIO(lab.filters.value)).size
+    assert width > 150 and height > 150               # a filter mosaic, not a text strip
+    headless = lab_for('lenet', headless=True)
+    assert set(headless._repr_mimebundle_()) == {'text/plain'}   # no picture before a run
+    headless.train()
+    assert set(headless._repr_mimebundle_()) == {'text/plain', 'image/png'}
+    assert '#1 as set up' in headless.runs_table.value

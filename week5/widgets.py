@@ -32,8 +32,8 @@ from .models import ACTIVATIONS, MODELS, POOLS, Inception
 from .models.blocks import INITS
 from .profiles import get_profile
 from .recipe import Recipe, Run
-from .summary import count_params
-from .viz import (conv_layers, conv_weights, draw_architecture, feature_maps, figure_to_png,
+from .summary import count_params, format_summary, layer_summary
+from .viz import (conv_layers, conv_weights, feature_maps, figure_to_png,
                   format_metrics, list_layers, new_figure, plot_feature_maps, plot_filters,
                   plot_history, show_images, to_mx_array)
 
@@ -394,23 +394,24 @@ class TrainingLab(_Panel):
         self._say('Set the knobs and press Train.')
 
     def _show_start(self):
-        """Before the first run: the network's architecture and its untrained filters."""
-        self.curves.value, self.filters.value = self._start_pictures()
-
-    def _start_pictures(self):
+        """Before the first run: the untrained first-layer filters, and the network's
+        layer table where the runs table will be (the curves need a run)."""
+        self.curves.value = _placeholder('press Train: loss and accuracy curves appear '
+                                         'here while the network trains', (7.0, 0.6))
         if self.recipe.config is None:
-            return (_placeholder('training curves appear here', (7.0, 2.6)),
-                    _placeholder('conv1 filters', (3.2, 3.4)))
+            self.filters.value = _placeholder('conv1 filters', (3.2, 1.0))
+            self.runs_table.value = ''
+            return
         model = self.recipe.model()
-        fig = new_figure((7.0, 2.6), dpi=80)
-        draw_architecture(model, model.input_shape, ax=fig.add_subplot())
-        fig.suptitle('press Train: the curves replace this diagram of the network',
-                     fontsize=8, color='0.35')
-        curves = figure_to_png(fig)
         fig = new_figure((3.2, 3.4), dpi=80, layout='constrained')
         plot_filters(conv_weights(model), ax=fig.add_subplot(), max_tiles=64,
                      title='conv1 before training')
-        return curves, figure_to_png(fig)
+        self.filters.value = figure_to_png(fig)
+        table = format_summary(layer_summary(model))
+        self.runs_table.value = (
+            f'<details open><summary><b>The network</b> ({html.escape(self._title())}, '
+            f'{self.recipe.resize[0]}&times;{self.recipe.resize[1]} input)</summary>'
+            f'<pre style="font-size:85%;line-height:1.2">{html.escape(table)}</pre></details>')
 
     def _title(self):
         return self.network or self._title_text
@@ -561,7 +562,6 @@ class TrainingLab(_Panel):
         n = len(self.runs)
         self.runs.clear()
         self._next_number = 1
-        self.runs_table.value = ''
         self._show_start()
         self._say(f'Reset: controls back to their defaults, {n} stored run'
                   f'{"s" if n != 1 else ""} cleared.')
@@ -606,10 +606,10 @@ class TrainingLab(_Panel):
 
     # -- headless output ----------------------------------------------------------------
     def _static_png(self):
-        """Curves of every stored run and the last run's first-layer filters (before a
-        run: the network's diagram and its untrained filters)."""
+        """Curves of every stored run and the last run's first-layer filters; None before
+        the first run (a headless panel then shows its text only, no empty picture)."""
         if not self.runs:
-            return self.curves.value
+            return None
         fig = new_figure((11.0, 3.2), dpi=80, layout='constrained')
         grid = fig.add_gridspec(1, 3, width_ratios=(1, 1, 0.7))
         axes = [fig.add_subplot(grid[0, i]) for i in range(3)]
