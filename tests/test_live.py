@@ -63,19 +63,21 @@ class Counting(live.LiveCallback):
 
     def __init__(self, clock, cost=0.0, **kwargs):
         super().__init__(clock=clock, **kwargs)
-        self.cost, self._clock = cost, clock
+        self.cost, self._clock, self.renders = cost, clock, 0
 
     def render(self, trainer, model):
         self._clock.t += self.cost
+        self.renders += 1
         self.fig.clf()
-        self.fig.add_subplot().plot([0], [trainer.batch_in_epoch], 'o')
+        self.fig.add_subplot().plot([0], [trainer.train_batch_idx], 'o')
         return True
 
 
 def test_redraws_are_throttled_by_time_never_per_batch():
     clock = FakeClock()
     cb = Counting(clock, max_fps=2.0, sink=lambda png: None)
-    _run(cb, clock, num_batches=640, dt=1 / 64)          # 10 s of training, 640 batches
+    _run(cb, clock, num_batches=640, dt=1 / 64,          # 10 s of training, 640 batches
+         trainer=FakeTrainer(num_train_batches=10_000))   # (in one epoch)
     # fit start + one every 0.5 s + the final one
     assert cb.num_redraws == 1 + 20 + 1
     assert cb.png[:4] == b'\x89PNG'
@@ -96,8 +98,9 @@ def test_slow_renders_are_spaced_to_stay_within_budget():
     starts = []
     cb = Counting(clock, cost=0.01, max_fps=2.0, budget=0.01,
                   sink=lambda png: starts.append(clock.t - 0.01))
-    _run(cb, clock, num_batches=576, dt=1 / 64)          # 9 s of training
-    assert cb.render_seconds == pytest.approx(0.01 * cb.num_redraws)
+    _run(cb, clock, num_batches=576, dt=1 / 64,          # 9 s of training, one epoch
+         trainer=FakeTrainer(num_train_batches=10_000))
+    assert cb.render_seconds == pytest.approx(0.01 * cb.renders)
     # fit start, the first metrics at once, then each 0.01 s redraw is followed by
     # 1 s (0.01 / 0.01) without one, then the final one
     gaps = np.diff(starts[1:-1])
@@ -111,7 +114,8 @@ def test_slow_renders_still_come_every_max_interval():
     starts = []
     cb = Counting(clock, cost=0.1, max_fps=2.0, budget=0.02, max_interval=2.0,
                   sink=lambda png: starts.append(clock.t - 0.1))
-    _run(cb, clock, num_batches=1280, dt=1 / 64)         # 20 s of training
+    _run(cb, clock, num_batches=1280, dt=1 / 64,         # 20 s of training, one epoch
+         trainer=FakeTrainer(num_train_batches=10_000))
     gaps = np.diff(starts)
     assert gaps.max() <= 2.0 + 1 / 64
     assert (gaps[1:-1] >= 2.0).all()                      # and no more often than that
@@ -120,11 +124,33 @@ def test_slow_renders_still_come_every_max_interval():
         Counting(clock, max_fps=2.0, max_interval=0.1)
 
 
+def test_an_epochs_last_metrics_are_drawn_before_validation():
+    """Validation brings nothing new for a while: the picture it starts from must be
+    up to date, whatever the throttle says."""
+    clock = FakeClock()
+    at = []
+    cb = Counting(clock, max_fps=0.1, max_interval=100.0,
+                  sink=lambda png: at.append(trainer.train_batch_idx))
+    trainer = FakeTrainer(num_train_batches=50)
+    _run(cb, clock, num_batches=150, dt=0.01, trainer=trainer, log_every=10)
+    assert at == [0, 10, 50, 100, 150]      # start, first metrics, three epoch ends
+
+
 def test_final_redraw_happens_even_inside_the_throttle_window():
     clock = FakeClock()
     cb = Counting(clock)
     _run(cb, clock, num_batches=3, dt=0.01)
     assert cb.num_redraws == 3                # start, the first metrics at once, the end
+
+
+def test_the_same_picture_is_not_sent_twice():
+    got = []
+    clock = FakeClock()
+    cb = Counting(clock, sink=got.append)
+    trainer = FakeTrainer()
+    cb.on_fit_start(trainer, None)
+    cb.on_fit_end(trainer, None)             # nothing happened in between
+    assert len(got) == cb.num_redraws == 1 and cb.renders == 2
 
 
 def test_sinks_callable_value_object_or_none():

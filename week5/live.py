@@ -8,13 +8,14 @@ the latest picture in ``callback.png``.
 Cadence. Redraws happen only right after the Trainer has read its metrics back (a new
 row in ``trainer.history.batches``) or at the end of an epoch: the curves have something
 new then, and the device queue is nearly empty, so reading the weights does not stall
-training behind the queued batches. The first metrics of a run are shown at once; after
-that redraws are spaced by the time drawing took divided by ``budget`` (so that drawing
-costs about that share of the wall time), but never closer than ``1 / max_fps`` and
-never further apart than ``max_interval`` seconds (1.5: with the next metrics row a few
-tenths later, a redraw at least every 2 s): a plot that stands still for longer looks
-hung. A final redraw happens at the end of ``fit``. If the drawing is slow, the
-curves draw less per redraw (see `LiveCurves`), not less often.
+training behind the queued batches. The first metrics of a run are shown at once, and
+so are those of an epoch's last batch (the validation pass that follows brings nothing
+new for a while). Otherwise redraws are spaced by the time drawing took divided by
+``budget`` (so that drawing costs about that share of the wall time), but never closer
+than ``1 / max_fps`` and never further apart than ``max_interval`` seconds (1.5: with
+the next metrics row a few tenths later, a redraw at least every 2 s): a plot that
+stands still for longer looks hung. A final redraw happens at the end of ``fit``. If
+drawing is slow, the curves draw less per redraw (see `LiveCurves`), not less often.
 
 Everything, including reading the conv weights, runs on the thread that calls the
 hooks, which is the training thread (MXNet state is per thread).
@@ -27,7 +28,7 @@ import numpy as np
 from .core import Callback
 from .viz import (array_to_png, canvas_to_png, conv_weights, curve_data, curve_legend,
                   curve_metrics, draw_curve, end_labels, figure_to_png, filter_mosaic,
-                  new_figure, plot_filters)
+                  metric_of, new_figure, plot_filters)
 
 __all__ = ['LiveCallback', 'LiveCurves', 'LiveFilters']
 
@@ -37,7 +38,7 @@ class LiveCallback(Callback):
 
     Subclasses implement ``render(trainer, model)``: return True after drawing on
     ``self.fig``, PNG bytes when they encoded the picture themselves, or False when
-    there is nothing to show yet. Time spent waiting for MXNet to finish the queued
+    there is nothing to show yet. A picture identical to the last one is not sent. Time spent waiting for MXNet to finish the queued
     batches before device data can be read (``self.wait_seconds`` += ...) is training
     time, not drawing: it is kept apart and does not count against the budget.
     Counters for tests and benchmarks: ``num_redraws``, ``render_seconds``,
@@ -89,7 +90,10 @@ class LiveCallback(Callback):
             now = self.clock()
             if self.first_data_time is None:
                 self.first_data_time = now
-            if now >= self._next_time or not self._data_shown:
+            # the last batch of an epoch, too: the validation pass that follows shows
+            # nothing new for a while, so start it from an up-to-date picture
+            last = batch_idx == getattr(trainer, 'num_train_batches', 0) - 1
+            if now >= self._next_time or not self._data_shown or last:
                 self.redraw(trainer, model)
 
     def on_epoch_end(self, trainer, model, epoch):
@@ -109,7 +113,10 @@ class LiveCallback(Callback):
         rows = len(trainer.history.batches)
         out = self.render(trainer, model)
         if out:
-            self.png = out if isinstance(out, bytes) else figure_to_png(self.fig)
+            png = out if isinstance(out, bytes) else figure_to_png(self.fig)
+            out = png != self.png          # the same picture again: nothing to send
+        if out:
+            self.png = png
             self.num_redraws += 1
             if callable(self.sink):
                 self.sink(self.png)
@@ -142,9 +149,9 @@ class LiveCurves(LiveCallback):
     Redraws are blitted: the axes, the legend and the previous runs are drawn once into
     a cached background; each redraw restores it and draws only this run's lines and
     the value labels (at most ``max_points`` points per line), then encodes the canvas.
-    The x axis spans the planned epochs from the start and the y axes leave headroom,
-    so the background is redrawn only when a curve leaves it or a new line appears
-    (the validation curves after the first epoch); ``num_full_draws`` counts those.
+    The x axis spans the planned epochs from the start, the y axes leave headroom and
+    this run's lines exist (empty) from the start, so the background is drawn again
+    only when a curve leaves the axes; ``num_full_draws`` counts those draws.
     """
 
     # fixed margins in pixels: tight_layout or a constrained layout at every redraw
@@ -160,9 +167,8 @@ class LiveCurves(LiveCallback):
         self.num_full_draws = 0
         self._planned_epochs = None
         self._background = None
-        self._drawn = None                  # (limits, labels) the background was drawn for
-        self._lines = {}                    # label -> Line2D
-        self._live = []                     # (Line2D, curve dict) of this run
+        self._drawn = None                  # the axis limits the background was drawn for
+        self._live = []                     # (key, Line2D) of this run
         self._labels = []                   # the CurveEndLabels of each panel
 
     def on_fit_start(self, trainer, model):
@@ -197,37 +203,43 @@ class LiveCurves(LiveCallback):
         lines = curve_data(runs, self.keys, labels)
         if not lines:                      # nothing recorded yet
             return False
-        drawn = (self._limits(lines), [d['label'] for d in lines])
+        limits = self._limits(lines)
         canvas = self.fig.canvas
-        if self._background is None or drawn != self._drawn:
-            self._draw_background(lines, drawn[0])
-            self._drawn = drawn
+        if self._background is None or limits != self._drawn:
+            self._draw_background(lines, limits)
+            self._drawn = limits
         else:
             canvas.restore_region(self._background)
-        by_label = {d['label']: d for d in lines}
-        for line, d in self._live:
-            d = by_label[d['label']]
-            x, y = _thin(d['x'], d['y'], self.max_points)
-            line.set_data(x, y)
-            line.axes.draw_artist(line)
+        mine = {d['key']: d for d in lines if d['run'] == len(self.previous)}
+        for key, line in self._live:
+            d = mine.get(key)
+            if d is not None:
+                line.set_data(*_thin(d['x'], d['y'], self.max_points))
+                line.axes.draw_artist(line)
         for labels in self._labels:
             labels.axes.draw_artist(labels)
         return canvas_to_png(self.fig)
 
     def _draw_background(self, lines, limits):
-        """Everything but this run's lines and the value labels, drawn once and kept."""
+        """Everything but this run's lines and the value labels, drawn once and kept.
+        This run gets a line per key from the start (empty until its data arrives), so
+        that its first points or its validation curves need no new background."""
         fig = self.fig
         fig.clf()
         metrics = curve_metrics(self.keys)
         axes = fig.subplots(1, len(metrics), squeeze=False)[0]
         current = len(self.previous)
-        self._lines, self._live, self._labels = {}, [], []
-        for d in lines:
+        earlier = [d for d in lines if d['run'] != current]
+        mine = [{'label': f'{self.label} {key}'.strip(), 'key': key, 'metric': metric_of(key),
+                 'x': [], 'y': [], 'color': f'C{current % 10}',
+                 'val': not key.startswith('train_'), 'run': current,
+                 'run_label': self.label} for key in self.keys]
+        self._live, self._labels = [], []
+        for d in earlier + mine:
             line = draw_curve(axes[metrics.index(d['metric'])], d)
-            self._lines[d['label']] = line
             if d['run'] == current:
                 line.set_animated(True)    # left out of the background, blitted
-                self._live.append((line, d))
+                self._live.append((d['key'], line))
         for ax, metric, (xmax, lo, hi) in zip(axes, metrics, limits):
             ax.set_xlim(0, xmax)
             ax.set_ylim(lo, hi)
@@ -236,7 +248,7 @@ class LiveCurves(LiveCallback):
             ax.grid(True, alpha=0.3)
             if ax.lines:
                 self._labels.append(end_labels(ax, ax.lines, animated=True))
-        legend = curve_legend(fig, lines)
+        legend = curve_legend(fig, earlier + mine)
         width, height = fig.bbox.width, fig.bbox.height
         top = legend.get_window_extent().height + 8 if legend is not None else 10
         n = len(metrics)
@@ -250,11 +262,12 @@ class LiveCurves(LiveCallback):
 
 
 def _nice_ceil(value):
-    """The smallest of 1, 2, 2.5, 5 (times a power of ten) at or above ``value``."""
+    """The smallest round number (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of
+    ten) at or above ``value``: an axis limit that small growth does not change."""
     if value <= 0:
         return 1.0
     scale = 10.0 ** math.floor(math.log10(value))
-    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
+    for step in (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
         if value <= step * scale * (1 + 1e-9):
             return step * scale
     return 10.0 * scale

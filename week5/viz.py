@@ -25,7 +25,7 @@ from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 __all__ = ['use_svg_display', 'set_figsize', 'set_axes', 'plot', 'show_images',
-           'show_image_grid', 'curve_metrics', 'curve_data', 'draw_curve', 'curve_legend',
+           'show_image_grid', 'metric_of', 'curve_metrics', 'curve_data', 'draw_curve', 'curve_legend',
            'CurveEndLabels', 'end_labels', 'place_end_labels', 'plot_history', 'run_label', 'format_metrics',
            'filter_mosaic', 'plot_filters', 'plot_feature_maps', 'list_layers',
            'feature_maps', 'conv_layers', 'conv_weights', 'confusion_matrix',
@@ -229,7 +229,8 @@ def _runs_of(runs, labels):
     return out
 
 
-def _metric(key):
+def metric_of(key):
+    """The panel of a History key: 'loss' for 'train_loss' and 'val_loss'."""
     for prefix in ('train_', 'val_'):
         if key.startswith(prefix):
             return key[len(prefix):]
@@ -250,7 +251,7 @@ def _series(key, epochs, batches, use_batches):
 def curve_metrics(keys):
     """The panels `plot_history` draws for ``keys``: ['loss', 'acc'] for the defaults."""
     keys = [keys] if isinstance(keys, str) else list(keys)
-    return list(dict.fromkeys(_metric(k) for k in keys))
+    return list(dict.fromkeys(metric_of(k) for k in keys))
 
 
 def curve_data(runs, keys=_HISTORY_KEYS, labels=None, use_batches=True):
@@ -266,7 +267,7 @@ def curve_data(runs, keys=_HISTORY_KEYS, labels=None, use_batches=True):
             x, y = _series(key, epochs, batches, use_batches)
             if x:
                 out.append({'label': f'{label} {key}'.strip(), 'key': key,
-                            'metric': _metric(key), 'x': x, 'y': y, 'color': f'C{i % 10}',
+                            'metric': metric_of(key), 'x': x, 'y': y, 'color': f'C{i % 10}',
                             'val': not key.startswith('train_'), 'run': i,
                             'run_label': label})
     return out
