@@ -68,10 +68,8 @@ MATHJAX_FILES = ('MathJax.js', 'LICENSE', 'config/TeX-AMS_CHTML-full.js', 'confi
 FIT_CSS = """
 .reveal .jp-InputPrompt, .reveal .jp-OutputPrompt { display: none; }
 .reveal .jp-Cell pre { box-sizing: border-box; max-width: 100%; margin: 0; }
-.reveal .jp-InputArea-editor .cm-editor, .reveal .jp-InputArea-editor .highlight {
-  width: max-content; min-width: 100%; }
-.reveal .week5-wrap .jp-InputArea-editor .cm-editor,
-.reveal .week5-wrap .jp-InputArea-editor .highlight { width: auto; }
+.reveal .jp-InputArea { width: max-content; min-width: 100%; }
+.reveal .week5-wrap .jp-InputArea { width: auto; }
 .reveal .jp-InputArea-editor pre { white-space: pre; }
 .reveal .week5-wrap .jp-InputArea-editor pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 .reveal .week5-wrap .jp-OutputArea-output pre.week5-table { white-space: pre-wrap; }
