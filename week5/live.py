@@ -38,13 +38,13 @@ class LiveCallback(Callback):
 
     Subclasses implement ``render(trainer, model)``: return True after drawing on
     ``self.fig``, PNG bytes when they encoded the picture themselves, or False when
-    there is nothing to show yet. A picture identical to the last one is not sent. Time spent waiting for MXNet to finish the queued
-    batches before device data can be read (``self.wait_seconds`` += ...) is training
-    time, not drawing: it is kept apart and does not count against the budget.
-    Counters for tests and benchmarks: ``num_redraws``, ``render_seconds``,
-    ``wait_seconds``, ``png``; ``redraw_times`` (clock readings when each picture was
-    delivered), ``fit_start_time`` and ``first_data_time`` (when the first metrics row
-    of this fit was seen).
+    there is nothing to show yet. A picture identical to the last one is not sent.
+    Time spent waiting for MXNet to finish the queued batches before device data can be
+    read (``self.wait_seconds`` += ...) is training time, not drawing: it is kept apart
+    and does not count against the budget. Counters for tests and benchmarks:
+    ``num_redraws``, ``render_seconds``, ``wait_seconds``, ``png``; ``redraw_times``
+    (clock readings when each picture was delivered), ``fit_start_time`` and
+    ``first_data_time`` (when the first metrics row of this fit was seen).
     """
 
     def __init__(self, sink=None, figsize=(4.0, 3.0), dpi=80, max_fps=2.0, budget=0.02,

@@ -20,13 +20,17 @@ import numpy as np
 import matplotlib
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
+from PIL import Image
 
 __all__ = ['use_svg_display', 'set_figsize', 'set_axes', 'plot', 'show_images',
-           'show_image_grid', 'metric_of', 'curve_metrics', 'curve_data', 'draw_curve', 'curve_legend',
-           'CurveEndLabels', 'end_labels', 'place_end_labels', 'plot_history', 'run_label', 'format_metrics',
+           'show_image_grid', 'metric_of', 'curve_metrics', 'curve_data', 'draw_curve',
+           'curve_legend', 'CurveEndLabels', 'end_labels', 'place_end_labels', 'plot_history',
+           'run_label', 'format_metrics',
            'filter_mosaic', 'plot_filters', 'plot_feature_maps', 'list_layers',
            'feature_maps', 'conv_layers', 'conv_weights', 'confusion_matrix',
            'plot_confusion_matrix', 'new_figure', 'array_to_png', 'figure_to_png',
@@ -288,11 +292,11 @@ def curve_legend(ax, lines, width=None, fontsize='small'):
     labelled run, then the two line styles (train solid, validation dashed).
 
     ``ax``: an Axes (the legend goes just above it) or a Figure (at its top left corner;
-    with the constrained layout, above all its panels, in the room the layout makes). ``lines``: `curve_data` entries. The columns wrap so
-    that the legend is at most ``width`` display pixels wide (default: the width of
-    ``ax``), which keeps it inside the space that tight and constrained layouts make
-    for it. Returns the Legend, or None when there is nothing to explain."""
-    from matplotlib.lines import Line2D
+    with the constrained layout, above all its panels, in the room the layout makes).
+    ``lines``: `curve_data` entries. The columns wrap so that the legend is at most
+    ``width`` display pixels wide (default: the width of ``ax``), which keeps it inside
+    the space that tight and constrained layouts make for it. Returns the Legend, or
+    None when there is nothing to explain."""
     runs = dict.fromkeys((d['run_label'], d['color']) for d in lines if d['run_label'])
     handles = [Line2D([], [], color=c, linewidth=2, label=r) for r, c in runs]
     kinds = dict.fromkeys(d['val'] for d in lines)
@@ -303,13 +307,13 @@ def curve_legend(ax, lines, width=None, fontsize='small'):
                            label='validation' if val else 'train') for val in sorted(kinds)]
     if not handles:
         return None
-    if isinstance(ax, Figure):
-        width = ax.bbox.width if width is None else width
-        place = (dict(loc='outside upper left') if _constrained(ax) else
-                 dict(loc='upper left', bbox_to_anchor=(0.0, 1.0), borderaxespad=0.3))
-    else:
-        width = ax.bbox.width if width is None else width
+    width = ax.bbox.width if width is None else width
+    if not isinstance(ax, Figure):
         place = dict(loc='lower left', bbox_to_anchor=(0.0, 1.02), borderaxespad=0.0)
+    elif _constrained(ax):
+        place = dict(loc='outside upper left')
+    else:
+        place = dict(loc='upper left', bbox_to_anchor=(0.0, 1.0), borderaxespad=0.3)
     for ncol in range(len(handles), 0, -1):
         legend = ax.legend(handles=handles, ncol=ncol, frameon=False, fontsize=fontsize,
                            handlelength=1.8, columnspacing=1.2, **place)
@@ -739,7 +743,6 @@ def new_figure(figsize=(4.0, 3.0), dpi=80, layout=None):
     """A figure that belongs to no pyplot window, drawn by Agg: for off-screen,
     any-thread rendering. ``layout='tight'`` or ``'constrained'`` re-runs the layout at
     every save (slow for live redraws; live plots fix their margins once instead)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     fig = Figure(figsize=figsize, dpi=dpi, layout=layout)
     FigureCanvasAgg(fig)
     return fig
@@ -756,7 +759,6 @@ def canvas_to_png(fig):
     """PNG bytes of what the figure's Agg canvas holds now, without drawing it again
     (after ``canvas.draw()`` or blitting with ``restore_region`` / ``draw_artist``):
     a few milliseconds where `figure_to_png` re-renders the whole figure."""
-    from PIL import Image
     canvas = fig.canvas
     width, height = canvas.get_width_height(physical=True)
     image = Image.frombuffer('RGBA', (width, height), canvas.buffer_rgba(), 'raw', 'RGBA', 0, 1)
