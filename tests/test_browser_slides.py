@@ -3,7 +3,8 @@
 Debian's Chromium (`apt-get install chromium`) driven by playwright: every request that is
 not file:// or data: is aborted and recorded, and the test fails if any was made. Without
 /usr/bin/chromium the test is skipped, except in CI (CI=true), where it fails.
-Screenshots go to artifacts/.
+Screenshots go to artifacts/; those of every slide of every chapter deck, opened in a
+1280x720 window as on a projector, to build/slides-fit/.
 """
 import os
 from pathlib import Path
@@ -42,9 +43,9 @@ def browser():
         browser.close()
 
 
-def open_offline(browser, deck):
+def open_offline(browser, deck, viewport=None):
     """Open ``deck`` with the network cut off; (page, remote requests, console errors)."""
-    context = browser.new_context(viewport={'width': 1280, 'height': 800})
+    context = browser.new_context(viewport=viewport or {'width': 1280, 'height': 800})
     remote, errors = [], []
 
     def route(r):
@@ -122,3 +123,147 @@ def test_chapter_deck_offline(browser, tmp_path):
     assert remote == []
     assert errors == []
     assert total >= 6
+
+
+# ---------------------------------------------------------------- every slide fits 1280x720
+
+FIT_DIR = ROOT / 'build' / 'slides-fit'
+CHAPTERS = sorted((ROOT / 'notebooks').glob('*.ipynb'))
+PROJECTOR = {'width': 1280, 'height': 720}
+
+# Walks every slide and sub-slide (all fragments shown) and reports, per slide, how far
+# its content reaches past the slide's edges (in slide pixels) and which elements cut
+# their own content off (overflow hidden/scroll/auto with more content than room).
+# With ``current`` true it measures the current slide as it is, without moving.
+SLIDE_REPORT = """async (current) => {
+  Reveal.configure({transition: 'none', backgroundTransition: 'none'});
+  const frame = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const settle = () => new Promise(r => (window.MathJax && MathJax.Hub) ? MathJax.Hub.Queue(r) : r());
+  const area = document.querySelector('.reveal .slides');
+  const out = [];
+  for (const slide of current ? [Reveal.getCurrentSlide()] : Reveal.getSlides()) {
+    const at = Reveal.getIndices(slide);
+    if (!current) { Reveal.slide(at.h, at.v || 0, 999); }
+    await settle();
+    await frame();
+    const box = area.getBoundingClientRect(), k = Reveal.getScale();
+    let top = Infinity, bottom = -Infinity, left = Infinity, right = -Infinity;
+    const clipped = [];
+    for (const el of slide.querySelectorAll('*')) {
+      if (el.closest('aside.notes')) continue;
+      const style = getComputedStyle(el);
+      if (style.display === 'none') continue;
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) continue;
+      top = Math.min(top, r.top); bottom = Math.max(bottom, r.bottom);
+      left = Math.min(left, r.left); right = Math.max(right, r.right);
+      if ((style.overflowX !== 'visible' && el.scrollWidth > el.clientWidth + 2) ||
+          (style.overflowY !== 'visible' && el.scrollHeight > el.clientHeight + 2)) {
+        clipped.push(`${el.tagName.toLowerCase()}.${el.className}: ` +
+                     `${el.scrollWidth}x${el.scrollHeight} in ${el.clientWidth}x${el.clientHeight}`);
+      }
+    }
+    const cell = slide.querySelector('[id^="cell-id="]');
+    out.push({h: at.h, v: at.v || 0, cell: cell ? cell.id.slice(8) : null,
+              scale: parseFloat(slide.getAttribute('data-week5-scale') || '1'),
+              over: {top: (box.top - top) / k, bottom: (bottom - box.bottom) / k,
+                     left: (box.left - left) / k, right: (right - box.right) / k},
+              clipped: clipped});
+  }
+  return out;
+}"""
+
+
+def slide_problems(report, min_scale=slides.MIN_SCALE, tolerance=1.0):
+    """One line per slide that does not fit: content past an edge, content cut off
+    inside the slide, or content shrunk below ``min_scale`` to fit (split it)."""
+    problems = []
+    for s in report:
+        where = f"slide {s['h']}/{s['v']} (cell {s['cell']})"
+        past = {edge: round(px) for edge, px in s['over'].items() if px > tolerance}
+        if past:
+            problems.append(f'{where}: content reaches past the slide by {past} px')
+        if s['clipped']:
+            problems.append(f"{where}: content cut off inside {s['clipped'][:3]}")
+        if s['scale'] < min_scale:
+            problems.append(f"{where}: shrunk to {s['scale']:.2f} to fit; split it into "
+                            f'sub-slides')
+    return problems
+
+
+def open_projector(browser, deck):
+    page, remote, errors = open_offline(browser, deck, viewport=PROJECTOR)
+    page.evaluate("new Promise(r => (window.MathJax && MathJax.Hub) ? MathJax.Hub.Queue(r) : r())")
+    return page, remote, errors
+
+
+def screenshot_slides(page, report, name):
+    FIT_DIR.mkdir(parents=True, exist_ok=True)
+    for old in FIT_DIR.glob(f'{name}-*.png'):
+        old.unlink()
+    for s in report:
+        page.evaluate(f"Reveal.slide({s['h']}, {s['v']}, 999)")
+        page.screenshot(path=str(FIT_DIR / f"{name}-{s['h']:02d}-{s['v']:02d}.png"))
+
+
+@pytest.fixture(scope='module')
+def all_decks(tmp_path_factory):
+    if not CHAPTERS:
+        pytest.skip('no notebooks in notebooks/ yet')
+    _need_chromium()
+    out = tmp_path_factory.mktemp('decks')
+    return {p.name.replace('.slides.html', ''): p
+            for p in slides.build_slides(ROOT / 'notebooks', out, log=lambda m: None)}
+
+
+@pytest.mark.parametrize('name', [p.stem for p in CHAPTERS])
+def test_every_slide_fits_a_1280x720_projector(browser, all_decks, name):
+    page, remote, errors = open_projector(browser, all_decks[name])
+    report = page.evaluate(SLIDE_REPORT, False)
+    screenshot_slides(page, report, name)
+    page.context.close()
+    assert len(report) == page_count(all_decks[name])
+    assert remote == [] and errors == []
+    problems = slide_problems(report)
+    assert not problems, f'{name}: ' + '\n'.join(problems) + f'\n(screenshots in {FIT_DIR})'
+
+
+def page_count(deck):
+    from bs4 import BeautifulSoup
+    soup = BeautifulSoup(deck.read_text(encoding='utf-8'), 'html.parser')
+    return len([s for s in soup.select('.reveal .slides section') if not s.find('section')])
+
+
+def test_the_fit_check_sees_what_does_not_fit(browser, tmp_path):
+    """A slide far too long to read even when shrunk, and content that slips past the
+    slide or hides inside a box after the deck has fitted itself, are all reported."""
+    import nbformat
+    nb = nbformat.read(str(FIXTURE_DIR / 'chapter.ipynb'), as_version=4)
+    long = nbformat.v4.new_markdown_cell('\n\n'.join(f'Line {i} of a slide that goes on.'
+                                                      for i in range(80)))
+    long.metadata['slideshow'] = {'slide_type': 'slide'}
+    nb.cells.append(long)
+    (tmp_path / 'nb').mkdir()
+    nbformat.write(nb, str(tmp_path / 'nb' / 'chapter.ipynb'))
+    [deck] = slides.build_slides(tmp_path / 'nb', tmp_path / 'out', log=lambda m: None)
+    page, remote, errors = open_projector(browser, deck)
+    report = page.evaluate(SLIDE_REPORT, False)
+    assert remote == [] and errors == []
+    *rest, last = report
+    assert last['scale'] < slides.MIN_SCALE
+    assert all(s['over']['bottom'] <= 1 for s in report)     # it fits, though tiny
+    assert slide_problems(report) == [
+        f"slide {last['h']}/0 (cell {last['cell']}): shrunk to {last['scale']:.2f} to fit; "
+        f'split it into sub-slides']
+    # break the fitted first slide: a block that reaches past its bottom, and a box that
+    # hides most of its content
+    page.evaluate('Reveal.slide(0, 0)')
+    page.evaluate("""() => {
+        const box = Reveal.getCurrentSlide().querySelector('.week5-fit');
+        box.insertAdjacentHTML('beforeend', '<div style="height: 900px">tall</div>' +
+            '<div style="height: 40px; overflow: hidden"><div style="height: 400px"></div></div>');
+    }""")
+    problems = slide_problems(page.evaluate(SLIDE_REPORT, True))
+    page.context.close()
+    assert any('past the slide' in p and "'bottom'" in p for p in problems), problems
+    assert any('cut off inside' in p for p in problems), problems

@@ -96,8 +96,10 @@ def test_slide_structure_notes_and_math(fixture_deck):
         'Speaker note: ask who has trained a CNN before.'
     assert soup.select_one('.fragment').find(string=re.compile(r'\\lfloor'))
     assert soup.title.get_text() == 'Fixture chapter: figures and widgets slides'
-    assert 'white-space: pre-wrap' in str(soup.head)  # long code lines wrap, not cut off
-    assert 'var scroll = true' in str(soup)  # and tall slides scroll
+    # slides that do not fit are scaled to fit (FIT_SCRIPT), not cut off or scrolled;
+    # text outputs wrap between words only; the browser test checks the result
+    assert 'week5FitSlides' in str(soup) and 'var scroll = false' in str(soup)
+    assert 'word-break: normal' in str(soup.head) and 'break-all' not in slides.FIT_CSS
 
 
 def test_widget_views_become_their_last_image(fixture_deck):

@@ -61,8 +61,94 @@ def test_plot_history_overlays_runs_with_labels_and_colours():
                       'relu train_loss', 'relu val_loss']
     colours = [l.get_color() for l in loss_ax.lines]
     assert colours[0] == colours[1] != colours[2] == colours[3]
-    legend = [t.get_text() for t in loss_ax.get_legend().get_texts()]
-    assert legend == labels
+    # one legend for the figure: a colour per run, a line style per split
+    (legend,) = loss_ax.figure.legends
+    assert [t.get_text() for t in legend.get_texts()] == ['sigmoid', 'relu', 'train',
+                                                          'validation']
+    assert loss_ax.get_legend() is None and acc_ax.get_legend() is None
+    # the old place, inside each panel, on request
+    loss_ax, _ = viz.plot_history(runs, legend_loc='upper right')
+    assert [t.get_text() for t in loss_ax.get_legend().get_texts()] == labels
+
+
+def _three_runs():
+    """Three runs as the lab overlays them: a sigmoid plateau, two that learn."""
+    def run(seed, plateau=False):
+        rng = np.random.default_rng(seed)
+        batches = [{'step': (i + 1) / 10,
+                    'train_loss': 2.3 if plateau else 0.4 + 2 * np.exp(-(i + 1) / 10) + rng.normal(0, .05),
+                    'train_acc': 0.1 if plateau else 0.85 - 0.7 * np.exp(-(i + 1) / 10)}
+                   for i in range(60)]
+        epochs = [{'epoch': e + 1, 'val_loss': 2.3 if plateau else 0.45 + 2 * np.exp(-(e + 1)),
+                   'val_acc': 0.1 if plateau else 0.83 - 0.7 * np.exp(-(e + 1))} for e in range(6)]
+        return FakeHistory(epochs, batches)
+    return {'#1 sigmoid': run(0, True), '#2 relu, lr 0.1': run(1),
+            '#3 relu, lr 0.1, dropout 0.5': run(2)}
+
+
+def _value_labels(ax):
+    return [t for a in ax.artists if isinstance(a, viz.CurveEndLabels) for t in a.texts]
+
+
+def _extent(artist):
+    return artist.get_window_extent(artist.figure.canvas.get_renderer())
+
+
+def _assert_nothing_covers_the_data(axes, legend):
+    fig = axes[0].figure
+    fig.canvas.draw()
+    box = _extent(legend)
+    for a in axes:
+        assert not box.overlaps(a.bbox), 'the legend covers a plotting area'
+        if not a.lines:
+            continue
+        texts = [t for t in _value_labels(a) if t.get_visible()]
+        assert len(texts) == len(a.lines)       # one final value per curve
+        extents = sorted((_extent(t) for t in texts), key=lambda b: b.y0)
+        for b in extents:
+            assert b.x0 >= a.bbox.x1 - 1, 'a value label lies inside the plotting area'
+            assert not b.overlaps(box)
+        for lower, upper in zip(extents, extents[1:]):
+            assert lower.y1 <= upper.y0 + 0.5, 'two value labels overlap'
+    inside = fig.bbox.padded(1)
+    for artist in [legend] + [t for a in axes for t in _value_labels(a)]:
+        b = _extent(artist)
+        assert inside.x0 <= b.x0 and b.x1 <= inside.x1 and inside.y0 <= b.y0 and b.y1 <= inside.y1, \
+            f'{artist} is cut off by the figure edge'
+
+
+def test_legend_and_final_values_never_cover_the_curves():
+    axes = viz.plot_history(_three_runs())
+    (legend,) = axes[0].figure.legends
+    _assert_nothing_covers_the_data(axes, legend)
+    loss_ax, acc_ax = axes
+    # the value labels say where each curve ends, in its colour
+    ends = {(t.get_color(), t.get_text()) for t in _value_labels(acc_ax)}
+    last = {(ln.get_color(), f'{ln.get_ydata()[-1]:.2f}') for ln in acc_ax.lines}
+    assert ends == last
+    bold = [t.get_fontweight() for t in _value_labels(acc_ax)]
+    assert bold == ['normal', 'bold'] * 3          # validation values in bold
+
+
+@pytest.mark.parametrize('layout', ['constrained', 'tight'])
+def test_legend_outside_also_on_the_callers_axes(layout):
+    """The lab's static picture: curves on the caller's first two panels, filters on a
+    third. Constrained layout: one legend above all panels; tight: above the first."""
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3), layout=layout)
+    viz.plot_history(_three_runs(), ax=axes[:2])
+    viz.plot_filters(np.random.randn(6, 1, 5, 5), ax=axes[2], title='conv1 filters (last run)')
+    if layout == 'constrained':
+        (legend,) = fig.legends
+    else:
+        legend = axes[0].get_legend()
+        fig.tight_layout()
+    assert axes[1].get_legend() is None
+    _assert_nothing_covers_the_data(list(axes), legend)
+    fig.canvas.draw()
+    assert not _extent(legend).overlaps(_extent(axes[2].title))
+    for a in axes:                     # nothing cut off at the figure's edges
+        b = a.get_tightbbox(fig.canvas.get_renderer())
+        assert fig.bbox.x0 - 1 <= b.x0 and b.x1 <= fig.bbox.x1 + 1 and b.y1 <= fig.bbox.y1 + 1
 
 
 def test_plot_history_uses_batch_rows_for_train_curves():
@@ -295,6 +381,22 @@ def test_confusion_matrix_counts_and_plot():
 
 
 # ---------------------------------------------------------------------------- figures
+def test_canvas_to_png_encodes_the_canvas_as_drawn_and_png_size_reads_it():
+    from PIL import Image
+    import io
+    fig = viz.new_figure((2.0, 1.0), dpi=50)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_facecolor('red')
+    fig.canvas.draw()
+    png = viz.canvas_to_png(fig)
+    assert viz.png_size(png) == (100, 50)
+    assert Image.open(io.BytesIO(png)).convert('RGB').getpixel((50, 25)) == (255, 0, 0)
+    ax.set_facecolor('blue')                 # not drawn yet: the bytes show the canvas
+    assert Image.open(io.BytesIO(viz.canvas_to_png(fig))).convert('RGB').getpixel((50, 25)) == (255, 0, 0)
+    with pytest.raises(ValueError, match='PNG'):
+        viz.png_size(b'GIF89a')
+
+
 def test_figure_to_png_renders_offscreen_figure():
     fig = viz.new_figure()
     viz.plot_filters(np.random.randn(6, 1, 5, 5), ax=fig.add_subplot())

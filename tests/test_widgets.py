@@ -394,3 +394,11 @@ def test_before_the_first_run_the_panel_shows_the_network_not_empty_axes():
     headless.train()
     assert set(headless._repr_mimebundle_()) == {'text/plain', 'image/png'}
     assert '#1 as set up' in headless.runs_table.value
+
+
+def test_pictures_are_shown_at_their_own_size():
+    from week5.viz import png_size
+    lab = lab_for('lenet')
+    for image in (lab.curves, lab.filters):
+        width, _ = png_size(image.value)
+        assert image.layout.width == f'{width}px' and image.layout.height == 'auto'

@@ -365,23 +365,39 @@ class NonFiniteLossError(FloatingPointError, ValueError):
 
 
 class ProgressBar(Callback):
-    """A text progress line (tqdm) per epoch. Off with ``Trainer(progress=False)`` or the
-    environment variable ``WEEK5_PROGRESS=0``."""
+    """One text progress line (tqdm) for the whole fit: the epoch, the batches done and
+    the latest metrics, ending as one finished line. Off with ``Trainer(progress=False)``
+    or the environment variable ``WEEK5_PROGRESS=0``.
+
+    Where it goes (``file=None``): in a terminal, stderr, as tqdm does; in a Jupyter
+    notebook with a frontend, stdout (stderr shows as a pink error box, and the
+    frontend keeps only the line's last state when the notebook is saved); in a kernel
+    that no frontend watches (nbconvert, nbval: `is_headless`), nowhere: the raw
+    updates would be saved as they were written, so executed notebooks keep no bar.
+    """
 
     def __init__(self, file=None):
         self.file = file
         self._bar = None
+        self._out = None
 
     def on_fit_start(self, trainer, model):
         self._close()
         self._seen = len(trainer.history.batches)
+        self._out = self.file if self.file is not None else progress_stream()
 
     def on_train_batch_end(self, trainer, model, batch_idx):
+        if self._out is None:
+            return
+        desc = f'epoch {trainer.epoch + 1}/{trainer._target}'
         if self._bar is None:
             from tqdm import tqdm
-            self._bar = tqdm(total=trainer.num_train_batches, file=self.file,
-                             desc=f'epoch {trainer.epoch + 1}/{trainer.max_epochs}',
-                             unit='batch', leave=True, mininterval=0.5, dynamic_ncols=True)
+            todo = trainer._target - trainer._epochs_done
+            self._bar = tqdm(total=todo * trainer.num_train_batches, file=self._out,
+                             desc=desc, unit='batch', leave=True, mininterval=0.5,
+                             dynamic_ncols=True)
+        elif self._bar.desc != desc:
+            self._bar.set_description(desc, refresh=False)
         self._bar.update(1)
         if len(trainer.history.batches) > self._seen:
             self._seen = len(trainer.history.batches)
@@ -393,15 +409,69 @@ class ProgressBar(Callback):
             self._bar.set_postfix(_fmt(trainer.history.epochs[-1], (
                 'train_loss', 'train_acc', 'val_loss', 'val_acc', 'examples_per_sec')),
                 refresh=False)
-            self._close()
 
     def on_fit_end(self, trainer, model):
         self._close()
 
     def _close(self):
         if self._bar is not None:
-            self._bar.close()
+            self._bar.close()            # the finished line, then a newline
             self._bar = None
+
+
+HEADLESS_ENV = 'WEEK5_HEADLESS'
+_TRUE, _FALSE = ('1', 'true', 'yes', 'on'), ('0', 'false', 'no', 'off')
+_RUNNERS = ('pytest', 'py.test', 'nbval', 'jupyter-nbconvert', 'nbconvert', 'nbclient',
+            'jupyter-execute', 'papermill')
+
+
+def is_headless():
+    """True when no Jupyter frontend will render what this process displays.
+
+    1. ``WEEK5_HEADLESS=1`` / ``=0`` decides when set.
+    2. No IPython kernel (plain Python, pytest, a terminal IPython): headless.
+    3. In a kernel: a Jupyter server (JupyterLab, Notebook) starts kernels with
+       ``JPY_SESSION_NAME`` in their environment and VS Code defines
+       ``__vsc_ipynb_file__``; kernels started by nbconvert / nbclient / nbval / papermill
+       have neither: headless. A kernel whose parent process is such a runner is
+       headless too, even with an inherited ``JPY_SESSION_NAME`` (``!make test`` run
+       from a notebook).
+    Checked without importing IPython (only if a kernel already imported it).
+    """
+    flag = os.environ.get(HEADLESS_ENV, '').strip().lower()
+    if flag in _TRUE:
+        return True
+    if flag in _FALSE:
+        return False
+    if not _in_notebook():
+        return True
+    shell = sys.modules['IPython'].get_ipython()
+    if '__vsc_ipynb_file__' in shell.user_ns:
+        return False
+    return not os.environ.get('JPY_SESSION_NAME') or _started_by_runner()
+
+
+def _started_by_runner():
+    """True when the kernel's parent (``JPY_PARENT_PID``, set by jupyter_client) runs
+    pytest / nbconvert / papermill. Reads /proc (Linux); elsewhere False."""
+    try:
+        pid = int(os.environ.get('JPY_PARENT_PID', ''))
+        with open(f'/proc/{pid}/cmdline', 'rb') as f:
+            argv = f.read().decode(errors='replace').split('\0')
+    except (ValueError, OSError):
+        return False
+    # `python -m pytest`, a script run through its shebang (`python .../pytest`), or a
+    # binary
+    programs = argv[2:3] if argv[1:2] == ['-m'] else argv[:2]
+    return any(os.path.basename(p) in _RUNNERS for p in programs)
+
+
+def progress_stream():
+    """Where a progress line goes: stderr outside Jupyter, stdout in a notebook that a
+    frontend shows, None (no line) in a notebook that nobody watches."""
+    if not _in_notebook():
+        return sys.stderr
+    return None if is_headless() else sys.stdout
 
 
 def _fmt(row, keys):

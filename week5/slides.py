@@ -52,14 +52,126 @@ MATHJAX_FILES = ('MathJax.js', 'LICENSE', 'config/TeX-AMS_CHTML-full.js', 'confi
                  'extensions', 'jax/input/TeX', 'jax/output/CommonHTML', 'jax/element',
                  'fonts/HTML-CSS/TeX/woff', 'fonts/HTML-CSS/TeX/otf', 'localization/en')
 
-# nbconvert's reveal template minus the two resources that always come from a CDN, and
-# with long code lines wrapped rather than cut off at the slide's edge.
+# nbconvert's reveal template minus the two resources that always come from a CDN, plus
+# what makes every slide fit the screen (a 1280x720 projector included):
+# - CSS: no In/Out prompts (their column is better spent on code), code and outputs
+#   inside the slide's width, code lines wrapped rather than cut off, text outputs
+#   wrapped only between words (never `break-all`), pictures scaled to the slide at
+#   their own aspect ratio, table cells on one line, and no scroll bars inside cells
+#   (nobody scrolls a projected slide: what overflows must count as overflow);
+# - FIT_SCRIPT: a slide whose content is still taller or wider than the slide (reveal's
+#   `height` x `width`) is scaled down as a whole, so that nothing is cut off. Code
+#   lines and text outputs that are tables (columns aligned by runs of spaces) are not
+#   wrapped: the slide shrinks instead, unless it would shrink below MIN_SCALE; then
+#   they wrap too (class `week5-wrap`). Each slide carries `data-week5-scale`; below
+#   MIN_SCALE the content itself should be split into sub-slides.
+FIT_CSS = """
+.reveal .jp-InputPrompt, .reveal .jp-OutputPrompt { display: none; }
+.reveal .jp-Cell pre { box-sizing: border-box; max-width: 100%; margin: 0; }
+.reveal .jp-InputArea { width: max-content; min-width: 100%; }
+.reveal .week5-wrap .jp-InputArea { width: auto; }
+.reveal .jp-InputArea-editor pre { white-space: pre; }
+.reveal .week5-wrap .jp-InputArea-editor pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+.reveal .week5-wrap .jp-OutputArea-output pre.week5-table { white-space: pre-wrap; }
+.reveal .jp-OutputArea-output pre { white-space: pre-wrap; word-break: normal;
+                                    overflow-wrap: normal; }
+.reveal .jp-OutputArea-output pre.week5-table { white-space: pre; }
+.reveal .jp-OutputArea-output pre.week5-table .week5-prose { white-space: pre-wrap; }
+.reveal .jp-Cell, .reveal .jp-Cell * { overflow: visible !important; }
+.reveal .jp-OutputArea-output img, .reveal .jp-RenderedMarkdown img {
+  max-width: 100%; height: auto; margin: 0.2em 0; object-fit: contain; }
+.reveal table { word-break: normal; overflow-wrap: normal; }
+.reveal th, .reveal td { white-space: nowrap; }
+"""
+FIT_SCRIPT = """
+require(["{{ reveal_url_prefix }}/dist/reveal.js"], function (Reveal) {
+  var TABLE_ROW = /\\S {2,}\\S|^[-=+| ]{3,}$/;
+  var MIN_SCALE = {{ min_scale }};
+  function markTables(box) {
+    // a text output whose lines are mostly table rows keeps its columns: no wrapping
+    // (the slide shrinks instead), except for its lines that are not rows
+    box.querySelectorAll('.jp-OutputArea-output pre').forEach(function (pre) {
+      var lines = pre.textContent.split('\\n');
+      var full = lines.filter(function (l) { return l.trim(); });
+      var rows = full.filter(function (l) { return TABLE_ROW.test(l); }).length;
+      if (rows < 2 || rows < 0.6 * full.length) { return; }
+      pre.classList.add('week5-table');
+      if (pre.children.length) { return; }          // coloured output: leave it alone
+      pre.textContent = '';
+      lines.forEach(function (line, i) {
+        var part = document.createElement('span');
+        if (line.trim() && !TABLE_ROW.test(line)) { part.className = 'week5-prose'; }
+        part.textContent = line + (i < lines.length - 1 ? '\\n' : '');
+        pre.appendChild(part);
+      });
+    });
+  }
+  function fit(section, width, height) {
+    var box = section.querySelector(':scope > .week5-fit');
+    if (!box) {
+      box = document.createElement('div');
+      box.className = 'week5-fit';
+      while (section.firstChild) box.appendChild(section.firstChild);
+      section.appendChild(box);
+      markTables(box);
+    }
+    box.style.transform = box.style.marginBottom = '';
+    box.classList.remove('week5-wrap');
+    var style = getComputedStyle(section);
+    var h = height - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+    var w = section.clientWidth || width;
+    var needH, needW, scale;
+    function measure() {
+      needH = box.scrollHeight;
+      needW = Math.max(box.scrollWidth, box.clientWidth);
+      scale = Math.min(1, h / needH, w / needW);
+    }
+    measure();
+    if (scale < MIN_SCALE) {   // too small to read: wrap long code lines and tables
+      box.classList.add('week5-wrap');
+      measure();
+    }
+    if (scale < 0.999) {       // shrink about the top left corner, then centre
+      box.style.transformOrigin = '0 0';
+      box.style.transform = 'translateX(' + (w - needW * scale) / 2 + 'px) scale(' + scale + ')';
+      box.style.marginBottom = -needH * (1 - scale) + 'px';   // the height it now takes
+    }
+    section.setAttribute('data-week5-scale', scale.toFixed(3));
+  }
+  function fitAll() {
+    var config = Reveal.getConfig();
+    document.querySelectorAll('.reveal .slides section').forEach(function (s) {
+      if (!s.querySelector('section') && getComputedStyle(s).display !== 'none') {
+        fit(s, config.width, config.height);
+      }
+    });
+    Reveal.layout();
+  }
+  function fitSoon() {
+    fitAll();
+    if (window.MathJax && MathJax.Hub) { MathJax.Hub.Queue(fitAll); }
+  }
+  window.week5FitSlides = fitAll;
+  Reveal.on('ready', fitSoon);
+  Reveal.on('slidechanged', fitSoon);
+  Reveal.on('resize', fitAll);
+  document.querySelectorAll('.reveal img').forEach(function (img) {
+    if (!img.complete) { img.addEventListener('load', fitAll); }
+  });
+  if (Reveal.isReady()) { fitSoon(); }
+});
+"""
+MIN_SCALE = 0.6
 TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {% block jupyter_widgets %}{% endblock jupyter_widgets %}
 {% block html_head_css %}
-<style>.reveal .jp-InputArea-editor pre { white-space: pre-wrap; overflow-wrap: anywhere; }</style>
+<style>""" + FIT_CSS + """</style>
 {% endblock html_head_css %}
+{% block footer_js %}
+{{ super() }}
+<script>""" + FIT_SCRIPT.replace('{{ min_scale }}', str(MIN_SCALE)) + """</script>
+{% endblock footer_js %}
 """
 TEMPLATE_NAME = 'week5_offline_reveal.html.j2'
 
@@ -229,7 +341,8 @@ def _exporter(theme):
     c = Config()
     c.SlidesExporter.reveal_url_prefix = 'reveal.js'
     c.SlidesExporter.reveal_theme = theme
-    c.SlidesExporter.reveal_scroll = True  # a slide taller than the screen scrolls
+    c.SlidesExporter.reveal_scroll = False  # a slide taller than the screen is scaled
+                                            # to fit it instead (FIT_SCRIPT)
     c.SlidesExporter.require_js_url = 'vendor/require.js'
     c.SlidesExporter.jquery_url = 'vendor/jquery.min.js'
     c.SlidesExporter.mathjax_url = f'vendor/mathjax/MathJax.js?config={MATHJAX_CONFIG}'

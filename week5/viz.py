@@ -18,10 +18,16 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import matplotlib
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 from mxnet import autograd
 from mxnet.gluon import nn
+from PIL import Image
 
 from .core import child_blocks
 from .models import Inception, NiNConfig, VGGConfig
@@ -30,10 +36,13 @@ from .models.googlenet import InceptionSpec
 from .summary import iter_layers, layer_costs, layer_summary
 
 __all__ = ['use_svg_display', 'set_figsize', 'set_axes', 'plot', 'show_images',
-           'show_image_grid', 'curve_metrics', 'curve_data', 'draw_curve', 'plot_history', 'run_label', 'format_metrics',
+           'show_image_grid', 'metric_of', 'curve_metrics', 'curve_data', 'draw_curve',
+           'curve_legend', 'CurveEndLabels', 'end_labels', 'place_end_labels', 'plot_history',
+           'run_label', 'format_metrics',
            'filter_mosaic', 'plot_filters', 'plot_feature_maps', 'list_layers',
-           'feature_maps', 'conv_layers', 'conv_weights', 'confusion_matrix', 'plot_confusion_matrix', 'new_figure',
-           'array_to_png', 'figure_to_png', 'to_mx_array', 'plot_runs', 'plot_gradient_norms',
+           'feature_maps', 'conv_layers', 'conv_weights', 'confusion_matrix',
+           'plot_confusion_matrix', 'new_figure', 'array_to_png', 'figure_to_png',
+           'canvas_to_png', 'png_size', 'to_mx_array', 'plot_runs', 'plot_gradient_norms',
            'plot_accuracy_vs_cost', 'architecture_rows', 'draw_architecture',
            'layer_by_layer_maps', 'plot_layer_by_layer', 'plot_filters_before_after',
            'inception_blocks', 'draw_inception_block', 'inception_branch_maps',
@@ -236,7 +245,8 @@ def _runs_of(runs, labels):
     return out
 
 
-def _metric(key):
+def metric_of(key):
+    """The panel of a History key: 'loss' for 'train_loss' and 'val_loss'."""
     for prefix in ('train_', 'val_'):
         if key.startswith(prefix):
             return key[len(prefix):]
@@ -257,12 +267,13 @@ def _series(key, epochs, batches, use_batches):
 def curve_metrics(keys):
     """The panels `plot_history` draws for ``keys``: ['loss', 'acc'] for the defaults."""
     keys = [keys] if isinstance(keys, str) else list(keys)
-    return list(dict.fromkeys(_metric(k) for k in keys))
+    return list(dict.fromkeys(metric_of(k) for k in keys))
 
 
 def curve_data(runs, keys=_HISTORY_KEYS, labels=None, use_batches=True):
     """The lines `plot_history` draws, as data: one dict per (run, key) that has points,
-    with 'label', 'key', 'metric', 'x', 'y', 'color', 'val'."""
+    with 'label', 'key', 'metric', 'x', 'y', 'color', 'val', 'run' (index of the run)
+    and 'run_label'."""
     keys = [keys] if isinstance(keys, str) else list(keys)
     if not keys:
         raise ValueError('keys is empty: name at least one History key, e.g. "train_loss"')
@@ -272,8 +283,9 @@ def curve_data(runs, keys=_HISTORY_KEYS, labels=None, use_batches=True):
             x, y = _series(key, epochs, batches, use_batches)
             if x:
                 out.append({'label': f'{label} {key}'.strip(), 'key': key,
-                            'metric': _metric(key), 'x': x, 'y': y, 'color': f'C{i % 10}',
-                            'val': not key.startswith('train_')})
+                            'metric': metric_of(key), 'x': x, 'y': y, 'color': f'C{i % 10}',
+                            'val': not key.startswith('train_'), 'run': i,
+                            'run_label': label})
     return out
 
 
@@ -287,8 +299,126 @@ def draw_curve(ax, line):
     return drawn
 
 
+def curve_legend(ax, lines, width=None, fontsize='small'):
+    """One legend for a row of curve panels, outside the plotting area: a colour per
+    labelled run, then the two line styles (train solid, validation dashed).
+
+    ``ax``: an Axes (the legend goes just above it) or a Figure (at its top left corner;
+    with the constrained layout, above all its panels, in the room the layout makes).
+    ``lines``: `curve_data` entries. The columns wrap so that the legend is at most
+    ``width`` display pixels wide (default: the width of ``ax``), which keeps it inside
+    the space that tight and constrained layouts make for it. Returns the Legend, or
+    None when there is nothing to explain."""
+    runs = dict.fromkeys((d['run_label'], d['color']) for d in lines if d['run_label'])
+    handles = [Line2D([], [], color=c, linewidth=2, label=r) for r, c in runs]
+    kinds = dict.fromkeys(d['val'] for d in lines)
+    if runs or len(kinds) > 1:
+        neutral = '0.35' if runs else lines[0]['color']
+        handles += [Line2D([], [], color=neutral, linestyle='--' if val else '-',
+                           marker='o' if val else None, markersize=3,
+                           label='validation' if val else 'train') for val in sorted(kinds)]
+    if not handles:
+        return None
+    width = ax.bbox.width if width is None else width
+    if not isinstance(ax, Figure):
+        place = dict(loc='lower left', bbox_to_anchor=(0.0, 1.02), borderaxespad=0.0)
+    elif _constrained(ax):
+        place = dict(loc='outside upper left')
+    else:
+        place = dict(loc='upper left', bbox_to_anchor=(0.0, 1.0), borderaxespad=0.3)
+    for ncol in range(len(handles), 0, -1):
+        legend = ax.legend(handles=handles, ncol=ncol, frameon=False, fontsize=fontsize,
+                           handlelength=1.8, columnspacing=1.2, **place)
+        if ncol == 1 or legend.get_window_extent().width <= width:
+            return legend
+        legend.remove()
+
+
+class CurveEndLabels(Artist):
+    """The final value of each curve (Line2D) written just right of the plotting area,
+    level with the curve's end, in the curve's colour (bold for validation curves, which
+    are dashed). The labels are placed when drawn, after any layout engine has sized the
+    axes, and pushed apart vertically so that none overlaps another. ``texts`` are the
+    Text artists; layouts (tight, constrained, bbox_inches='tight') see their extent."""
+
+    def __init__(self, ax, curves, fontsize='small'):
+        super().__init__()
+        self.axes = ax
+        self.set_figure(ax.figure)
+        self.set_clip_on(False)
+        self.curves = list(curves)
+        self.texts = []
+        for line in self.curves:
+            text = Text(1.02, 0.5, '', transform=ax.transAxes, color=line.get_color(),
+                        fontsize=fontsize, va='center', ha='left', clip_on=False,
+                        fontweight='bold' if line.get_linestyle() == '--' else 'normal')
+            text.set_figure(ax.figure)
+            self.texts.append(text)
+
+    def place(self):
+        place_end_labels(self.axes, self.texts, self.curves)
+
+    def draw(self, renderer):
+        if not self.get_visible():
+            return
+        self.place()
+        for text in self.texts:
+            text.draw(renderer)
+        self.stale = False
+
+    def get_window_extent(self, renderer=None):
+        self.place()
+        boxes = [t.get_window_extent(renderer) for t in self.texts
+                 if t.get_visible() and t.get_text()]
+        return Bbox.union(boxes) if boxes else Bbox.null()
+
+
+def end_labels(ax, curves, animated=False, fontsize='small'):
+    """Add a `CurveEndLabels` for ``curves`` (Line2Ds) to ``ax`` and return it."""
+    labels = CurveEndLabels(ax, curves, fontsize=fontsize)
+    labels.set_animated(animated)
+    ax.add_artist(labels)
+    labels.set_clip_on(False)            # add_artist clips to the axes by default
+    labels.set_clip_path(None)
+    return labels
+
+
+def place_end_labels(ax, texts, curves):
+    """Move each Text of a `CurveEndLabels` to the end of its curve, write its last value,
+    and push the texts apart (by a line of text, in the axes' current size)."""
+    ends = []
+    ylo, yhi = ax.get_ylim()
+    for text, line in zip(texts, curves):
+        y = np.asarray(line.get_ydata(), dtype=float)
+        y = y[np.isfinite(y)]
+        text.set_visible(bool(len(y)))
+        if len(y):
+            text.set_text(_value_text(y[-1]))
+            frac = (y[-1] - ylo) / (yhi - ylo) if yhi != ylo else 0.5
+            ends.append([min(max(frac, 0.0), 1.0), text])
+    if not ends:
+        return
+    size = ends[0][1].get_fontsize()
+    height = max(ax.bbox.height, 1.0)
+    gap = 1.2 * size * ax.figure.dpi / 72 / height   # a line of text, in axes fractions
+    ends.sort(key=lambda e: e[0])
+    for i in range(1, len(ends)):            # push up ...
+        ends[i][0] = max(ends[i][0], ends[i - 1][0] + gap)
+    overflow = ends[-1][0] - 1.0
+    if overflow > 0:                           # ... then back down into the axes
+        ends[-1][0] -= overflow
+        for i in range(len(ends) - 2, -1, -1):
+            ends[i][0] = min(ends[i][0], ends[i + 1][0] - gap)
+    for frac, text in ends:
+        text.set_position((1.02, frac))
+
+
+def _value_text(value):
+    return f'{value:.2f}' if abs(value) < 100 else f'{value:.0f}'
+
+
 def plot_history(runs, keys=_HISTORY_KEYS, labels=None, ax=None, use_batches=True,
-                 figsize=None, legend_loc='best'):
+                 figsize=None, legend_loc='outside', values=True):
     """Training curves of one or several runs, overlaid.
 
     ``runs``: a History (or `Trainer`, or lab run), its ``to_dict()``, a dict of per-epoch
@@ -297,14 +427,20 @@ def plot_history(runs, keys=_HISTORY_KEYS, labels=None, ax=None, use_batches=Tru
     curves are solid (per reporting interval when batch rows exist), validation dashed
     with markers. One panel per metric (loss, acc, ...) when ``ax`` is None or a
     sequence with one axes per metric; everything on one panel when ``ax`` is an Axes.
-    ``legend_loc``: 'best' searches for a free spot at every draw; live plots pass a
-    fixed place. Returns the list of axes.
+
+    Nothing is drawn over the data: ``legend_loc='outside'`` puts one legend (a colour
+    per run, a line style per split) above the panels, and ``values`` writes each
+    curve's final value just right of its panel, level with the curve's end. Any other
+    ``legend_loc`` (e.g. 'best') puts a legend of every line inside each panel, as
+    before; None leaves the legend out. With ``ax=None`` the new figure uses the
+    constrained layout, which makes room for both. Returns the list of axes.
     """
     lines = curve_data(runs, keys, labels, use_batches)
     metrics = curve_metrics(keys)
     if ax is None:
-        figsize = figsize or (3.5 * len(metrics), 2.8)
-        axes = list(np.ravel(_new_axes(1, len(metrics), figsize=figsize)))
+        figsize = figsize or (3.6 * len(metrics) + 0.4, 3.0)
+        axes = list(np.ravel(_new_axes(1, len(metrics), figsize=figsize,
+                                       layout='constrained')))
     elif isinstance(ax, Axes):
         axes = [ax] * len(metrics)
     else:
@@ -314,14 +450,27 @@ def plot_history(runs, keys=_HISTORY_KEYS, labels=None, ax=None, use_batches=Tru
                              f'{metrics}; pass one axes per metric, one Axes, or ax=None')
     for line in lines:
         draw_curve(axes[metrics.index(line['metric'])], line)
-    for a in dict.fromkeys(axes):
+    panels = list(dict.fromkeys(axes))
+    for a in panels:
         names = [m for m, b in zip(metrics, axes) if b is a]
         a.set_xlabel('epoch')
         a.set_ylabel(', '.join(names))
         a.grid(True, alpha=0.3)
-        if a.lines:
+        if values and a.lines:
+            end_labels(a, a.lines)
+        if a.lines and legend_loc not in ('outside', None):
             a.legend(fontsize='small', loc=legend_loc)
-    return list(dict.fromkeys(axes))
+    if lines and legend_loc == 'outside':
+        # with the constrained layout (our own figure, or the caller's): above every
+        # panel; otherwise above the first panel, within its width, where the tight
+        # layout makes room for it
+        fig = panels[0].figure
+        curve_legend(fig if _constrained(fig) else panels[0], lines)
+    return panels
+
+
+def _constrained(fig):
+    return type(fig.get_layout_engine()).__name__ == 'ConstrainedLayoutEngine'
 
 
 def run_label(config=None, **extra):
@@ -601,10 +750,12 @@ def array_to_png(values, cmap=SIGNED_CMAP, vmin=-1.0, vmax=1.0, scale=None,
 
 
 def new_figure(figsize=(4.0, 3.0), dpi=80, layout=None):
-    """A figure that belongs to no pyplot window: for off-screen, any-thread rendering.
-    ``layout='tight'`` re-runs the layout at every save (slow for live redraws; live
-    plots call ``fig.tight_layout()`` once when they build their axes instead)."""
-    return Figure(figsize=figsize, dpi=dpi, layout=layout)
+    """A figure that belongs to no pyplot window, drawn by Agg: for off-screen,
+    any-thread rendering. ``layout='tight'`` or ``'constrained'`` re-runs the layout at
+    every save (slow for live redraws; live plots fix their margins once instead)."""
+    fig = Figure(figsize=figsize, dpi=dpi, layout=layout)
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def figure_to_png(fig, dpi=None):
@@ -614,10 +765,31 @@ def figure_to_png(fig, dpi=None):
     return buf.getvalue()
 
 
+def canvas_to_png(fig):
+    """PNG bytes of what the figure's Agg canvas holds now, without drawing it again
+    (after ``canvas.draw()`` or blitting with ``restore_region`` / ``draw_artist``):
+    a few milliseconds where `figure_to_png` re-renders the whole figure."""
+    canvas = fig.canvas
+    width, height = canvas.get_width_height(physical=True)
+    image = Image.frombuffer('RGBA', (width, height), canvas.buffer_rgba(), 'raw', 'RGBA', 0, 1)
+    buf = io.BytesIO()
+    image.save(buf, format='png', compress_level=1)
+    return buf.getvalue()
+
+
+def png_size(png):
+    """(width, height) in pixels of PNG bytes, read from the header: size an image
+    widget to this (or to a width and ``height = width * h / w``) so that the picture
+    keeps its own aspect ratio."""
+    if not isinstance(png, (bytes, bytearray)) or png[:8] != b'\x89PNG\r\n\x1a\n' or len(png) < 24:
+        raise ValueError('png must be the bytes of a PNG image (they start with \\x89PNG)')
+    return int.from_bytes(png[16:20], 'big'), int.from_bytes(png[20:24], 'big')
+
+
 # ------------------------------------------------------------------------------- helpers
-def _new_axes(num_rows=1, num_cols=1, figsize=None):
+def _new_axes(num_rows=1, num_cols=1, figsize=None, layout=None):
     import matplotlib.pyplot as plt
-    _, axes = plt.subplots(num_rows, num_cols, figsize=figsize, squeeze=True)
+    _, axes = plt.subplots(num_rows, num_cols, figsize=figsize, squeeze=True, layout=layout)
     return axes
 
 

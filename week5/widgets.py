@@ -16,7 +16,6 @@ Design (see /work/shared/DESIGN.md, "Live plots, widgets and nbval"):
 import base64
 import dataclasses
 import html
-import os
 import sys
 import threading
 import time
@@ -26,7 +25,7 @@ import ipywidgets as W
 import numpy as onp
 from mxnet import init
 
-from .core import Callback
+from .core import Callback, is_headless
 from .live import LiveCurves, LiveFilters
 from .models import ACTIVATIONS, MODELS, POOLS, Inception
 from .models.blocks import INITS
@@ -35,60 +34,18 @@ from .recipe import Recipe, Run
 from .summary import count_params, format_summary, layer_summary
 from .viz import (conv_layers, conv_weights, feature_maps, figure_to_png,
                   format_metrics, list_layers, new_figure, plot_feature_maps, plot_filters,
-                  plot_history, show_images, to_mx_array)
+                  plot_history, png_size, show_images, to_mx_array)
 
 __all__ = ['is_headless', 'TrainingLab', 'FilterViewer', 'FeatureMapExplorer',
            'InceptionPanel']
 
-HEADLESS_ENV = 'WEEK5_HEADLESS'
-_TRUE, _FALSE = ('1', 'true', 'yes', 'on'), ('0', 'false', 'no', 'off')
 _SUMMARY_DIGITS = 2        # rounding of metrics in headless text output (stable for nbval)
 
 
-# ---------------------------------------------------------------------------- headless
-def is_headless():
-    """True when no Jupyter frontend will render widgets.
-
-    1. ``WEEK5_HEADLESS=1`` / ``=0`` decides when set.
-    2. No IPython kernel (plain Python, pytest, a terminal IPython): headless.
-    3. In a kernel: a Jupyter server (JupyterLab, Notebook) starts kernels with
-       ``JPY_SESSION_NAME`` in their environment and VS Code defines
-       ``__vsc_ipynb_file__``; kernels started by nbconvert / nbclient / nbval / papermill
-       have neither: headless. A kernel whose parent process is such a runner is
-       headless too, even with an inherited ``JPY_SESSION_NAME`` (``!make test`` run
-       from a notebook).
-    """
-    flag = os.environ.get(HEADLESS_ENV, '').strip().lower()
-    if flag in _TRUE:
-        return True
-    if flag in _FALSE:
-        return False
-    ipython = sys.modules.get('IPython')
-    shell = ipython.get_ipython() if ipython is not None else None
-    if shell is None or 'IPKernelApp' not in getattr(shell, 'config', {}):
-        return True
-    if '__vsc_ipynb_file__' in shell.user_ns:
-        return False
-    return not os.environ.get('JPY_SESSION_NAME') or _started_by_runner()
-
-
-_RUNNERS = ('pytest', 'py.test', 'nbval', 'jupyter-nbconvert', 'nbconvert', 'nbclient',
-            'jupyter-execute', 'papermill')
-
-
-def _started_by_runner():
-    """True when the kernel's parent (``JPY_PARENT_PID``, set by jupyter_client) runs
-    pytest / nbconvert / papermill. Reads /proc (Linux); elsewhere False."""
-    try:
-        pid = int(os.environ.get('JPY_PARENT_PID', ''))
-        with open(f'/proc/{pid}/cmdline', 'rb') as f:
-            argv = f.read().decode(errors='replace').split('\0')
-    except (ValueError, OSError):
-        return False
-    # `python -m pytest`, a script run through its shebang (`python .../pytest`), or a
-    # binary
-    programs = argv[2:3] if argv[1:2] == ['-m'] else argv[:2]
-    return any(os.path.basename(p) in _RUNNERS for p in programs)
+def _own_width(change):
+    """Show an image widget's new PNG at its own pixel width (the height follows)."""
+    width, _ = png_size(change['new'])
+    change['owner'].layout.width = f'{width}px'
 
 
 def _display(*objs):
@@ -371,6 +328,8 @@ class TrainingLab(_Panel):
                             align_self='flex-start')
         self.curves = W.Image(format='png', layout=W.Layout(**image_layout))
         self.filters = W.Image(format='png', layout=W.Layout(**image_layout))
+        for image in (self.curves, self.filters):       # width follows each new picture
+            image.observe(_own_width, names='value')
         self.curves.add_class('week5-curves')
         self.filters.add_class('week5-filters')
         self.runs_table = W.HTML(value='')
