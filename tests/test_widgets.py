@@ -400,5 +400,5 @@ def test_pictures_are_shown_at_their_own_size():
     from week5.viz import png_size
     lab = lab_for('lenet')
     for image in (lab.curves, lab.filters):
-        width, _ = png_size(image.value)
+        width, _ = png_size(bytes(image.value))
         assert image.layout.width == f'{width}px' and image.layout.height == 'auto'

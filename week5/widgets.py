@@ -44,7 +44,7 @@ _SUMMARY_DIGITS = 2        # rounding of metrics in headless text output (stable
 
 def _own_width(change):
     """Show an image widget's new PNG at its own pixel width (the height follows)."""
-    width, _ = png_size(change['new'])
+    width, _ = png_size(bytes(change['new']))   # ipywidgets holds a memoryview
     change['owner'].layout.width = f'{width}px'
 
 
