@@ -11,19 +11,15 @@ from week5 import experiments as ex
 from week5.core import History
 from week5.recipe import Recipe, Run
 
+from test_notebooks_structure import outputs_text
+
 NB_DIR = Path(__file__).resolve().parent.parent / 'notebooks'
 CHAPTERS = sorted(p for p in NB_DIR.glob('0[1-6]_*.ipynb'))
 
 
 def _outputs(path):
-    text = []
-    for cell in nbformat.read(str(path), as_version=4).cells:
-        for out in cell.get('outputs', []):
-            if out.get('output_type') == 'stream':
-                text.append(out.get('text', ''))
-            elif 'data' in out:
-                text.append(out['data'].get('text/plain', ''))
-    return '\n'.join(''.join(t) if isinstance(t, list) else t for t in text)
+    cells = nbformat.read(str(path), as_version=4).cells
+    return '\n'.join(outputs_text(cell) for cell in cells)
 
 
 def test_six_chapters_are_checked():

@@ -39,7 +39,7 @@ from typing import Optional
 from .core import Callback, History, Trainer, set_seed
 from .data import FashionMNIST, cache_dir
 from .models import MODELS, NetConfig, get_config
-from .models.blocks import INITS
+from .models.blocks import check_training
 from .summary import count_params
 
 __all__ = ['Recipe', 'Run', 'CosineLR', 'LR_SCHEDULES', 'BUDGETS', 'shrink', 'save_run',
@@ -107,12 +107,8 @@ class Recipe:
             if not isinstance(self.config, cls.config_class):
                 raise TypeError(f'config must be a {cls.config_class.__name__} for network '
                                 f'{self.network!r}, got {type(self.config).__name__}')
+        check_training(self.lr, self.momentum, self.weight_decay, self.init)
         checks = (
-            ('lr', self.lr, _number, lambda v: v > 0, 'a positive number, e.g. lr=0.1'),
-            ('momentum', self.momentum, _number, lambda v: 0 <= v < 1,
-             'in [0, 1): 0 for plain SGD, 0.9 as in the papers'),
-            ('weight_decay', self.weight_decay, _number, lambda v: v >= 0,
-             '>= 0, e.g. weight_decay=5e-4'),
             ('batch_size', self.batch_size, _int, lambda v: v >= 1, 'an int >= 1, e.g. 128'),
             ('num_epochs', self.num_epochs, _int, lambda v: v >= 1, 'an int >= 1'),
             ('num_train', self.num_train, _count, lambda v: True,
@@ -124,9 +120,6 @@ class Recipe:
         for name, value, kind, ok, rule in checks:
             if not kind(value) or (value is not None and not ok(value)):
                 raise ValueError(f'{name} must be {rule}, got {value!r}')
-        if self.init not in INITS:
-            raise ValueError(f'init {self.init!r} is not supported — choose one of '
-                             f'{", ".join(map(repr, INITS))}')
         if self.lr_schedule not in LR_SCHEDULES:
             raise ValueError(f'lr_schedule {self.lr_schedule!r} is not supported — use None '
                              f"(constant lr, as in the book) or 'cosine'")
@@ -253,10 +246,6 @@ class Recipe:
         if config is not None:
             config = get_config(d['network'], **{k: _tuples(v) for k, v in config.items()})
         return cls(config=config, **d)
-
-
-def _number(v):
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
 def _int(v):

@@ -31,7 +31,8 @@ from ..core import Classifier
 
 __all__ = ['ACTIVATIONS', 'POOLS', 'INITS', 'ShapeError', 'Conv', 'Pool', 'GlobalAvgPool', 'Dense',
            'Dropout', 'Flatten', 'Stage', 'infer_shapes', 'build', 'conv_out_size',
-           'NetConfig', 'ConfigClassifier', 'dense_head', 'check_knobs', 'per_layer', 'same_padding']
+           'NetConfig', 'ConfigClassifier', 'dense_head', 'check_knobs', 'check_choice',
+           'check_training', 'per_layer', 'same_padding']
 
 ACTIVATIONS = ('relu', 'sigmoid', 'tanh')
 # weight initialisations: the book's Xavier (Glorot & Bengio, 2010), and He et al.'s
@@ -371,12 +372,8 @@ class NetConfig:
                                  f'{value!r}')
         self._check_positive('in_channels', 'num_classes', 'width_divisor')
         self._resize_hw()
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f'activation {self.activation!r} is not supported — choose '
-                             f'one of {", ".join(map(repr, ACTIVATIONS))}')
-        if self.pool not in POOLS:
-            raise ValueError(f'pool {self.pool!r} is not supported — choose one of '
-                             f'{", ".join(map(repr, POOLS))}')
+        check_choice('activation', self.activation, ACTIVATIONS)
+        check_choice('pool', self.pool, POOLS)
         if isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float)) \
                 or not 0 <= self.dropout < 1:
             raise ValueError(f'dropout must be a number in [0, 1), got {self.dropout!r} — '
@@ -480,7 +477,7 @@ class ConfigClassifier(Classifier):
         momentum = overrides.pop('momentum', 0.0)
         weight_decay = overrides.pop('weight_decay', 0.0)
         init_name = overrides.pop('init', 'xavier')
-        _check_training(lr, momentum, weight_decay, init_name)
+        check_training(lr, momentum, weight_decay, init_name)
         if num_classes is not None:
             overrides['num_classes'] = num_classes
         self.config = config.replace(**overrides) if overrides else config
@@ -512,10 +509,16 @@ class ConfigClassifier(Classifier):
         return self.config.shapes()
 
 
-def _check_training(lr, momentum, weight_decay, init_name):
-    if init_name not in INITS:
-        raise ValueError(f'init {init_name!r} is not supported — choose one of '
-                         f'{", ".join(map(repr, INITS))}')
+def check_choice(name, value, options):
+    """Raise ValueError naming ``name`` and the valid ``options`` unless ``value`` is one."""
+    if value not in options:
+        raise ValueError(f'{name} {value!r} is not supported — choose one of '
+                         f'{", ".join(map(repr, options))}')
+
+
+def check_training(lr, momentum, weight_decay, init_name):
+    """The optimizer's and the initialisation's knobs, with the fix in each message."""
+    check_choice('init', init_name, tuple(INITS))
     for name, value, ok, rule in (
             ('lr', lr, lambda v: v > 0, 'a positive number, e.g. lr=0.1'),
             ('momentum', momentum, lambda v: 0 <= v < 1, 'in [0, 1), e.g. momentum=0.9'),
