@@ -279,7 +279,7 @@ def _short(key, value):
     if key == 'lr_schedule':
         return f'{value} lr'
     if key == 'num_epochs':
-        return f'{value} epochs'
+        return f'{value} epoch' + ('' if value == '1' else 's')
     if key == 'batch_norm':
         return 'batch norm' if value == 'True' else 'no batch norm'
     return f'{key} {value}'
