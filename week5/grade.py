@@ -438,9 +438,10 @@ def classify_events(events, nb, labels, check_cells, cell_timeout, patterns=()):
         elif status == 'dead':
             crashed = True
             code = ev.get('exit_code')
-            why = 'the kernel died' + (f' (exit code {code})' if code is not None else '')
+            why = (f"the kernel died after {ev.get('seconds', 0):g} s"
+                   + (f' (exit code {code})' if code is not None else ''))
             cell_problem[i] = why
-            errored.append(f'{label}: {why}; restarted with the setup cells')
+            errored.append(f'{label}: {why} - restarted with the setup cells')
         elif status == 'error' and not _nbval_options(cell).get('check_exception'):
             cell_problem[i] = f'raised {_error_summary(outputs)}'
             errored.append(f'{label}: {_error_summary(outputs)}')
@@ -653,7 +654,7 @@ def grade(submissions_dir, reference_dir=None, jobs=2, cell_timeout=DEFAULT_CELL
         if result.status == 'missing':
             near = near_matches(n, folders.get(student, []))
             if near:
-                result.note = (f'notebook not submitted; found {", ".join(near)} in {student}/: '
+                result.note = (f'notebook not submitted - found {", ".join(near)} in {student}/: '
                                f'rename it to {n}')
         done.append(result)
         if progress:
@@ -822,6 +823,9 @@ def main(argv=None):
     parser.add_argument('--notebook-timeout', type=float, default=DEFAULT_NOTEBOOK_TIMEOUT,
                         help=f'seconds one notebook may run in all (default: {DEFAULT_NOTEBOOK_TIMEOUT})')
     parser.add_argument('--jobs', type=int, default=2, help='notebooks run at once (default: 2)')
+    parser.add_argument('--interrupt-grace', type=float, default=DEFAULT_INTERRUPT_GRACE,
+                        help='seconds a timed-out cell has to stop after the interrupt before its '
+                             f'kernel is killed and restarted (default: {DEFAULT_INTERRUPT_GRACE})')
     parser.add_argument('--profile', default='quick', help='WEEK5_PROFILE for the runs (default: quick)')
     parser.add_argument('--notebook', action='append', dest='notebooks', metavar='NAME',
                         help='grade only this notebook (repeatable), e.g. 03_vgg')
@@ -844,6 +848,7 @@ def main(argv=None):
         results = grade(args.submissions_dir, args.reference, jobs=args.jobs,
                         cell_timeout=args.timeout, notebook_timeout=args.notebook_timeout,
                         profile=args.profile, notebooks=args.notebooks, isolation=args.isolation,
+                        interrupt_grace=args.interrupt_grace,
                         progress=lambda msg: print(msg, file=sys.stderr, flush=True))
     except ValueError as e:
         parser.error(str(e))

@@ -144,10 +144,10 @@ def run_job(job, record):
     def fresh_kernel(after, reason):
         kernel = Kernel(cwd, env, startup)
         errors = []
-        for i in job.get('setup', []):
-            status, outputs = kernel.run(job['cells'][i], timeout, grace)
+        for k, source in enumerate(job.get('setup', [])):
+            status, outputs = kernel.run(source, timeout, grace)
             if status != 'ok':
-                errors.append({'cell': i, 'status': status, 'outputs': _clip(outputs)})
+                errors.append({'setup_cell': k, 'status': status, 'outputs': _clip(outputs)})
         record('restart', after=after, reason=reason, setup_errors=errors)
         return kernel
 
