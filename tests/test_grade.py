@@ -487,10 +487,11 @@ def test_check_finds_a_changed_row_and_a_forged_verdict(adversarial, tmp_path):
         if rec['student'] == 'partial':
             rec['checks'][0]['passed'] = True  # a verdict the answer does not give
     grade.records_path(out).write_text(json.dumps(records))
-    verdict, row = grade.check_report(out)
+    verdict, row, total = grade.check_report(out)
     assert verdict.startswith('partial/lenet_exercises.ipynb: lenet_conv2_params recorded as PASSED, '
                               'its answer gives FAILED - 2,400 is not it')
     assert row.startswith('partial/lenet_exercises.ipynb: the CSV differs from the records in passed')
+    assert total.startswith('partial/TOTAL: the CSV differs from the records in passed')
 
 
 @needs_bwrap
