@@ -50,6 +50,7 @@ as a table headed by the isolation that was in force.
 import argparse
 import csv
 import difflib
+import io
 import json
 import os
 import re
@@ -64,6 +65,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .checks import VERDICT_RE, CheckResult, judge, parse_answers, parse_verdicts as parse_verdict_list
+from .data import _atomic_write as atomic_write, cache_dir
 from .sandbox import DESCRIPTIONS, ISOLATIONS, WARNING_NONE, make_sandbox
 
 __all__ = ['NotebookResult', 'grade', 'grade_notebook', 'write_csv', 'write_report',
@@ -586,7 +588,6 @@ def default_reference_dir():
 
 def _instructor_data_dir():
     """The decoded Fashion-MNIST files of this user's cache, shared read-only with the runs."""
-    from .data import cache_dir
     decoded = cache_dir() / 'fashion-mnist' / 'decoded'
     return decoded if decoded.is_dir() else None
 
@@ -703,21 +704,7 @@ def _rows(results):
                'isolation': ', '.join(sorted({r.isolation for r in rs if r.isolation}))}
 
 
-def _atomic_write(path, text):
-    """Write `text` to `path` through a temporary file in the same folder and a rename."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', dir=path.parent or '.')
-    try:
-        with os.fdopen(fd, 'w', newline='', encoding='utf-8') as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _csv_text(results):
-    import io
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS)
     writer.writeheader()
@@ -726,7 +713,7 @@ def _csv_text(results):
 
 
 def write_csv(results, path):
-    _atomic_write(path, _csv_text(results))
+    atomic_write(Path(path), _csv_text(results).encode('utf-8'))
 
 
 def records_path(csv_path):
@@ -736,7 +723,7 @@ def records_path(csv_path):
 def write_report(results, path):
     """The run records (``<path>.runs.json``), then the CSV, each written atomically."""
     records = [dict(asdict(r), checks=[asdict(c) for c in r.checks]) for r in results]
-    _atomic_write(records_path(path), json.dumps({'results': records}, indent=1))
+    atomic_write(records_path(path), json.dumps({'results': records}, indent=1).encode('utf-8'))
     write_csv(results, path)
 
 
