@@ -70,14 +70,17 @@ def _output(msg):
 
 
 def _clip(outputs):
-    """Keep at most MAX_CELL_TEXT characters of a cell's output (a 50 MB print stays a note)."""
-    budget, kept = MAX_CELL_TEXT, []
+    """Keep at most MAX_CELL_TEXT characters of a cell's output (a 50 MB print becomes a
+    note); errors are always kept."""
+    budget, kept, cut = MAX_CELL_TEXT, [], False
     for out in outputs:
         size = len(json.dumps(out))
-        if size > budget:
-            kept.append({'output_type': 'stream', 'name': 'stderr',
-                         'text': '[grader: output cut here]\n'})
-            break
+        if out['output_type'] != 'error' and (cut or size > budget):
+            if not cut:
+                kept.append({'output_type': 'stream', 'name': 'stderr',
+                             'text': '[grader: output cut here]\n'})
+            cut = True
+            continue
         budget -= size
         kept.append(out)
     return kept
@@ -100,7 +103,7 @@ class Kernel:
 
     def run(self, source, timeout, grace):
         msg_id = self.kc.execute(source, allow_stdin=False, store_history=True)
-        outputs, start = [], time.monotonic()
+        outputs, start, size = [], time.monotonic(), 0
         interrupted_at = None
         while True:
             try:
@@ -120,8 +123,11 @@ class Kernel:
             if msg['msg_type'] == 'status' and msg['content'].get('execution_state') == 'idle':
                 break
             out = _output(msg)
-            if out is not None:
-                outputs.append(out)
+            if out is None:
+                continue
+            if size <= MAX_CELL_TEXT or out['output_type'] == 'error':
+                outputs.append(out)   # past the budget only errors are kept (50 MB of prints)
+            size += len(json.dumps(out))
         if interrupted_at is not None:
             return 'timeout', outputs
         if any(o['output_type'] == 'error' for o in outputs):
