@@ -539,3 +539,19 @@ def test_the_bubblewrap_sandbox_seals_a_run(tmp_path):
 def test_bad_isolation_names_the_parameter(tmp_path):
     with pytest.raises(ValueError, match='isolation must be one of auto, bubblewrap, user, none'):
         grade.grade(tmp_path, REFERENCE, isolation='docker')
+
+
+def test_near_matches_are_the_usual_misnamings():
+    files = ['01_lenet (1).ipynb', '01_LeNet.ipynb', '01_lenet.ipynb.txt', '01_lenet - Copy.ipynb',
+             '02_alexnet.ipynb', 'notes.txt']
+    assert grade.near_matches('01_lenet.ipynb', files) == [
+        '01_LeNet.ipynb', '01_lenet (1).ipynb', '01_lenet - Copy.ipynb', '01_lenet.ipynb.txt']
+    assert grade.near_matches('03_vgg.ipynb', files) == []
+
+
+def test_grading_without_isolation_warns_loudly(tmp_path, capsys):
+    write(tmp_path, 'amy', FLOPS, submission(FLOPS))
+    assert grade.grade(tmp_path, REFERENCE, isolation='none', notebooks=['nothing']) == []
+    assert 'WARNING: no isolation: student code runs with your permissions' in capsys.readouterr().err
+    table = grade.format_table([grade.NotebookResult('amy', FLOPS, 'ok', isolation='none')])
+    assert table.startswith("isolation: NONE - student code ran with the grader's permissions")
