@@ -16,6 +16,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -555,3 +556,15 @@ def test_grading_without_isolation_warns_loudly(tmp_path, capsys):
     assert 'WARNING: no isolation: student code runs with your permissions' in capsys.readouterr().err
     table = grade.format_table([grade.NotebookResult('amy', FLOPS, 'ok', isolation='none')])
     assert table.startswith("isolation: NONE - student code ran with the grader's permissions")
+
+
+def test_parallel_jobs_get_distinct_scratch_folders():
+    box = sandbox.make_sandbox('none')
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            folders = list(pool.map(lambda _: box.scratch(), range(64)))
+        assert len(set(folders)) == 64 and all((f / 'work').is_dir() for f in folders)
+        box.remove(folders[0])
+        assert not folders[0].exists()
+    finally:
+        box.cleanup()

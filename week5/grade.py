@@ -510,6 +510,7 @@ def grade_notebook(student, student_nb, ref_path, cell_timeout=DEFAULT_CELL_TIME
         scratch = sandbox.scratch()
         job = build_job(nb, ref_nb, scratch, cell_timeout, interrupt_grace, profile, threads)
         events, finished, stderr = run_sealed(sandbox, scratch, job, notebook_timeout)
+        sandbox.remove(scratch)
     finally:
         if own_sandbox:
             sandbox.cleanup()

@@ -26,6 +26,7 @@ or ``isolation=`` picks one):
 Not a defence against kernel exploits, nor against using up CPU or memory beyond the
 timeouts.
 """
+import itertools
 import os
 import secrets
 import shutil
@@ -71,8 +72,8 @@ class Sandbox:
     isolation: str
     root: Path                               # holds the scratch folders, 0711
     data_dir: Path = None                    # decoded Fashion-MNIST, shared read-only
-    runs: int = 0
     markers: dict = field(default_factory=dict)
+    _numbers: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     @property
     def description(self):
@@ -80,8 +81,7 @@ class Sandbox:
 
     def scratch(self):
         """A new empty scratch folder for one run, with home, cache and tmp inside."""
-        self.runs += 1
-        path = self.root / f'run{self.runs:04d}'
+        path = self.root / f'run{next(self._numbers):04d}'   # next() is atomic: jobs share us
         for sub in ('', 'home', 'cache', 'tmp', 'work'):
             (path / sub).mkdir(mode=0o700)
         if self.data_dir is not None:
@@ -165,6 +165,11 @@ class Sandbox:
                         pass
                 time.sleep(0.05)
 
+    def remove(self, scratch):
+        """Delete a finished run's scratch folder."""
+        self.markers.pop(str(scratch), None)
+        shutil.rmtree(scratch, ignore_errors=True)
+
     def cleanup(self):
         shutil.rmtree(self.root, ignore_errors=True)
 
@@ -196,7 +201,7 @@ def _works(sandbox):
     except (OSError, subprocess.SubprocessError):
         return False
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        sandbox.remove(scratch)
     return proc.returncode == 0
 
 
