@@ -328,3 +328,59 @@ def test_nin_head(capsys):
           'output shape (2, 10, 1, 1)')
     fails(capsys, checks.check_nin_head,
           seq(nin_block(10, 5, 1, 2), nn.GlobalAvgPool2D(), nn.Flatten()), '[3, 1, 1]')
+
+
+# ------------------------------------------------- answers as data, verdicts from data
+
+def test_judge_is_a_pure_function_of_the_recorded_answer(capsys):
+    """describe_answer runs the code; judge sees only the JSON and gives the same verdict."""
+    import json
+    for name, answer in [('vgg_block', vgg_block), ('nin_block', nin_block),
+                         ('inception', make_inception()), ('vgg_dense_inputs', 25088),
+                         ('lenet_conv2_shape', (1, 16, 10, 10))]:
+        data = json.loads(json.dumps(checks.describe_answer(name, answer)))
+        assert checks.judge(name, data) == CheckResult(name, True), name
+    wrong = json.loads(json.dumps(checks.describe_answer('nin_block', lambda *a: seq(nn.Dense(3)))))
+    assert wrong['cases'][0]['layers'] == [{'kind': 'dense', 'units': 3, 'act': None}]
+    assert not checks.judge('nin_block', wrong).passed
+    assert capsys.readouterr().out == ''    # neither step prints
+
+
+def test_a_network_is_described_by_its_structure():
+    data = checks.describe_answer('vgg_block', vgg_block)
+    first = data['cases'][0]
+    assert first['layers'][0] == {'kind': 'conv', 'channels': 8, 'kernel': [3, 3], 'strides': [1, 1],
+                                  'padding': [1, 1], 'act': 'relu'}
+    assert first['layers'][-1]['kind'] == 'pool' and first['layers'][-1]['pool_type'] == 'max'
+    assert (first['output'], first['params'], first['negative']) == ([2, 8, 8, 8], 880, False)
+
+
+@pytest.mark.parametrize('data', [None, [], {'value': {'type': 'int', 'repr': '25088'}},
+                                  {'cases': []}, {'cases': [{'layers': 'x'}, {}]},
+                                  {'layers': [], 'output': 'x'}, {'fail': 'PASSED'}])
+def test_forged_or_malformed_records_fail_and_never_raise(data):
+    for name in ('vgg_dense_inputs', 'vgg_block', 'lenet_modern'):
+        result = checks.judge(name, data)
+        assert not result.passed, (name, data)
+
+
+def test_values_keep_their_type_through_the_record():
+    assert checks.judge('lenet_conv2_shape', checks.describe_answer('lenet_conv2_shape', [1, 16, 10, 10])).passed
+    assert checks.judge('channels_first', {'value': {'tuple': [32, 28, 28, 1]}}).reason.startswith(
+        'that is the Keras')
+    assert checks.judge('matmul_flops', checks.describe_answer('matmul_flops', ...)).reason.startswith(
+        'no answer yet')
+    assert checks.judge('matmul_flops', checks.describe_answer('matmul_flops', True)).reason == \
+        'expected a whole number (the number of floating-point operations), got True'
+    assert 'got dict' in checks.judge('matmul_flops', checks.describe_answer('matmul_flops', {})).reason
+    with pytest.raises(ValueError, match="unknown check 'nope'"):
+        checks.judge('nope', {})
+
+
+def test_under_the_grader_a_check_prints_its_answer_not_a_verdict(capsys, monkeypatch):
+    monkeypatch.setenv(checks.ANSWER_ENV, '1')
+    assert checks.check_vgg_dense_inputs(25088) is None
+    out = capsys.readouterr().out
+    assert VERDICT_RE.search(out) is None
+    assert checks.parse_answers(out) == [('vgg_dense_inputs', {'value': 25088})]
+    assert checks.parse_answers('[week5 answer] {not json}\n[week5 answer] {"x": 1}') == []
