@@ -45,10 +45,11 @@ __all__ = ['CheckResult', 'CHECKS', 'VERDICT_RE', 'parse_verdicts',
            'check_channels_first', 'check_matmul_flops',
            'check_lenet_conv2_shape', 'check_lenet_conv2_params', 'check_lenet_modern',
            'check_alexnet_conv1_size', 'check_alexnet_dense_params', 'check_alexnet_head',
-           'check_vgg_block', 'check_vgg16_arch', 'check_vgg_dense_inputs',
+           'check_vgg_block', 'check_vgg_budget', 'check_vgg_dense_inputs',
            'check_nin_block', 'check_conv1x1_params', 'check_nin_head',
            'check_inception', 'check_inception_out_channels', 'check_inception_params',
-           'check_most_params', 'check_gap_saving']
+           'check_inception_design', 'check_params_ratio', 'check_gap_saving',
+           'PREDICTION_PREFIX', 'verify_prediction']
 
 PREFIX = '[week5 check]'
 VERDICT_RE = re.compile(r'^\[week5 check\] (?P<name>[a-z0-9_]+): (?P<verdict>PASSED|FAILED)'
@@ -473,76 +474,102 @@ def _expect_relu(label, negative, where):
 # 00 overview
 
 def check_channels_first(answer):
-    """Keras' batch of 32 grey 28x28 images, (32, 28, 28, 1), as MXNet expects it."""
+    """Keras' batch of 64 colour 96x96 images, (64, 96, 96, 3), as MXNet expects it."""
     return _check('channels_first', answer)
 
 
 def _judge_channels_first(answer):
     shape = _as_shape(answer, 'the MXNet shape of the batch')
-    if shape == (32, 28, 28, 1):
-        raise _Fail('that is the Keras (channels-last) shape; MXNet puts the '
-                    'channels right after the batch axis')
+    hints = {(64, 96, 96, 3): 'that is the Keras (channels-last) shape; MXNet puts the '
+                              'channels right after the batch axis',
+             (32, 1, 28, 28): 'that is a batch of 32 grey 28x28 images; this one holds '
+                              '64 colour 96x96 images',
+             (64, 1, 96, 96): 'colour images have 3 channels (red, green, blue)',
+             (3, 64, 96, 96): 'the batch axis comes first, then the channels'}
+    if shape in hints:
+        raise _Fail(f'{shape} is not it: {hints[shape]}')
     if len(shape) != 4:
         raise _Fail(f'expected 4 numbers (batch, channels, height, width), got {len(shape)}')
-    if sorted(shape) != sorted((32, 1, 28, 28)):
-        raise _Fail(f'{shape} does not hold the same numbers as (32, 28, 28, 1)')
-    if shape != (32, 1, 28, 28):
+    if sorted(shape) != sorted((64, 3, 96, 96)):
+        raise _Fail(f'{shape} does not hold the same numbers as (64, 96, 96, 3)')
+    if shape != (64, 3, 96, 96):
         raise _Fail(f'{shape}: the order is (batch, channels, height, width)')
 
 
+_MATMUL = (512, 2048, 256)      # (n, k, m): an n x k matrix times a k x m matrix
+
+
 def check_matmul_flops(answer):
-    """Floating-point operations of one 1024x1024 by 1024x1024 matrix product."""
+    """Floating-point operations of one 512x2048 by 2048x256 matrix product."""
     return _check('matmul_flops', answer)
 
 
 def _judge_matmul_flops(answer):
+    n, k, m = _MATMUL
     value = _as_int(answer, 'the number of floating-point operations')
-    _compare_number(value, 2 * 1024 ** 3,
-                    {1024 ** 3: 'that counts each multiply-add once; count the '
+    _compare_number(value, 2 * n * k * m,
+                    {n * k * m: 'that counts each multiply-add once; count the '
                                 'multiply and the add as two operations',
-                     1024 ** 2: 'that is the number of output entries; each needs '
-                                '1024 multiplies and 1024 adds'},
-                    'each of the 1024 x 1024 outputs needs 1024 multiplies and '
-                    '1024 adds')
+                     n * m: 'that is the number of output entries; each needs '
+                            f'{k} multiplies and {k} adds',
+                     n * m * (2 * k - 1): f'that counts {k - 1} additions per output; '
+                                          f'count {k} (the usual convention: 2 x n x k x m)',
+                     2 * 1024 ** 3: 'that is two 1024x1024 matrices; here the inner '
+                                    f'dimension is {k} and the output is {n} x {m}',
+                     2 * n * k * k: f'the output is {n} x {m}: one dot product of length '
+                                    f'{k} per output entry',
+                     2 * n * n * k: f'the output is {n} x {m}: one dot product of length '
+                                    f'{k} per output entry'},
+                    f'the {n} x {m} outputs each need {k} multiplies and {k} adds')
 
 
 # ----------------------------------------------------------------------------------
 # 01 LeNet
 
 def check_lenet_conv2_shape(answer):
-    """Output shape of LeNet's second convolution for one 28x28 image (before pooling)."""
+    """Output shape of LeNet's second convolution for one 36x36 image (before pooling)."""
     return _check('lenet_conv2_shape', answer)
 
 
 def _judge_lenet_conv2_shape(answer):
     shape = _as_shape(answer, 'a shape such as (1, 6, 28, 28)')
-    hints = {(1, 10, 10, 16): "that is channels-last (Keras' order); MXNet is "
+    hints = {(1, 14, 14, 16): "that is channels-last (Keras' order); MXNet is "
                               '(batch, channels, height, width)',
-             (1, 16, 14, 14): "14x14 is the conv's input: a 5x5 kernel without "
+             (1, 16, 18, 18): "18x18 is the conv's input: a 5x5 kernel without "
                               'padding removes 4 rows and 4 columns',
-             (1, 16, 5, 5): '5x5 is after the pooling layer; the question asks '
+             (1, 16, 7, 7): '7x7 is after the pooling layer; the question asks '
                             'before it',
-             (1, 6, 10, 10): 'the second convolution has 16 output channels'}
+             (1, 6, 14, 14): 'the second convolution has 16 output channels',
+             (1, 16, 10, 10): 'that is for a 28x28 image (the shape the chapter prints); '
+                              'redo the arithmetic for 36x36',
+             (1, 16, 12, 12): 'conv1 has padding 2, so its 5x5 kernel keeps 36x36',
+             (1, 16, 32, 32): 'the 2x2 pooling with stride 2 halves the size before '
+                              'conv2'}
     if shape in hints:
         raise _Fail(f'{shape} is not it: {hints[shape]}')
-    if shape != (1, 16, 10, 10):
+    if shape != (1, 16, 14, 14):
         raise _Fail(f'{shape} is not it: work through conv1 (padding 2), the 2x2 '
                     'pooling and conv2 (no padding) one at a time')
 
 
 def check_lenet_conv2_params(answer):
-    """Parameters of LeNet's second convolution (6 -> 16 channels, 5x5)."""
+    """Parameters of LeNet's second convolution with 3x3 kernels (6 -> 16 channels)."""
     return _check('lenet_conv2_params', answer)
 
 
 def _judge_lenet_conv2_params(answer):
     value = _as_int(answer, 'the number of parameters')
-    _compare_number(value, _conv_params(6, 16, 5),
-                    {2400: 'you forgot the 16 biases, one per output channel',
-                     416: 'each of the 16 filters spans all 6 input channels',
-                     400: 'each of the 16 filters spans all 6 input channels, and '
-                          'each output channel has a bias'},
-                    'weights = out_channels x in_channels x 5 x 5, plus one bias per '
+    _compare_number(value, _conv_params(6, 16, 3),
+                    {16 * 6 * 3 * 3: 'you forgot the 16 biases, one per output channel',
+                     _conv_params(6, 16, 5): 'that is the 5x5 kernel of the printed summary; '
+                                             'here the kernels are 3x3',
+                     16 * 6 * 5 * 5: 'that is a 5x5 kernel without biases; here the '
+                                     'kernels are 3x3 and each output channel has a bias',
+                     _conv_params(1, 16, 3): 'each of the 16 filters spans all 6 input '
+                                             'channels',
+                     16 * 3 * 3: 'each of the 16 filters spans all 6 input channels, and '
+                                 'each output channel has a bias'},
+                    'weights = out_channels x in_channels x 3 x 3, plus one bias per '
                     'output channel')
 
 
@@ -577,35 +604,43 @@ def _judge_lenet_modern(desc):
 # 02 AlexNet
 
 def check_alexnet_conv1_size(answer):
-    """Height (= width) after AlexNet's first conv (11x11, stride 4, no padding) on 224."""
+    """Height (= width) after AlexNet's first conv (11x11, stride 4, no padding) on 227."""
     return _check('alexnet_conv1_size', answer)
 
 
 def _judge_alexnet_conv1_size(answer):
     value = _as_int(answer, 'the height of the output')
-    _compare_number(value, (224 - 11) // 4 + 1,
-                    {55: "that is the paper's 227x227 input; ours is 224 with no "
-                         'padding',
-                     56: '224 / 4 ignores that the 11x11 window must fit inside',
-                     26: 'that is after the first max-pooling layer'},
-                    'use floor((224 - 11) / 4) + 1')
+    _compare_number(value, (227 - 11) // 4 + 1,
+                    {54: 'that is for a 224x224 input; the paper used 227x227',
+                     56: '227 / 4 ignores that the 11x11 window must fit inside',
+                     57: '227 / 4 ignores that the 11x11 window must fit inside',
+                     27: 'that is after the first max-pooling layer',
+                     217: 'that is with stride 1; the window moves 4 pixels at a time'},
+                    'use floor((227 - 11) / 4) + 1')
 
 
 _ALEXNET_DENSE = _conv_params(256 * 5 * 5, 4096, 1) + _conv_params(4096, 4096, 1)
+_ALEXNET_DENSE_227 = _conv_params(256 * 6 * 6, 4096, 1) + _conv_params(4096, 4096, 1)
 
 
 def check_alexnet_dense_params(answer):
-    """Parameters of the two 4096-unit hidden layers (input 256 x 5 x 5 = 6400)."""
+    """Parameters of the two 4096-unit hidden layers at 227x227 (input 256 x 6 x 6)."""
     return _check('alexnet_dense_params', answer)
 
 
 def _judge_alexnet_dense_params(answer):
     value = _as_int(answer, 'the number of parameters')
-    _compare_number(value, _ALEXNET_DENSE,
-                    {_ALEXNET_DENSE - 2 * 4096: 'you forgot the 2 x 4096 biases',
-                     6400 * 4096 + 4096: 'that is only the first of the two layers',
-                     4096 * 4096 + 4096: 'that is only the second of the two layers'},
-                    'the first layer sees 256 x 5 x 5 = 6400 inputs, the second 4096; '
+    first, second = _conv_params(256 * 6 * 6, 4096, 1), _conv_params(4096, 4096, 1)
+    _compare_number(value, _ALEXNET_DENSE_227,
+                    {_ALEXNET_DENSE_227 - 2 * 4096: 'you forgot the 2 x 4096 biases',
+                     first: 'that is only the first of the two layers',
+                     second: 'that is only the second of the two layers',
+                     _ALEXNET_DENSE: 'that is for 256 x 5 x 5 (our 224x224 input); at '
+                                     '227x227 the last pooling outputs 256 x 6 x 6',
+                     _ALEXNET_DENSE_227 + _conv_params(4096, 10, 1):
+                         'that includes the 10-class output layer; count only the two '
+                         '4096-unit layers'},
+                    'the first layer sees 256 x 6 x 6 = 9216 inputs, the second 4096; '
                     'add one bias per unit')
 
 
@@ -664,48 +699,68 @@ def _judge_vgg_block(data):
         _expect_relu(label, negative, 'a convolution')
 
 
-_VGG16 = ((2, 64), (2, 128), (3, 256), (3, 512), (3, 512))
+_VGG_BUDGET = 60_000_000     # parameters at 224x224, 1 input channel, the book's dense head
+_VGG_MIN_CONVS = 8
 
 
-def check_vgg16_arch(arch):
-    """The ``arch`` tuple of VGG-16: ((num_convs, channels), ...) for five blocks."""
-    return _check('vgg16_arch', arch)
+def _vgg_params(arch, side=224, c_in=1, num_classes=10):
+    """(total, dense head, flattened inputs) of a VGG: 3x3 convs with padding 1, a 2x2
+    pool per block, then the book's head 4096 -> 4096 -> num_classes."""
+    body, c = 0, c_in
+    for num_convs, channels in arch:
+        for _ in range(num_convs):
+            body += _conv_params(c, channels, 3)
+            c = channels
+        side //= 2
+    flat = c * side * side
+    head = (_conv_params(flat, 4096, 1) + _conv_params(4096, 4096, 1)
+            + _conv_params(4096, num_classes, 1))
+    return body + head, head, flat
 
 
-def _judge_vgg16_arch(arch):
+def check_vgg_budget(arch):
+    """Design: an ``arch`` with at least 8 convolutions and at most 60,000,000 parameters
+    at 224x224 (one input channel, the book's 4096-4096-10 dense head)."""
+    return _check('vgg_budget', arch)
+
+
+def _judge_vgg_budget(arch):
     _require(arch, 'a tuple of (num_convs, channels) pairs')
     try:
-        rows = tuple((int(n), int(c)) for n, c in arch)
+        rows = tuple((_as_int(n, 'num_convs'), _as_int(c, 'channels')) for n, c in arch)
     except (TypeError, ValueError):
         raise _Fail('arch must be a tuple of (num_convs, channels) pairs, like '
                     '((1, 64), (1, 128), ...)') from None
-    if len(rows) != 5:
-        raise _Fail(f'{len(rows)} blocks, expected 5 (each ends with a pooling layer)')
+    if not rows or any(n < 1 or c < 1 for n, c in rows):
+        raise _Fail('every block needs at least one convolution and one channel')
+    if 224 >> len(rows) < 1:
+        raise _Fail(f'{len(rows)} blocks halve 224 down to 0x0: at most 7 blocks fit')
     convs = sum(n for n, _ in rows)
-    if convs != 13:
-        raise _Fail(f'{convs} conv layers; VGG-16 has 16 weight layers: 13 conv + 3 '
-                    'dense')
-    if tuple(c for _, c in rows) != tuple(c for _, c in _VGG16):
-        raise _Fail(f'channels {[c for _, c in rows]}: start at 64 and double per '
-                    'block up to 512')
-    if rows != _VGG16:
-        raise _Fail(f'convs per block {[n for n, _ in rows]}: the first two blocks '
-                    'have 2 convolutions, the last three have 3')
+    if convs < _VGG_MIN_CONVS:
+        raise _Fail(f'{convs} convolutions: the design needs at least {_VGG_MIN_CONVS}')
+    total, head, flat = _vgg_params(rows)
+    if total > _VGG_BUDGET:
+        side = 224 >> len(rows)
+        raise _Fail(f'{total:,} parameters, {total - _VGG_BUDGET:,} over the budget of '
+                    f'{_VGG_BUDGET:,}; {head:,} of them are in the dense head, whose first '
+                    f'layer sees {rows[-1][1]} x {side} x {side} = {flat:,} inputs')
 
 
 def check_vgg_dense_inputs(answer):
-    """Inputs of VGG's first dense layer for a 224x224 image (five halvings, 512 ch)."""
+    """Inputs of VGG-11's first dense layer for a 160x160 image (five halvings, 512 ch)."""
     return _check('vgg_dense_inputs', answer)
 
 
 def _judge_vgg_dense_inputs(answer):
     value = _as_int(answer, 'the number of inputs')
-    _compare_number(value, 512 * 7 * 7,
+    _compare_number(value, 512 * 5 * 5,
                     {512: 'Dense sees the flattened feature map: channels x height '
                           'x width',
-                     7 * 7: 'multiply by the 512 channels',
-                     512 * 14 * 14: 'that is after four blocks; there are five'},
-                    '224 halves five times; the last block has 512 channels')
+                     5 * 5: 'multiply by the 512 channels',
+                     512 * 10 * 10: 'that is after four blocks; there are five',
+                     512 * 7 * 7: 'that is for a 224x224 input (the chapter prints it); '
+                                  'here the input is 160x160'},
+                    '160 halves five times; the last block has 512 channels')
 
 
 # ----------------------------------------------------------------------------------
@@ -740,16 +795,19 @@ def _judge_nin_block(data):
 
 
 def check_conv1x1_params(answer):
-    """Parameters of a 1x1 convolution from 384 to 384 channels."""
+    """Parameters of a 1x1 convolution from 256 to 64 channels."""
     return _check('conv1x1_params', answer)
 
 
 def _judge_conv1x1_params(answer):
     value = _as_int(answer, 'the number of parameters')
-    _compare_number(value, _conv_params(384, 384, 1),
-                    {384 * 384: 'you forgot the 384 biases',
-                     384 + 384: 'each output channel sees all 384 input channels',
-                     384 * 384 * 9 + 384: 'that is a 3x3 kernel; this one is 1x1'},
+    _compare_number(value, _conv_params(256, 64, 1),
+                    {256 * 64: 'you forgot the 64 biases',
+                     256 + 64: 'each output channel sees all 256 input channels',
+                     _conv_params(256, 64, 3): 'that is a 3x3 kernel; this one is 1x1',
+                     _conv_params(256, 256, 1): 'the convolution maps 256 channels to 64',
+                     256 * 64 + 256: 'there is one bias per output channel (64)',
+                     _conv_params(384, 384, 1): 'that is 384 -> 384; here 256 -> 64'},
                     'a 1x1 conv is a dense layer applied at every pixel: in x out '
                     'weights plus out biases')
 
@@ -833,37 +891,102 @@ def _judge_inception(data):
         _expect_relu(label, negative, 'at least one branch')
 
 
+_OUT_BLOCK = (80, (96, 176), (24, 56), 40)
+
+
 def check_inception_out_channels(answer):
-    """Output channels of Inception(128, (128, 192), (32, 96), 64)."""
+    """Output channels of Inception(80, (96, 176), (24, 56), 40)."""
     return _check('inception_out_channels', answer)
 
 
 def _judge_inception_out_channels(answer):
+    c1, c2, c3, c4 = _OUT_BLOCK
     value = _as_int(answer, 'the number of output channels')
-    _compare_number(value, 128 + 192 + 96 + 64,
-                    {128 + 128 + 32 + 64: 'the 128 and 32 are the 1x1 reductions inside '
-                                          'branches 2 and 3; count what each branch '
-                                          'outputs',
-                     128 + 128 + 192 + 32 + 96 + 64: 'the reductions (128, 32) stay '
-                                                     'inside their branches'},
+    _compare_number(value, c1 + c2[1] + c3[1] + c4,
+                    {c1 + c2[0] + c3[0] + c4: f'the {c2[0]} and {c3[0]} are the 1x1 '
+                                              'reductions inside branches 2 and 3; count '
+                                              'what each branch outputs',
+                     c1 + sum(c2) + sum(c3) + c4: f'the reductions ({c2[0]}, {c3[0]}) stay '
+                                                  'inside their branches',
+                     c1 + c2[1] + c3[1]: 'branch 4 (pool -> 1x1) outputs channels too'},
                     'add up the channels that leave each of the four branches')
 
 
+_PARAMS_BLOCK = (256, 128, (128, 192), (32, 96), 64)     # block 3b on its 256-channel input
+
+
 def check_inception_params(answer):
-    """Parameters of Inception(64, (96, 128), (16, 32), 32) on 192 input channels."""
+    """Parameters of Inception(128, (128, 192), (32, 96), 64) on 256 input channels."""
     return _check('inception_params', answer)
 
 
 def _judge_inception_params(answer):
-    expected = _inception_params(192, 64, (96, 128), (16, 32), 32)
-    no_bias = expected - (64 + 96 + 128 + 16 + 32 + 32)
+    c_in, c1, c2, c3, c4 = _PARAMS_BLOCK
+    expected = _inception_params(c_in, c1, c2, c3, c4)
+    biases = c1 + sum(c2) + sum(c3) + c4
     value = _as_int(answer, 'the number of parameters')
     _compare_number(value, expected,
-                    {no_bias: 'you forgot the biases (one per output channel of each '
-                              'of the six convolutions)'},
-                    'add the six convolutions: 1x1 (192->64), 1x1 (192->96), 3x3 '
-                    '(96->128), 1x1 (192->16), 5x5 (16->32), 1x1 (192->32), each with '
-                    'biases')
+                    {expected - biases: 'you forgot the biases (one per output channel of '
+                                        'each of the six convolutions)',
+                     _inception_params(192, c1, c2, c3, c4):
+                         'that is on 192 input channels; block 3b receives the 256 channels '
+                         'that block 3a outputs',
+                     _inception_params(480, c1, c2, c3, c4):
+                         'that is on 480 channels, what 3b outputs; its input is the 256 '
+                         'channels of block 3a',
+                     _inception_params(192, 64, (96, 128), (16, 32), 32):
+                         'that is block 3a (printed in section 6a); this is block 3b',
+                     _inception_params(c_in, c1, c2, c3, c4) - c2[0] * c2[1] * 8 - c3[0] * c3[1] * 24:
+                         'the 3x3 and 5x5 convolutions have 9 and 25 weights per channel pair'},
+                    f'add the six convolutions: 1x1 ({c_in}->{c1}), 1x1 ({c_in}->{c2[0]}), '
+                    f'3x3 ({c2[0]}->{c2[1]}), 1x1 ({c_in}->{c3[0]}), 5x5 ({c3[0]}->{c3[1]}), '
+                    f'1x1 ({c_in}->{c4}), each with biases')
+
+
+_DESIGN_IN = 192            # a 192 x 28 x 28 input, as GoogLeNet's block 3a
+_DESIGN_OUT = 256
+_DESIGN_BUDGET = 100_000
+_DESIGN_MIN = 16
+
+
+def check_inception_design(allocation):
+    """Design: (c1, (c2_reduce, c2), (c3_reduce, c3), c4) of an Inception block on a
+    192-channel input with 256 output channels, at most 100,000 parameters, at least 16
+    output channels per branch and the 3x3 branch the widest."""
+    return _check('inception_design', allocation)
+
+
+def _judge_inception_design(allocation):
+    _require(allocation, 'a tuple (c1, (c2_reduce, c2), (c3_reduce, c3), c4)')
+    try:
+        c1, (r2, c2), (r3, c3), c4 = allocation
+        c1, r2, c2, r3, c3, c4 = (_as_int(v, 'a channel count') for v in (c1, r2, c2, r3, c3, c4))
+    except (TypeError, ValueError):
+        raise _Fail('expected (c1, (c2_reduce, c2), (c3_reduce, c3), c4), e.g. '
+                    '(64, (96, 128), (16, 32), 32)') from None
+    if min(r2, r3) < 1:
+        raise _Fail('each 1x1 reduction needs at least one channel')
+    outputs = {'1x1': c1, '3x3': c2, '5x5': c3, 'pool': c4}
+    total = sum(outputs.values())
+    if total != _DESIGN_OUT:
+        raise _Fail(f'the branches output {c1} + {c2} + {c3} + {c4} = {total} channels, '
+                    f'{abs(total - _DESIGN_OUT)} too {"many" if total > _DESIGN_OUT else "few"}'
+                    f' (the reductions stay inside their branches)')
+    small = {k: v for k, v in outputs.items() if v < _DESIGN_MIN}
+    if small:
+        k, v = next(iter(small.items()))
+        raise _Fail(f'the {k} branch outputs {v} channels, {_DESIGN_MIN - v} short of the '
+                    f'minimum of {_DESIGN_MIN}')
+    rival = max((v, k) for k, v in outputs.items() if k != '3x3')
+    if c2 <= rival[0]:
+        raise _Fail(f'the 3x3 branch outputs {c2} channels, the {rival[1]} branch {rival[0]}: '
+                    f'the 3x3 branch needs at least {rival[0] - c2 + 1} more than any other')
+    params = _inception_params(_DESIGN_IN, c1, (r2, c2), (r3, c3), c4)
+    if params > _DESIGN_BUDGET:
+        cost3 = _conv_params(r2, c2, 3)
+        raise _Fail(f'{params:,} parameters, {params - _DESIGN_BUDGET:,} over the budget of '
+                    f'{_DESIGN_BUDGET:,}; the 3x3 conv alone has {r2} x {c2} x 9 + {c2} = '
+                    f'{cost3:,}: its 1x1 reduction sets the price')
 
 
 # ----------------------------------------------------------------------------------
@@ -881,16 +1004,30 @@ def _as_network(answer):
     return name
 
 
-def check_most_params(answer):
-    """Which network has the most parameters at the book's resolution?"""
-    return _check('most_params', answer)
+def _nin_params(c_in=1, num_classes=10):
+    """NiN's parameters: four NiN blocks (conv + two 1x1 convs), no dense layer."""
+    total = 0
+    for c_out, k in ((96, 11), (256, 5), (384, 3), (num_classes, 3)):
+        total += _conv_params(c_in, c_out, k) + 2 * _conv_params(c_out, c_out, 1)
+        c_in = c_out
+    return total
 
 
-def _judge_most_params(answer):
-    name = _as_network(answer)
-    if name != 'vgg':
-        raise _Fail(f'{name} is not it: look at the parameter column of the table; '
-                    'the dense layers after the last block dominate')
+_VGG11 = ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512))
+
+
+def check_params_ratio(answer):
+    """How many times more parameters VGG-11 has than NiN at 224x224, rounded down."""
+    return _check('params_ratio', answer)
+
+
+def _judge_params_ratio(answer):
+    vgg, nin = _vgg_params(_VGG11)[0], _nin_params()
+    value = _as_int(answer, 'a whole number of times')
+    _compare_number(value, vgg // nin,
+                    {round(vgg / nin): 'that is rounded to the nearest; round down (//)',
+                     0: 'divide the larger count (VGG-11) by the smaller (NiN)'},
+                    "divide VGG-11's parameter count by NiN's, both from the cost table")
 
 
 def check_gap_saving(answer):
@@ -907,6 +1044,62 @@ def _judge_gap_saving(answer):
         raise _Fail(f'{name} ends with dense layers')
 
 
+# ----------------------------------------------------------------------------------
+# predictions: committed before an experiment, compared with its run, never graded
+
+PREDICTION_PREFIX = '[week5 prediction]'
+_PREDICTION_HINT = 'compare the means with the spread between seeds in the table above'
+
+
+def _shown(value):
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, numbers.Integral):
+        return f'{int(value):,}'
+    if isinstance(value, numbers.Real):
+        return f'{float(value):.3g}'
+    return repr(value) if isinstance(value, str) else _one_line(repr(value))
+
+
+def _same(predicted, observed, tolerance):
+    if isinstance(observed, str):
+        return isinstance(predicted, str) and \
+            predicted.strip().lower() == observed.strip().lower()
+    if isinstance(observed, bool) or isinstance(predicted, bool):
+        return predicted is observed or (isinstance(predicted, bool) and predicted == observed)
+    if isinstance(observed, numbers.Real) and isinstance(predicted, numbers.Real):
+        return abs(float(predicted) - float(observed)) <= (tolerance or 0)
+    return predicted == observed
+
+
+def verify_prediction(name, predicted, observed, tolerance=None, why=None, print_fn=print):
+    """Compare a prediction the student committed before an experiment with what the run
+    showed, and print one line::
+
+        [week5 prediction] lenet_winner: your prediction 'relu + max (modern)' - the run: 'relu + avg' (not this time: ...)
+
+    Unlike the checks, the outcome depends on the run (seeds, profile), so it is not an
+    exercise verdict: it never prints a ``[week5 check]`` line and the grader never scores
+    it (nor does its name start with ``check_``, which would make its cell a check cell).
+    Strings compare without case or surrounding spaces; numbers within ``tolerance``;
+    ``why`` is the hint printed for a miss. Never raises; returns True, False, or None
+    when there is no prediction yet."""
+    try:
+        if predicted is Ellipsis or predicted is None:
+            print_fn(f'{PREDICTION_PREFIX} {name}: no prediction yet - write it in the cell '
+                     f'before the experiment, then run this cell (the run: {_shown(observed)})')
+            return None
+        right = bool(_same(predicted, observed, tolerance))
+        near = '' if not tolerance or isinstance(observed, str) else f', within {tolerance:g}'
+        verdict = 'right' + near if right else f'not this time: {why or _PREDICTION_HINT}'
+        print_fn(f'{PREDICTION_PREFIX} {name}: your prediction {_shown(predicted)} - the run: '
+                 f'{_shown(observed)} ({verdict})')
+        return right
+    except Exception as e:  # a prediction never breaks the notebook
+        print_fn(f'{PREDICTION_PREFIX} {name}: could not compare ({type(e).__name__})')
+        return False
+
+
 CHECKS = {
     'channels_first': check_channels_first,
     'matmul_flops': check_matmul_flops,
@@ -917,7 +1110,7 @@ CHECKS = {
     'alexnet_dense_params': check_alexnet_dense_params,
     'alexnet_head': check_alexnet_head,
     'vgg_block': check_vgg_block,
-    'vgg16_arch': check_vgg16_arch,
+    'vgg_budget': check_vgg_budget,
     'vgg_dense_inputs': check_vgg_dense_inputs,
     'nin_block': check_nin_block,
     'conv1x1_params': check_conv1x1_params,
@@ -925,7 +1118,8 @@ CHECKS = {
     'inception': check_inception,
     'inception_out_channels': check_inception_out_channels,
     'inception_params': check_inception_params,
-    'most_params': check_most_params,
+    'inception_design': check_inception_design,
+    'params_ratio': check_params_ratio,
     'gap_saving': check_gap_saving,
 }
 
@@ -940,7 +1134,7 @@ _CHECKS = {
     'alexnet_dense_params': _value(_judge_alexnet_dense_params),
     'alexnet_head': (_network('head', (2, 256, 5, 5)), _judge_alexnet_head),
     'vgg_block': (_factory('vgg_block', _VGG_BLOCK_CASES), _judge_vgg_block),
-    'vgg16_arch': _value(_judge_vgg16_arch),
+    'vgg_budget': _value(_judge_vgg_budget),
     'vgg_dense_inputs': _value(_judge_vgg_dense_inputs),
     'nin_block': (_factory('nin_block', _NIN_BLOCK_CASES), _judge_nin_block),
     'conv1x1_params': _value(_judge_conv1x1_params),
@@ -948,6 +1142,7 @@ _CHECKS = {
     'inception': (_factory('Inception', _INCEPTION_CASES), _judge_inception),
     'inception_out_channels': _value(_judge_inception_out_channels),
     'inception_params': _value(_judge_inception_params),
-    'most_params': _value(_judge_most_params),
+    'inception_design': _value(_judge_inception_design),
+    'params_ratio': _value(_judge_params_ratio),
     'gap_saving': _value(_judge_gap_saving),
 }
