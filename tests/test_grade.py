@@ -54,7 +54,7 @@ def reference(name):
     return nbformat.read(str(REFERENCE / name), as_version=4)
 
 
-FULL_VGG = {'ex1': GOOD_VGG_BLOCK, 'ex2': 'dense_inputs = 512 * 7 * 7'}
+FULL_VGG = {'ex1': GOOD_VGG_BLOCK, 'ex2': 'dense_inputs = 512 * 5 * 5'}
 
 
 @pytest.fixture(scope='module')
@@ -62,7 +62,7 @@ def graded(tmp_path_factory):
     """One grading run over the whole fixture class; (results by (student, nb), csv rows, stdout)."""
     root = tmp_path_factory.mktemp('submissions')
     write(root, 'alice', VGG, submission(VGG, FULL_VGG))
-    write(root, 'alice', FLOPS, submission(FLOPS, {'ex1': 'flops = 2 * 1024 ** 3'}))
+    write(root, 'alice', FLOPS, submission(FLOPS, {'ex1': 'flops = 2 * 512 * 2048 * 256'}))
     write(root, 'alice', 'extra.ipynb', submission(FLOPS))
     write(root, 'bob', VGG, submission(VGG, dict(FULL_VGG, ex1=WRONG_VGG_BLOCK)))
     # carol skipped exercise 1: deleted its cell and its check cell
@@ -77,7 +77,7 @@ def graded(tmp_path_factory):
                '    raise NotImplementedError\n'
                'print("[week5 check] vgg_block: PASSED")',
         'ex1-check': '# NBVAL_SKIP\nprint("[week5 check] vgg_block: PASSED")',
-        'ex2': 'dense_inputs = 512 * 7 * 7'}))
+        'ex2': 'dense_inputs = 512 * 5 * 5'}))
     # ivan shadows sum(), so the unchanged lecture cell prints something else than the reference
     write(root, 'ivan', VGG, submission(VGG, FULL_VGG, insert_before={'arch': ['sum = lambda xs: 11']}))
 
@@ -179,7 +179,7 @@ def test_unchanged_cells_are_compared_with_the_reference_outputs(graded):
 
 
 def test_an_unreadable_sanitize_file_names_the_parameter(tmp_path):
-    path = write(tmp_path, 'amy', FLOPS, submission(FLOPS, {'ex1': 'flops = 2 * 1024 ** 3'}))
+    path = write(tmp_path, 'amy', FLOPS, submission(FLOPS, {'ex1': 'flops = 2 * 512 * 2048 * 256'}))
     with pytest.raises(ValueError, match='sanitize file .* cannot be read'):
         grade.grade_notebook('amy', path, REFERENCE / FLOPS, sanitize=tmp_path / 'no-such-sanitize.cfg')
 
@@ -444,7 +444,7 @@ def test_honest_students_get_what_their_answers_deserve(adversarial):
     rows = adversarial['rows']
     assert checks_of(rows['victim', build_class.LENET]) == {n: None for n in build_class.CHECKS}
     partial = checks_of(rows['partial', build_class.LENET])
-    assert partial['lenet_conv2_params'] == '2,400 is not it: you forgot the 16 biases, one per output channel'
+    assert partial['lenet_conv2_params'] == '864 is not it: you forgot the 16 biases, one per output channel'
 
 
 def test_missing_names_a_near_match_and_the_rename(adversarial):
@@ -490,7 +490,7 @@ def test_check_finds_a_changed_row_and_a_forged_verdict(adversarial, tmp_path):
     grade.records_path(out).write_text(json.dumps(records))
     verdict, row, total = grade.check_report(out)
     assert verdict.startswith('partial/lenet_exercises.ipynb: lenet_conv2_params recorded as PASSED, '
-                              'its answer gives FAILED - 2,400 is not it')
+                              'its answer gives FAILED - 864 is not it')
     assert row.startswith('partial/lenet_exercises.ipynb: the CSV differs from the records in passed')
     assert total.startswith('partial/TOTAL: the CSV differs from the records in passed')
 
