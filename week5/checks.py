@@ -14,7 +14,7 @@ convolution arithmetic of the lecture), not taken from ``week5.models``, so a ch
 does not change when the library's models do.
 
     >>> from week5 import checks
-    >>> checks.check_lenet_conv2_params(2416)       # doctest: +SKIP
+    >>> checks.check_lenet_conv2_params(880)        # doctest: +SKIP
     [week5 check] lenet_conv2_params: PASSED
 
 ``VERDICT_RE`` / :func:`parse_verdicts` read the lines back.
