@@ -260,8 +260,8 @@ def test_a_prediction_prints_one_line_that_is_no_verdict(capsys):
         "[week5 prediction] winner: your prediction 'Relu + Avg ' - the run: 'relu + avg' (right)",
         "[week5 prediction] winner: your prediction 'sigmoid + max' - the run: 'relu + avg' "
         '(not this time: ReLU keeps gradients alive)',
-        "[week5 prediction] winner: no prediction yet - write it in the cell before the "
-        "experiment, then run this cell (the run: 'relu + avg')",
+        '[week5 prediction] winner: no prediction yet - write it in the cell before the '
+        'experiment (without peeking at the table), then run this cell',
         '[week5 prediction] acc: your prediction 0.8 - the run: 0.83 (right, within 0.05)']
     assert len(lines) == 8 and all(ln.startswith('[week5 prediction] ') for ln in lines)
     # The grader scores only [week5 check] / [week5 answer] records: none here.

@@ -1087,7 +1087,7 @@ def verify_prediction(name, predicted, observed, tolerance=None, why=None, print
     try:
         if predicted is Ellipsis or predicted is None:
             print_fn(f'{PREDICTION_PREFIX} {name}: no prediction yet - write it in the cell '
-                     f'before the experiment, then run this cell (the run: {_shown(observed)})')
+                     'before the experiment (without peeking at the table), then run this cell')
             return None
         right = bool(_same(predicted, observed, tolerance))
         near = '' if not tolerance or isinstance(observed, str) else f', within {tolerance:g}'
