@@ -40,15 +40,22 @@ fi
 "$VENV/bin/python" -m pip install --disable-pip-version-check -q -r requirements.txt
 "$VENV/bin/python" -m pip install --disable-pip-version-check -q --no-deps -e .
 
-# The data: Debian's package where we can install it, else the official download.
+# Debian packages where we may install them: the data (else the official download) and
+# bubblewrap, which `python -m week5.grade` uses to seal off each student's run.
 DEB_DIR=/usr/share/datasets/fashion-mnist
-if [ ! -f "$DEB_DIR/train-images-idx3-ubyte.gz" ] && command -v apt-get >/dev/null 2>&1; then
+WANT=""
+[ -f "$DEB_DIR/train-images-idx3-ubyte.gz" ] || WANT="dataset-fashion-mnist"
+command -v bwrap >/dev/null 2>&1 || WANT="$WANT bubblewrap"
+if [ -n "$WANT" ] && command -v apt-get >/dev/null 2>&1; then
     SUDO=""
     [ "$(id -u)" = 0 ] || { sudo -n true 2>/dev/null && SUDO="sudo -n"; } || true
     if [ "$(id -u)" = 0 ] || [ -n "$SUDO" ]; then
-        echo "week5 setup: installing Debian's dataset-fashion-mnist"
+        echo "week5 setup: installing Debian's$WANT"
         $SUDO apt-get update -qq || true
-        $SUDO apt-get install -y -qq dataset-fashion-mnist || echo "week5 setup: apt-get failed; will download instead" >&2
+        for pkg in $WANT; do
+            $SUDO apt-get install -y -qq "$pkg" || echo "week5 setup: apt-get could not install $pkg" \
+                "(the data is then downloaded; grading runs without bubblewrap are not sealed)" >&2
+        done
     fi
 fi
 # Finds the Debian files, or downloads and verifies the official ones into the cache,

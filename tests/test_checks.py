@@ -93,8 +93,8 @@ def alexnet_head(rate=0.5, units=4096, act='relu'):
 
 # ----------------------------------------------------------------------- the format
 def test_verdict_format_and_parsing(capsys):
-    passes(capsys, checks.check_lenet_conv2_params, 2416)
-    fails(capsys, checks.check_lenet_conv2_params, 2400, 'biases')
+    passes(capsys, checks.check_lenet_conv2_params, 880)
+    fails(capsys, checks.check_lenet_conv2_params, 864, 'biases')
     text = ('noise\n[week5 check] a_b: PASSED\n'
             '[week5 check] vgg_block: FAILED - vgg_block(2, 8) has 1 convolution(s)\n')
     assert parse_verdicts(text) == [
@@ -127,22 +127,30 @@ def test_long_reasons_are_one_short_line(capsys):
 
 # ------------------------------------------------------------------- number answers
 @pytest.mark.parametrize('check, right, wrongs', [
-    (checks.check_matmul_flops, 2 * 1024 ** 3,
-     {1024 ** 3: 'multiply and the add', 1024 ** 2: 'output entries', 5: 'too small'}),
-    (checks.check_lenet_conv2_params, 2416,
-     {2400: 'biases', 416: 'all 6 input channels', 99999: 'too large'}),
-    (checks.check_alexnet_conv1_size, 54,
-     {55: "paper's 227x227", 56: 'must fit', 26: 'first max-pooling', 10: 'too small'}),
-    (checks.check_alexnet_dense_params, 42999808,
-     {42999808 - 8192: 'biases', 6400 * 4096 + 4096: 'first of the two',
-      4096 * 4096 + 4096: 'second of the two'}),
-    (checks.check_vgg_dense_inputs, 25088,
-     {512: 'flattened', 49: '512 channels', 100352: 'four blocks'}),
-    (checks.check_conv1x1_params, 147840,
-     {147456: 'biases', 768: 'all 384 input channels', 384 * 384 * 9 + 384: '3x3'}),
-    (checks.check_inception_out_channels, 480,
-     {352: '1x1 reductions', 640: 'stay inside', 479: 'too small'}),
-    (checks.check_inception_params, 163696, {163328: 'biases', 200000: 'too large'}),
+    (checks.check_matmul_flops, 536870912,
+     {268435456: 'multiply and the add', 131072: 'output entries', 536739840: '2047 additions',
+      2 * 1024 ** 3: '1024x1024', 2 * 512 * 2048 * 2048: 'output is 512 x 256', 5: 'too small'}),
+    (checks.check_lenet_conv2_params, 880,
+     {864: 'biases', 2416: 'here the kernels are 3x3', 2400: '5x5 kernel without biases',
+      160: 'all 6 input channels', 144: 'all 6 input channels', 99999: 'too large'}),
+    (checks.check_alexnet_conv1_size, 55,
+     {54: '224x224', 56: 'must fit', 57: 'must fit', 27: 'first max-pooling', 217: 'stride 1',
+      10: 'too small'}),
+    (checks.check_alexnet_dense_params, 54534144,
+     {54534144 - 8192: 'biases', 9216 * 4096 + 4096: 'first of the two',
+      4096 * 4096 + 4096: 'second of the two', 42999808: '256 x 6 x 6',
+      54534144 + 40970: '10-class output layer'}),
+    (checks.check_vgg_dense_inputs, 12800,
+     {512: 'flattened', 25: '512 channels', 51200: 'four blocks', 25088: '224x224'}),
+    (checks.check_conv1x1_params, 16448,
+     {16384: 'biases', 320: 'all 256 input channels', 256 * 64 * 9 + 64: '3x3',
+      65792: '256 channels to 64', 16640: 'one bias per output channel', 147840: '384 -> 384'}),
+    (checks.check_inception_out_channels, 352,
+     {240: '1x1 reductions', 472: 'stay inside', 312: 'branch 4', 351: 'too small'}),
+    (checks.check_inception_params, 388736,
+     {388096: 'biases', 163696: 'block 3a', 388736 - 128 * 192 * 8 - 32 * 96 * 24: '9 and 25',
+      400000: 'too large'}),
+    (checks.check_params_ratio, 64, {65: 'round down', 0: 'larger count', 3: 'too small'}),
 ])
 def test_number_checks(capsys, check, right, wrongs):
     passes(capsys, check, right)
@@ -157,39 +165,142 @@ def test_number_checks(capsys, check, right, wrongs):
 
 
 def test_shape_checks(capsys):
-    passes(capsys, checks.check_lenet_conv2_shape, (1, 16, 10, 10))
-    passes(capsys, checks.check_lenet_conv2_shape, [1, 16, 10, 10])
-    fails(capsys, checks.check_lenet_conv2_shape, (1, 10, 10, 16), 'channels-last')
-    fails(capsys, checks.check_lenet_conv2_shape, (1, 16, 14, 14), 'removes 4 rows')
-    fails(capsys, checks.check_lenet_conv2_shape, (1, 16, 5, 5), 'after the pooling')
-    fails(capsys, checks.check_lenet_conv2_shape, (1, 6, 10, 10), '16 output channels')
+    passes(capsys, checks.check_lenet_conv2_shape, (1, 16, 14, 14))
+    passes(capsys, checks.check_lenet_conv2_shape, [1, 16, 14, 14])
+    fails(capsys, checks.check_lenet_conv2_shape, (1, 14, 14, 16), 'channels-last')
+    fails(capsys, checks.check_lenet_conv2_shape, (1, 16, 18, 18), 'removes 4 rows')
+    fails(capsys, checks.check_lenet_conv2_shape, (1, 16, 7, 7), 'after the pooling')
+    fails(capsys, checks.check_lenet_conv2_shape, (1, 6, 14, 14), '16 output channels')
+    fails(capsys, checks.check_lenet_conv2_shape, (1, 16, 10, 10), '28x28 image')
+    fails(capsys, checks.check_lenet_conv2_shape, (1, 16, 12, 12), 'padding 2')
+    fails(capsys, checks.check_lenet_conv2_shape, (1, 16, 32, 32), 'halves the size')
+    fails(capsys, checks.check_lenet_conv2_shape, (1, 16, 15, 15), 'one at a time')
     fails(capsys, checks.check_lenet_conv2_shape, 16, 'expected a shape')
-    passes(capsys, checks.check_channels_first, (32, 1, 28, 28))
-    fails(capsys, checks.check_channels_first, (32, 28, 28, 1), 'Keras')
-    fails(capsys, checks.check_channels_first, (32, 28, 1, 28), 'order')
-    fails(capsys, checks.check_channels_first, (32, 1, 28), '4 numbers')
-    fails(capsys, checks.check_channels_first, (64, 1, 28, 28), 'same numbers')
+    fails(capsys, checks.check_lenet_conv2_shape, ..., 'no answer yet')
+    passes(capsys, checks.check_channels_first, (64, 3, 96, 96))
+    fails(capsys, checks.check_channels_first, (64, 96, 96, 3), 'Keras')
+    fails(capsys, checks.check_channels_first, (32, 1, 28, 28), '32 grey 28x28')
+    fails(capsys, checks.check_channels_first, (64, 1, 96, 96), '3 channels')
+    fails(capsys, checks.check_channels_first, (3, 64, 96, 96), 'batch axis comes first')
+    fails(capsys, checks.check_channels_first, (64, 96, 3, 96), 'order')
+    fails(capsys, checks.check_channels_first, (64, 3, 96), '4 numbers')
+    fails(capsys, checks.check_channels_first, (64, 3, 28, 28), 'same numbers')
+    fails(capsys, checks.check_channels_first, ..., 'no answer yet')
 
 
-def test_arch_and_name_checks(capsys):
-    vgg16 = ((2, 64), (2, 128), (3, 256), (3, 512), (3, 512))
-    passes(capsys, checks.check_vgg16_arch, vgg16)
-    passes(capsys, checks.check_vgg16_arch, [list(row) for row in vgg16])
-    fails(capsys, checks.check_vgg16_arch,
-          ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512)), '8 conv layers')
-    fails(capsys, checks.check_vgg16_arch, vgg16[:4], '4 blocks')
-    fails(capsys, checks.check_vgg16_arch,
-          ((2, 64), (2, 128), (3, 256), (3, 256), (3, 512)), 'channels')
-    fails(capsys, checks.check_vgg16_arch,
-          ((3, 64), (3, 128), (3, 256), (2, 512), (2, 512)), 'convs per block')
-    fails(capsys, checks.check_vgg16_arch, 'VGG-16', 'pairs')
-    passes(capsys, checks.check_most_params, 'vgg')
-    passes(capsys, checks.check_most_params, 'VGG-11')
-    fails(capsys, checks.check_most_params, 'alexnet', 'dense layers')
-    fails(capsys, checks.check_most_params, 'resnet', 'not one of')
+def test_design_checks(capsys):
+    vgg11 = ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512))
+    passes(capsys, checks.check_vgg_budget, ((1, 64), (1, 128), (2, 256), (2, 512), (2, 128)))
+    passes(capsys, checks.check_vgg_budget, [[1, 64], [1, 128], [2, 256], [2, 512], [2, 512],
+                                             [1, 512]])          # a sixth block: 3x3 maps
+    fails(capsys, checks.check_vgg_budget, vgg11, '128,806,154 parameters',
+          '68,806,154 over', '512 x 7 x 7 = 25,088 inputs')
+    fails(capsys, checks.check_vgg_budget, ((1, 8), (1, 8), (1, 8), (1, 8), (1, 8)),
+          '5 convolutions', 'at least 8')
+    fails(capsys, checks.check_vgg_budget, ((1, 8),) * 8, '8 blocks', 'at most 7')
+    fails(capsys, checks.check_vgg_budget, ((0, 64), (8, 64)), 'at least one convolution')
+    fails(capsys, checks.check_vgg_budget, 'VGG-11', 'pairs')
+    fails(capsys, checks.check_vgg_budget, ..., 'no answer yet')
+
+    passes(capsys, checks.check_inception_design, (16, (32, 208), (16, 16), 16))
+    passes(capsys, checks.check_inception_design, [16, [40, 208], [16, 16], 16])
+    fails(capsys, checks.check_inception_design, (64, (96, 128), (16, 32), 32),
+          '163,696 parameters', '63,696 over', '96 x 128 x 9 + 128')
+    fails(capsys, checks.check_inception_design, (16, (41, 208), (16, 16), 16),
+          '100,553 parameters, 553 over')
+    fails(capsys, checks.check_inception_design, (16, (32, 200), (16, 16), 16),
+          '= 248 channels, 8 too few')
+    fails(capsys, checks.check_inception_design, (16, (96, 208), (32, 32), 16),
+          '= 272 channels, 16 too many', 'reductions stay inside')
+    fails(capsys, checks.check_inception_design, (8, (32, 216), (16, 16), 16),
+          'the 1x1 branch outputs 8 channels, 8 short of the minimum of 16')
+    fails(capsys, checks.check_inception_design, (100, (32, 100), (16, 40), 16),
+          'the 3x3 branch outputs 100 channels, the 1x1 branch 100', 'at least 1 more')
+    fails(capsys, checks.check_inception_design, (16, (0, 208), (16, 16), 16), 'reduction')
+    fails(capsys, checks.check_inception_design, (16, 208, 16, 16), 'expected (c1, (c2_reduce')
+    fails(capsys, checks.check_inception_design, ..., 'no answer yet')
+
+
+def test_design_budgets_match_the_library():
+    """The design checks' first-principles counts agree with week5.summary's."""
+    from week5 import summary
+    assert checks._inception_params(192, 16, (32, 208), (16, 16), 16) == \
+        summary.inception_params(192, 16, (32, 208), (16, 16), 16) == 81968
+    assert checks._inception_params(256, 128, (128, 192), (32, 96), 64) == \
+        summary.inception_params(256, 128, (128, 192), (32, 96), 64)
+    arch = ((1, 64), (1, 128), (2, 256), (2, 512), (2, 128))
+    split = summary.body_head_rows('vgg', {'a': dict(arch=arch)})['a']
+    assert checks._vgg_params(arch)[0] == split['total_params'] == 47753738
+    assert checks._vgg_params(checks._VGG11)[0] == summary.cost_rows(['vgg'])['vgg']['total_params']
+    assert checks._nin_params() == summary.cost_rows(['nin'])['nin']['total_params'] == 1992166
+
+
+def test_name_checks(capsys):
     passes(capsys, checks.check_gap_saving, 'NiN')
     fails(capsys, checks.check_gap_saving, 'googlenet', 'borrowed')
     fails(capsys, checks.check_gap_saving, 'vgg', 'dense layers')
+    fails(capsys, checks.check_gap_saving, 'resnet', 'not one of')
+
+
+# ------------------------------------------------------------------ predictions
+def test_a_prediction_prints_one_line_that_is_no_verdict(capsys):
+    from week5 import grade
+    assert checks.verify_prediction('winner', 'Relu + Avg ', 'relu + avg') is True
+    assert checks.verify_prediction('winner', 'sigmoid + max', 'relu + avg',
+                                    why='ReLU keeps gradients alive') is False
+    assert checks.verify_prediction('winner', ..., 'relu + avg') is None
+    assert checks.verify_prediction('acc', 0.8, 0.83, tolerance=0.05) is True
+    assert checks.verify_prediction('acc', 0.7, 0.83, tolerance=0.05) is False
+    assert checks.verify_prediction('keeps_up', True, False) is False
+    assert checks.verify_prediction('keeps_up', 1, True) is False      # True or False, not 1
+    assert checks.verify_prediction('odd', object(), 'x') is False     # never raises
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[:4] == [
+        "[week5 prediction] winner: your prediction 'Relu + Avg ' - the run: 'relu + avg' (right)",
+        "[week5 prediction] winner: your prediction 'sigmoid + max' - the run: 'relu + avg' "
+        '(not this time: ReLU keeps gradients alive)',
+        '[week5 prediction] winner: no prediction yet - write it in the cell before the '
+        'experiment (without peeking at the table), then run this cell',
+        '[week5 prediction] acc: your prediction 0.8 - the run: 0.83 (right, within 0.05)']
+    assert len(lines) == 8 and all(ln.startswith('[week5 prediction] ') for ln in lines)
+    # The grader scores only [week5 check] / [week5 answer] records: none here.
+    assert checks.parse_verdicts(out) == [] and grade.parse_verdicts(out) == {}
+    assert checks.parse_answers(out) == []
+
+
+def test_a_prediction_cell_is_not_a_check_cell_for_the_grader(capsys):
+    import nbformat
+    from week5 import grade
+    source = "checks.verify_prediction('winner', predicted_winner, experiments.best_variant(runs))"
+    checks.verify_prediction('winner', ..., 'relu + avg')
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata['tags'] = ['nbval-ignore-output']
+    cell.outputs = [nbformat.v4.new_output('stream', text=capsys.readouterr().out)]
+    assert not grade.is_check_cell(cell)
+    ref = nbformat.v4.new_notebook(cells=[cell])
+    assert grade.expected_checks(ref) == []
+
+
+def test_chapter_prediction_cells_are_ungraded():
+    """Every chapter 01-06 has a prediction stub before its experiment and a verify cell
+    after it, and none of them counts as a check for the grader."""
+    import nbformat
+    from pathlib import Path
+    from week5 import grade
+    root = Path(__file__).resolve().parents[1] / 'notebooks'
+    for path in sorted(root.glob('0[1-6]_*.ipynb')):
+        nb = nbformat.read(str(path), as_version=4)
+        cells = [c for c in nb.cells if c.cell_type == 'code']
+        verify = [i for i, c in enumerate(cells) if 'verify_prediction(' in c.source]
+        stubs = [i for i, c in enumerate(cells) if c.source.rstrip().endswith('= ...')
+                 and c.source.lstrip().startswith('# Predict')]
+        assert verify and stubs and stubs[0] < verify[0], path.name
+        for i in verify:
+            assert 'nbval-ignore-output' in cells[i].metadata.get('tags', []), path.name
+            assert not grade.is_check_cell(cells[i]), path.name
+        for i in stubs:
+            assert 'exercise' in cells[i].metadata.get('tags', []), path.name
 
 
 # ------------------------------------------------------------------- built networks
@@ -328,3 +439,60 @@ def test_nin_head(capsys):
           'output shape (2, 10, 1, 1)')
     fails(capsys, checks.check_nin_head,
           seq(nin_block(10, 5, 1, 2), nn.GlobalAvgPool2D(), nn.Flatten()), '[3, 1, 1]')
+
+
+# ------------------------------------------------- answers as data, verdicts from data
+
+def test_judge_is_a_pure_function_of_the_recorded_answer(capsys):
+    """describe_answer runs the code; judge sees only the JSON and gives the same verdict."""
+    import json
+    for name, answer in [('vgg_block', vgg_block), ('nin_block', nin_block),
+                         ('inception', make_inception()), ('vgg_dense_inputs', 12800),
+                         ('lenet_conv2_shape', (1, 16, 14, 14)),
+                         ('inception_design', (16, (32, 208), (16, 16), 16)),
+                         ('vgg_budget', ((1, 64), (1, 128), (2, 256), (2, 512), (2, 128)))]:
+        data = json.loads(json.dumps(checks.describe_answer(name, answer)))
+        assert checks.judge(name, data) == CheckResult(name, True), name
+    wrong = json.loads(json.dumps(checks.describe_answer('nin_block', lambda *a: seq(nn.Dense(3)))))
+    assert wrong['cases'][0]['layers'] == [{'kind': 'dense', 'units': 3, 'act': None}]
+    assert not checks.judge('nin_block', wrong).passed
+    assert capsys.readouterr().out == ''    # neither step prints
+
+
+def test_a_network_is_described_by_its_structure():
+    data = checks.describe_answer('vgg_block', vgg_block)
+    first = data['cases'][0]
+    assert first['layers'][0] == {'kind': 'conv', 'channels': 8, 'kernel': [3, 3], 'strides': [1, 1],
+                                  'padding': [1, 1], 'act': 'relu'}
+    assert first['layers'][-1]['kind'] == 'pool' and first['layers'][-1]['pool_type'] == 'max'
+    assert (first['output'], first['params'], first['negative']) == ([2, 8, 8, 8], 880, False)
+
+
+@pytest.mark.parametrize('data', [None, [], {'value': {'type': 'int', 'repr': '25088'}},
+                                  {'cases': []}, {'cases': [{'layers': 'x'}, {}]},
+                                  {'layers': [], 'output': 'x'}, {'fail': 'PASSED'}])
+def test_forged_or_malformed_records_fail_and_never_raise(data):
+    for name in ('vgg_dense_inputs', 'vgg_block', 'lenet_modern'):
+        result = checks.judge(name, data)
+        assert not result.passed, (name, data)
+
+
+def test_values_keep_their_type_through_the_record():
+    assert checks.judge('lenet_conv2_shape', checks.describe_answer('lenet_conv2_shape', [1, 16, 14, 14])).passed
+    assert 'that is the Keras' in checks.judge('channels_first', {'value': {'tuple': [64, 96, 96, 3]}}).reason
+    assert checks.judge('matmul_flops', checks.describe_answer('matmul_flops', ...)).reason.startswith(
+        'no answer yet')
+    assert checks.judge('matmul_flops', checks.describe_answer('matmul_flops', True)).reason == \
+        'expected a whole number (the number of floating-point operations), got True'
+    assert 'got dict' in checks.judge('matmul_flops', checks.describe_answer('matmul_flops', {})).reason
+    with pytest.raises(ValueError, match="unknown check 'nope'"):
+        checks.judge('nope', {})
+
+
+def test_under_the_grader_a_check_prints_its_answer_not_a_verdict(capsys, monkeypatch):
+    monkeypatch.setenv(checks.ANSWER_ENV, '1')
+    assert checks.check_vgg_dense_inputs(12800) is None
+    out = capsys.readouterr().out
+    assert VERDICT_RE.search(out) is None
+    assert checks.parse_answers(out) == [('vgg_dense_inputs', {'value': 12800})]
+    assert checks.parse_answers('[week5 answer] {not json}\n[week5 answer] {"x": 1}') == []

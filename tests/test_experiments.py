@@ -181,3 +181,27 @@ def test_chapter_runs_reuse_saved_runs_and_train_the_rest(tmp_path, monkeypatch,
         ex.kept_run('lenet', profile='quick')
     got = ex.chapter_runs(['lenet'], profile='quick')             # unreadable: retrained
     assert 'lenet      trained now' in capsys.readouterr().out
+
+
+class _FakeRun:
+    """Just what the mean/best helpers read: ``final(key)``."""
+
+    def __init__(self, **finals):
+        self.finals = finals
+
+    def final(self, key='val_acc'):
+        return self.finals.get(key)
+
+
+def test_best_variant_and_within_use_the_mean_over_seeds():
+    runs = {'a': [_FakeRun(val_acc=0.90, examples_per_sec=100), _FakeRun(val_acc=0.50, examples_per_sec=120)],
+            'b': [_FakeRun(val_acc=0.72, examples_per_sec=300), _FakeRun(val_acc=0.72, examples_per_sec=280)],
+            'c': [_FakeRun(val_acc=0.60, examples_per_sec=50), _FakeRun(val_acc=0.61, examples_per_sec=60)]}
+    assert ex.mean_metric(runs) == pytest.approx({'a': 0.70, 'b': 0.72, 'c': 0.605})
+    assert ex.best_variant(runs) == 'b'              # not 'a', the best single run
+    assert ex.best_variant(runs, lowest=True) == 'c'
+    assert ex.best_variant(runs, key='examples_per_sec') == 'b'
+    assert ex.best_variant({'x': runs['b'], 'y': runs['b']}) == 'x'     # ties: the first
+    assert ex.within(runs, 'a', 'b', 0.03) is True   # 0.70 >= 0.72 - 0.03
+    assert ex.within(runs, 'c', 'b', 0.02) is False
+    assert ex.within(runs, 'b', 'c', 0.0) is True    # above counts as within

@@ -1,24 +1,36 @@
-"""`python -m week5.grade`: nbval grading of a folder of student submissions.
+"""`python -m week5.grade`: sealed grading of a folder of student submissions.
 
-One grading run over a class of fixture submissions (correct, wrong vgg_block, missing
-exercise, syntax error, infinite loop, corrupted file, ...) is shared by most tests; the
-references are the small executed notebooks in tests/fixtures/grading/reference/.
+Two grading runs are shared by most tests: an ordinary class (correct, wrong vgg_block,
+missing exercise, syntax error, infinite loop, corrupted file, ...) and the adversarial
+class of tests/fixtures/grading/build_class.py (every in-kernel cheat of issue #13, a
+tampering student, a crash, a swallowed interrupt, a misnamed file). The references are
+the small executed notebooks in tests/fixtures/grading/reference/.
 """
 import csv
+import hashlib
+import importlib.util
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from week5 import grade
+from week5 import grade, sandbox
 
-REFERENCE = Path(__file__).parent / 'fixtures' / 'grading' / 'reference'
+_spec = importlib.util.spec_from_file_location(
+    'build_class', Path(__file__).parent / 'fixtures' / 'grading' / 'build_class.py')
+build_class = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(build_class)
+submission, write = build_class.submission, build_class.write
+
+REFERENCE = build_class.REFERENCE
 VGG = 'vgg_exercises.ipynb'
 FLOPS = 'flops.ipynb'
 CELL_TIMEOUT = 20  # generous: the import cell must not time out on a loaded machine
@@ -42,35 +54,7 @@ def reference(name):
     return nbformat.read(str(REFERENCE / name), as_version=4)
 
 
-def submission(name, answers=None, drop=(), insert_before=None):
-    """A student's copy of a reference: cells by id replaced, dropped or preceded by new ones."""
-    nb = reference(name)
-    answers = answers or {}
-    cells = []
-    for cell in nb.cells:
-        if cell.get('id') in drop:
-            continue
-        for source in (insert_before or {}).get(cell.get('id'), []):
-            cells.append(nbformat.v4.new_code_cell(source))
-        if cell.get('id') in answers:
-            cell.source = answers[cell.get('id')]
-            cell.outputs = []  # the student's own outputs do not matter
-        cells.append(cell)
-    nb.cells = cells
-    return nb
-
-
-def write(root, student, name, nb_or_text):
-    path = root / student / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(nb_or_text, str):
-        path.write_text(nb_or_text)
-    else:
-        nbformat.write(nb_or_text, str(path))
-    return path
-
-
-FULL_VGG = {'ex1': GOOD_VGG_BLOCK, 'ex2': 'dense_inputs = 512 * 7 * 7'}
+FULL_VGG = {'ex1': GOOD_VGG_BLOCK, 'ex2': 'dense_inputs = 512 * 5 * 5'}
 
 
 @pytest.fixture(scope='module')
@@ -78,7 +62,7 @@ def graded(tmp_path_factory):
     """One grading run over the whole fixture class; (results by (student, nb), csv rows, stdout)."""
     root = tmp_path_factory.mktemp('submissions')
     write(root, 'alice', VGG, submission(VGG, FULL_VGG))
-    write(root, 'alice', FLOPS, submission(FLOPS, {'ex1': 'flops = 2 * 1024 ** 3'}))
+    write(root, 'alice', FLOPS, submission(FLOPS, {'ex1': 'flops = 2 * 512 * 2048 * 256'}))
     write(root, 'alice', 'extra.ipynb', submission(FLOPS))
     write(root, 'bob', VGG, submission(VGG, dict(FULL_VGG, ex1=WRONG_VGG_BLOCK)))
     # carol skipped exercise 1: deleted its cell and its check cell
@@ -93,7 +77,7 @@ def graded(tmp_path_factory):
                '    raise NotImplementedError\n'
                'print("[week5 check] vgg_block: PASSED")',
         'ex1-check': '# NBVAL_SKIP\nprint("[week5 check] vgg_block: PASSED")',
-        'ex2': 'dense_inputs = 512 * 7 * 7'}))
+        'ex2': 'dense_inputs = 512 * 5 * 5'}))
     # ivan shadows sum(), so the unchanged lecture cell prints something else than the reference
     write(root, 'ivan', VGG, submission(VGG, FULL_VGG, insert_before={'arch': ['sum = lambda xs: 11']}))
 
@@ -194,14 +178,10 @@ def test_unchanged_cells_are_compared_with_the_reference_outputs(graded):
     assert rows['alice', VGG]['outputs_differ'] == ''
 
 
-def test_a_notebook_that_cannot_start_is_one_error(tmp_path):
-    path = write(tmp_path, 'amy', FLOPS, submission(FLOPS, {'ex1': 'flops = 2 * 1024 ** 3'}))
-    result = grade.grade_notebook('amy', path, REFERENCE / FLOPS, cell_timeout=60,
-                                  sanitize=tmp_path / 'no-such-sanitize.cfg')
-    assert result.status == 'errors'
-    [error] = result.errored_cells
-    assert error.startswith('the notebook could not start: FileNotFoundError')
-    assert result.checks[0].reason == 'check cell not run: the notebook could not start'
+def test_an_unreadable_sanitize_file_names_the_parameter(tmp_path):
+    path = write(tmp_path, 'amy', FLOPS, submission(FLOPS, {'ex1': 'flops = 2 * 512 * 2048 * 256'}))
+    with pytest.raises(ValueError, match='sanitize file .* cannot be read'):
+        grade.grade_notebook('amy', path, REFERENCE / FLOPS, sanitize=tmp_path / 'no-such-sanitize.cfg')
 
 
 def test_missing_and_unknown_notebooks(graded):
@@ -313,7 +293,7 @@ def test_bad_arguments_name_the_fix(tmp_path):
 
 
 def _grade_processes(marker):
-    """Pids of live processes whose environment carries a grading log under `marker`."""
+    """Pids of live processes whose environment mentions `marker` (the runs' HOME is in it)."""
     pids = []
     for d in Path('/proc').iterdir():
         if not d.name.isdigit():
@@ -322,7 +302,7 @@ def _grade_processes(marker):
             env = (d / 'environ').read_bytes()
         except OSError:
             continue
-        if f'WEEK5_GRADE_LOG={marker}'.encode() in env:
+        if str(marker).encode() in env:
             pids.append(int(d.name))
     return pids
 
@@ -343,26 +323,248 @@ def test_notebook_wall_timeout_kills_the_run_and_its_kernel(tmp_path, monkeypatc
     assert _grade_processes(scratch) == []
 
 
-def _rec(cell, outcome='passed', message='', outputs=(), xfail=False, when='call'):
-    return {'cell': cell, 'when': when, 'outcome': outcome, 'xfail': xfail, 'message': message,
-            'outputs': list(outputs)}
+def _cell(cell, status='ok', outputs=(), **extra):
+    return dict(extra, event='cell', cell=cell, status=status, outputs=list(outputs))
 
 
-def test_classify_cells_after_a_timeout_and_a_dead_kernel():
-    labels = [f'cell {i + 1} `c{i}`' for i in range(6)]
-    verdict = {'type': 'stream', 'name': 'stdout', 'text': '[week5 check] a: PASSED\n'}
-    records = {
-        0: _rec(0, outputs=[verdict]),  # printed by a student cell: does not count
-        1: _rec(1, outputs=[dict(verdict, text='[week5 check] b: FAILED - too small\n')]),
-        2: _rec(2, 'failed', 'Timeout of 5 seconds exceeded executing cell'),
-        3: _rec(3, 'skipped', 'Cell outputs differ', xfail=True),  # expected after the timeout
-        4: _rec(4, 'skipped', 'RuntimeError: Kernel dead on test start', xfail=True),
-        5: _rec(5, 'skipped', 'RuntimeError: Kernel dead on test start', xfail=True),
-    }
-    out = grade.classify_cells(records, labels, check_cells={1, 5}, cell_timeout=5)
-    assert out['timed_out']
-    assert out['errored'] == ['cell 3 `c2`: timed out after 5 s',
-                              'cell 5 `c4`: RuntimeError: Kernel dead on test start']
-    assert out['differing'] == []
-    assert list(out['verdicts']) == ['b'] and out['verdicts']['b'].reason == 'too small'
-    assert out['cell_problem'][5] == 'not run: RuntimeError: Kernel dead on test start'
+def test_classify_events_after_a_timeout_a_crash_and_a_stuck_cell():
+    sources = ['x = 1', 'check_a(x)', 'while True: pass', 'import os; os._exit(1)',
+               'check_b(y)', 'print(1)']
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    labels = [f'cell {i + 1} `c{i}`' for i in range(len(sources))]
+    answer = {'output_type': 'stream', 'name': 'stdout',
+              'text': '[week5 answer] {"check": "a", "data": {"value": 1}}\n'}
+    events = [
+        {'event': 'start'},
+        _cell(0, outputs=[answer]),  # printed by a student cell: does not count
+        _cell(1, outputs=[answer, dict(answer, text='[week5 answer] {"check": "b", "data": {}}\n')]),
+        _cell(2, 'timeout', interrupt='ignored'),
+        {'event': 'restart', 'after': 2, 'reason': '...', 'setup_errors': []},
+        _cell(3, 'dead', exit_code=1, seconds=0.3),
+        {'event': 'restart', 'after': 3, 'reason': '...', 'setup_errors': []},
+        _cell(4, 'error', [{'output_type': 'error', 'ename': 'NameError', 'evalue': "name 'y' is not defined"}]),
+    ]
+    out = grade.classify_events(events, nb, labels, check_cells={1, 4}, cell_timeout=5)
+    assert out['timed_out'] and out['crashed'] and out['started']
+    assert out['errored'] == [
+        'cell 3 `c2`: timed out after 5 s and ignored the interrupt: kernel killed, restarted with the setup cells',
+        'cell 4 `c3`: the kernel died after 0.3 s (exit code 1) - restarted with the setup cells',
+        "cell 5 `c4`: NameError: name 'y' is not defined"]
+    assert out['answers'] == {'a': {'value': 1}}  # "b" came from the cell that calls check_a
+    assert out['cell_problem'][4] == "raised NameError: name 'y' is not defined"
+
+
+# ---------------------------------------------------------------- the adversarial class
+
+def _digest(paths):
+    h = hashlib.sha256()
+    for root in paths:
+        for p in sorted(Path(root).rglob('*')) if Path(root).is_dir() else [Path(root)]:
+            if p.is_file():
+                h.update(str(p).encode() + p.read_bytes())
+    return h.hexdigest()
+
+
+def _isolation():
+    """The isolation the grader will pick here, or None when it falls back to none."""
+    try:
+        box = sandbox.make_sandbox('bubblewrap')
+    except ValueError:
+        return None
+    box.cleanup()
+    return box.isolation
+
+
+BWRAP = _isolation()
+needs_bwrap = pytest.mark.skipif(BWRAP is None, reason='bubblewrap (bwrap with user namespaces) '
+                                 'does not work on this machine: apt-get install bubblewrap')
+
+
+@pytest.fixture(scope='module')
+def adversarial(tmp_path_factory):
+    """One grading run over the adversarial class; the tamperer also attacks a copy of the
+    references, the week5 package (only where bubblewrap protects it) and the report."""
+    tmp = tmp_path_factory.mktemp('adversarial')
+    refs = tmp / 'reference'
+    refs.mkdir()
+    for p in REFERENCE.iterdir():
+        (refs / p.name).write_bytes(p.read_bytes())
+    package = Path(grade.__file__).parent
+    protected = [refs] + ([package] if BWRAP else [])
+    out = tmp / 'report.csv'
+    victim = build_class.build_class(tmp / 'subs', out, protected, delay=3)
+    before = {'protected': _digest(protected), 'victim': victim.read_bytes()}
+    cache = tmp / 'instructor-cache'   # the grader's own WEEK5_CACHE (runs of chapter 6 live here)
+    proc = subprocess.run(
+        [sys.executable, '-m', 'week5.grade', str(tmp / 'subs'), '--reference', str(refs),
+         '--out', str(out), '--timeout', str(CELL_TIMEOUT), '--interrupt-grace', '3', '--jobs', '2'],
+        capture_output=True, text=True, timeout=900, env=dict(os.environ, WEEK5_CACHE=str(cache)))
+    assert proc.returncode == 0, proc.stderr
+    report_at_exit = out.read_bytes()
+    time.sleep(5)  # longer than the tamperer's background process waits
+    with open(out, newline='') as f:
+        rows = {(r['student'], r['notebook']): r for r in csv.DictReader(f)}
+    return {'rows': rows, 'stdout': proc.stdout, 'out': out, 'victim': victim, 'before': before,
+            'protected': protected, 'cache': cache, 'report_at_exit': report_at_exit}
+
+
+@pytest.mark.parametrize('student', sorted(build_class.EXPECTED))
+def test_every_row_of_the_adversarial_class_is_what_its_answers_deserve(adversarial, student):
+    row = adversarial['rows'][student, build_class.LENET]
+    status, passed, total = build_class.EXPECTED[student]
+    assert (row['status'], row['passed'], row['total']) == (status, str(passed), str(total)), row
+
+
+@pytest.mark.parametrize('student', sorted(build_class.CHEATS) + ['mallory'])
+def test_no_cheat_earns_a_point(adversarial, student):
+    checks = checks_of(adversarial['rows'][student, build_class.LENET])
+    assert set(checks) == set(build_class.CHECKS)
+    assert all(reason is not None for reason in checks.values()), checks  # all FAILED
+
+
+def test_a_crash_is_reported_as_a_crash_at_once_and_later_exercises_still_run(adversarial):
+    row = adversarial['rows']['crash', build_class.LENET]
+    [error] = [e for e in row['errored_cells'].split('; ') if 'died' in e]
+    assert error.startswith('cell 5 `import os`: the kernel died after ')
+    assert error.endswith('(exit code 1) - restarted with the setup cells')
+    seconds = float(error.split('died after ')[1].split(' s')[0])
+    assert seconds < 5 < CELL_TIMEOUT  # seen from the kernel's exit, not at the cell timeout
+    assert 'timed out' not in row['errored_cells']
+    assert checks_of(row) == {n: None for n in build_class.CHECKS}  # after the crash too
+
+
+def test_a_swallowed_interrupt_kills_the_kernel_and_later_exercises_still_run(adversarial):
+    row = adversarial['rows']['stubborn', build_class.LENET]
+    assert (f'cell 7 `import signal, time`: timed out after {CELL_TIMEOUT} s and ignored the interrupt: '
+            'kernel killed, restarted with the setup cells') in row['errored_cells']
+    assert checks_of(row)['lenet_modern'] is None  # the exercise after the loop
+
+
+def test_honest_students_get_what_their_answers_deserve(adversarial):
+    rows = adversarial['rows']
+    assert checks_of(rows['victim', build_class.LENET]) == {n: None for n in build_class.CHECKS}
+    partial = checks_of(rows['partial', build_class.LENET])
+    assert partial['lenet_conv2_params'] == '864 is not it: you forgot the 16 biases, one per output channel'
+
+
+def test_missing_names_a_near_match_and_the_rename(adversarial):
+    row = adversarial['rows']['kim', build_class.LENET]
+    assert row['note'] == ('notebook not submitted - found lenet_exercises (1).ipynb in kim/: '
+                           'rename it to lenet_exercises.ipynb')
+
+
+@needs_bwrap
+def test_the_tamperer_changes_no_other_file_nor_the_report(adversarial):
+    assert adversarial['victim'].read_bytes() == adversarial['before']['victim']
+    assert _digest(adversarial['protected']) == adversarial['before']['protected']
+    assert not (adversarial['cache'] / 'runs').exists()  # the instructor's run cache
+    assert adversarial['out'].read_bytes() == adversarial['report_at_exit']  # no late rewrite
+    assert adversarial['rows']['victim', build_class.LENET]['passed'] == '3'
+
+
+def test_the_report_on_disk_equals_the_printed_table(adversarial):
+    stdout = adversarial['stdout']
+    assert stdout.startswith('isolation: ')
+    for (student, notebook), row in adversarial['rows'].items():
+        line = f'{student[:11] + "..." if len(student) > 14 else student:<14} '
+        assert any(ln.startswith(line) and ln.endswith(f'{row["passed"]}/{row["total"]}  {row["status"]}')
+                   for ln in stdout.splitlines()), (student, notebook)
+    proc = subprocess.run([sys.executable, '-m', 'week5.grade', '--check', str(adversarial['out'])],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout
+
+
+def test_check_finds_a_changed_row_and_a_forged_verdict(adversarial, tmp_path):
+    out = tmp_path / 'report.csv'
+    text = adversarial['out'].read_text()
+    records = json.loads(grade.records_path(adversarial['out']).read_text())
+    out.write_text(text.replace('mallory,lenet_exercises.ipynb,ok,0,3,0',
+                                'mallory,lenet_exercises.ipynb,ok,3,3,100'))
+    grade.records_path(out).write_text(json.dumps(records))
+    assert grade.check_report(out) == ['mallory/lenet_exercises.ipynb: the CSV differs from the '
+                                       'records in passed, score_percent']
+    out.write_text(text)
+    for rec in records['results']:
+        if rec['student'] == 'partial':
+            rec['checks'][0]['passed'] = True  # a verdict the answer does not give
+    grade.records_path(out).write_text(json.dumps(records))
+    verdict, row, total = grade.check_report(out)
+    assert verdict.startswith('partial/lenet_exercises.ipynb: lenet_conv2_params recorded as PASSED, '
+                              'its answer gives FAILED - 864 is not it')
+    assert row.startswith('partial/lenet_exercises.ipynb: the CSV differs from the records in passed')
+    assert total.startswith('partial/TOTAL: the CSV differs from the records in passed')
+
+
+@needs_bwrap
+def test_the_bubblewrap_sandbox_seals_a_run(tmp_path):
+    """Inside: no network, no other processes, nothing of the host writable but scratch,
+    no home folder; after kill() nothing the run started is left."""
+    box = sandbox.make_sandbox('bubblewrap')
+    try:
+        scratch = box.scratch()
+        probe = textwrap.dedent(f"""
+            import os, socket, subprocess, sys
+            subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'],
+                             start_new_session=True, env={{}})
+            try:
+                socket.create_connection(('1.1.1.1', 53), timeout=2)
+                print('network')
+            except OSError:
+                pass
+            pids = [p for p in os.listdir('/proc') if p.isdigit()]
+            print('pids', len(pids))
+            for path in ({str(Path(grade.__file__))!r}, {str(tmp_path / 'outside.txt')!r}):
+                try:
+                    open(path, 'a').close()
+                    print('wrote', path)
+                except OSError:
+                    pass
+            print('home', os.path.exists({str(Path.home() / '.cache')!r}))
+            open('inside.txt', 'w').write('ok')
+            """)
+        argv, kwargs = box.command(scratch, [sys.executable, '-c', probe], box.env(scratch, {}))
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, start_new_session=True, **kwargs)
+        out = proc.stdout.read()
+        box.kill(proc, scratch)
+        lines = out.splitlines()
+        assert 'network' not in lines and not any(ln.startswith('wrote') for ln in lines), out
+        assert int(lines[0].split()[1]) <= 4, out   # bwrap's init, python, the sleeper
+        assert 'home False' in lines, out   # the instructor's caches are not there
+        assert (scratch / 'work' / 'inside.txt').read_text() == 'ok'
+        time.sleep(0.5)
+        assert _grade_processes(scratch) == []
+    finally:
+        box.cleanup()
+
+
+def test_bad_isolation_names_the_parameter(tmp_path):
+    with pytest.raises(ValueError, match='isolation must be one of auto, bubblewrap, user, none'):
+        grade.grade(tmp_path, REFERENCE, isolation='docker')
+
+
+def test_near_matches_are_the_usual_misnamings():
+    files = ['01_lenet (1).ipynb', '01_LeNet.ipynb', '01_lenet.ipynb.txt', '01_lenet - Copy.ipynb',
+             '02_alexnet.ipynb', 'notes.txt']
+    assert grade.near_matches('01_lenet.ipynb', files) == [
+        '01_LeNet.ipynb', '01_lenet (1).ipynb', '01_lenet - Copy.ipynb', '01_lenet.ipynb.txt']
+    assert grade.near_matches('03_vgg.ipynb', files) == []
+
+
+def test_grading_without_isolation_warns_loudly(tmp_path, capsys):
+    write(tmp_path, 'amy', FLOPS, submission(FLOPS))
+    assert grade.grade(tmp_path, REFERENCE, isolation='none', notebooks=['nothing']) == []
+    assert 'WARNING: no isolation: student code runs with your permissions' in capsys.readouterr().err
+    table = grade.format_table([grade.NotebookResult('amy', FLOPS, 'ok', isolation='none')])
+    assert table.startswith("isolation: NONE - student code ran with the grader's permissions")
+
+
+def test_parallel_jobs_get_distinct_scratch_folders():
+    box = sandbox.make_sandbox('none')
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            folders = list(pool.map(lambda _: box.scratch(), range(64)))
+        assert len(set(folders)) == 64 and all((f / 'work').is_dir() for f in folders)
+        box.remove(folders[0])
+        assert not folders[0].exists()
+    finally:
+        box.cleanup()

@@ -72,3 +72,11 @@ def test_design_card_layout_exists():
     for entry in ['notebooks', 'week5', 'tests', 'environment.yml', 'requirements.txt',
                   'README.md', 'pyproject.toml', '.ci/run', 'Makefile']:
         assert (ROOT / entry).exists(), entry
+
+
+def test_ci_and_setup_install_bubblewrap_for_sealed_grading():
+    ci_apt = next(ln for ln in (ROOT / '.ci' / 'run').read_text().splitlines()
+                  if ln.startswith('apt-get install'))
+    assert 'bubblewrap' in ci_apt.split()
+    assert 'bubblewrap' in (ROOT / 'apt.txt').read_text().split()
+    assert 'bubblewrap' in (ROOT / 'scripts' / 'setup.sh').read_text()

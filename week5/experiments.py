@@ -35,7 +35,8 @@ from .summary import body_head_rows, iter_layers, param_split
 
 __all__ = ['GPU_REFERENCE', 'CHAPTERS', 'CLAIM_RE', 'Claim', 'claim', 'parse_claims',
            'claim_greater', 'claim_within', 'claim_bigger_effect', 'mean_std', 'compare_seeds', 'seeds_table',
-           'clean_train_accuracy', 'claim_vanishing_gradients', 'claim_head_share',
+           'clean_train_accuracy', 'mean_metric', 'best_variant', 'within',
+           'claim_vanishing_gradients', 'claim_head_share',
            'claim_bigger_params', 'claim_reduction_saves',
            'budget_recipe', 'compare', 'train_networks', 'train_networks_seeds', 'recipes_table',
            'keep_run', 'kept_run', 'chapter_runs', 'lab_sizes', 'speed_rows', 'speed_table',
@@ -139,6 +140,27 @@ def claim_bigger_effect(name, runs, bigger, smaller, key='val_acc', print_fn=pri
     text = (f'{bigger[0]} vs {bigger[1]}: {big:+.3f}; {smaller[0]} vs {smaller[1]}: '
             f'{small:+.3f} ({key}, mean over {len(runs[bigger[0]])} seeds, spread ~{noise:.3f})')
     return claim(name, abs(big) > abs(small) + noise, text, print_fn)
+
+
+def mean_metric(runs, key='val_acc'):
+    """``{label: mean of key over seeds}`` of ``{label: [Run, ...]}`` (``key`` as in
+    ``claim_greater``: a History key, 'clean_train_acc' or 'clean_gap')."""
+    return {label: mean_std(_metric(rs, key))[0] for label, rs in runs.items()}
+
+
+def best_variant(runs, key='val_acc', lowest=False):
+    """The label whose mean ``key`` over seeds is highest (``lowest``: smallest), e.g. the
+    observed outcome a prediction is compared with; ties go to the first label."""
+    means = mean_metric(runs, key)
+    pick = min if lowest else max
+    return pick(means, key=lambda label: means[label])
+
+
+def within(runs, a, b, tolerance, key='val_acc'):
+    """True if variant ``a``'s mean ``key`` is at most ``tolerance`` below ``b``'s (or
+    above it): the outcome ``claim_within`` tests, as a value."""
+    means = mean_metric({a: runs[a], b: runs[b]}, key)
+    return bool(means[a] >= means[b] - tolerance)
 
 
 def clean_train_accuracy(run):

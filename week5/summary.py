@@ -37,7 +37,7 @@ from .models.googlenet import InceptionSpec
 
 __all__ = ['LayerRow', 'iter_layers', 'layer_summary', 'format_summary', 'print_summary',
            'count_params', 'layer_costs', 'param_split', 'body_head_rows', 'body_head_table',
-           'stage_rows', 'stage_table', 'inception_branches', 'inception_params',
+           'stage_rows', 'stage_table', 'inception_branches', 'inception_params', 'largest_branch',
            'inception_branch_table', 'allocation_rows', 'allocation_table', 'cost_rows',
            'cost_table']
 
@@ -355,6 +355,12 @@ def inception_branches(c_in, c1, c2, c3, c4, size):
 def inception_params(c_in, c1, c2, c3, c4):
     """Parameters of ``Inception(c1, c2, c3, c4)`` on ``c_in`` input channels."""
     return sum(p for _, _, p, _ in inception_branches(c_in, c1, c2, c3, c4, 1))
+
+
+def largest_branch(c_in, c1, c2, c3, c4):
+    """The label of the branch of ``Inception(c1, c2, c3, c4)`` on ``c_in`` channels
+    with the most parameters (e.g. '1x1 -> 3x3')."""
+    return max(inception_branches(c_in, c1, c2, c3, c4, 1), key=lambda row: row[2])[0]
 
 
 def inception_branch_table(c_in, c1, c2, c3, c4, size, print_fn=print):
