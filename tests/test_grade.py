@@ -568,3 +568,8 @@ def test_parallel_jobs_get_distinct_scratch_folders():
         assert not folders[0].exists()
     finally:
         box.cleanup()
+
+
+def test_an_answer_to_a_check_week5_does_not_have_fails_instead_of_crashing():
+    result = grade._judge_known('no_such_check', {'value': 1})
+    assert not result.passed and result.reason.startswith("cannot be judged: unknown check 'no_such_check'")

@@ -475,6 +475,14 @@ def _missing_reason(check, nb, check_cells, reached, cell_problem, finished, not
     return 'check recorded no answer'
 
 
+def _judge_known(name, data):
+    """judge(), or a failed check if the reference names a check week5.checks lacks."""
+    try:
+        return judge(name, data)
+    except ValueError as e:
+        return CheckResult(name, False, f'cannot be judged: {e}')
+
+
 def grade_notebook(student, student_nb, ref_path, cell_timeout=DEFAULT_CELL_TIMEOUT,
                    notebook_timeout=DEFAULT_NOTEBOOK_TIMEOUT, sanitize=None, profile='quick',
                    threads=None, sandbox=None, interrupt_grace=DEFAULT_INTERRUPT_GRACE,
@@ -526,7 +534,7 @@ def grade_notebook(student, student_nb, ref_path, cell_timeout=DEFAULT_CELL_TIME
     checks = []
     for n in expected:
         if n in answers:
-            checks.append(judge(n, answers[n]))
+            checks.append(_judge_known(n, answers[n]))
         else:
             checks.append(CheckResult(n, False, _missing_reason(n, nb, check_cells, reached, cell_problem,
                                                                 finished, notebook_timeout)))
