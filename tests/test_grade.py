@@ -398,7 +398,9 @@ def adversarial(tmp_path_factory):
     package = Path(grade.__file__).parent
     protected = [refs] + ([package] if BWRAP else [])
     out = tmp / 'report.csv'
-    victim = build_class.build_class(tmp / 'subs', out, protected, delay=3)
+    # without bubblewrap the tamperer's late rewrite would succeed (as docs/instructors.md says):
+    # there it attacks a decoy, and the tests of tampering are skipped
+    victim = build_class.build_class(tmp / 'subs', out if BWRAP else tmp / 'decoy.csv', protected, delay=3)
     before = {'protected': _digest(protected), 'victim': victim.read_bytes()}
     cache = tmp / 'instructor-cache'   # the grader's own WEEK5_CACHE (runs of chapter 6 live here)
     proc = subprocess.run(
