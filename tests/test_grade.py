@@ -343,6 +343,7 @@ def test_classify_events_after_a_timeout_a_crash_and_a_stuck_cell():
         _cell(3, 'dead', exit_code=1, seconds=0.3),
         {'event': 'restart', 'after': 3, 'reason': '...', 'setup_errors': []},
         _cell(4, 'error', [{'output_type': 'error', 'ename': 'NameError', 'evalue': "name 'y' is not defined"}]),
+        {'event': 'done'},
     ]
     out = grade.classify_events(events, nb, labels, check_cells={1, 4}, cell_timeout=5)
     assert out['timed_out'] and out['crashed'] and out['started']
@@ -352,6 +353,11 @@ def test_classify_events_after_a_timeout_a_crash_and_a_stuck_cell():
         "cell 5 `c4`: NameError: name 'y' is not defined"]
     assert out['answers'] == {'a': {'value': 1}}  # "b" came from the cell that calls check_a
     assert out['cell_problem'][4] == "raised NameError: name 'y' is not defined"
+    assert 'the run stopped before the end of the notebook (its driver was ended)' not in out['errored']
+    cut_short = grade.classify_events(events[:3], nb, labels, check_cells={1, 4}, cell_timeout=5)
+    assert cut_short['errored'] == ['the run stopped before the end of the notebook (its driver was ended)']
+    killed = grade.classify_events(events[:3], nb, labels, check_cells={1, 4}, cell_timeout=5, finished=False)
+    assert killed['errored'] == []  # the notebook timeout says it
 
 
 # ---------------------------------------------------------------- the adversarial class
@@ -392,7 +398,9 @@ def adversarial(tmp_path_factory):
     package = Path(grade.__file__).parent
     protected = [refs] + ([package] if BWRAP else [])
     out = tmp / 'report.csv'
-    victim = build_class.build_class(tmp / 'subs', out, protected, delay=3)
+    # without bubblewrap the tamperer's late rewrite would succeed (as docs/instructors.md says):
+    # there it attacks a decoy, and the tests of tampering are skipped
+    victim = build_class.build_class(tmp / 'subs', out if BWRAP else tmp / 'decoy.csv', protected, delay=3)
     before = {'protected': _digest(protected), 'victim': victim.read_bytes()}
     cache = tmp / 'instructor-cache'   # the grader's own WEEK5_CACHE (runs of chapter 6 live here)
     proc = subprocess.run(
@@ -568,3 +576,16 @@ def test_parallel_jobs_get_distinct_scratch_folders():
         assert not folders[0].exists()
     finally:
         box.cleanup()
+
+
+def test_an_answer_to_a_check_week5_does_not_have_fails_instead_of_crashing():
+    result = grade._judge_known('no_such_check', {'value': 1})
+    assert not result.passed and result.reason.startswith("cannot be judged: unknown check 'no_such_check'")
+
+
+def test_a_kernel_that_kills_the_driver_ends_only_its_own_run(adversarial):
+    row = adversarial['rows']['driver_killer', build_class.LENET]
+    assert 'the run stopped before the end of the notebook (its driver was ended)' in row['errored_cells']
+    checks = checks_of(row)
+    assert checks['lenet_conv2_params'] is None  # answered before
+    assert checks['lenet_conv2_shape'] == checks['lenet_modern'] == 'check did not run'

@@ -405,13 +405,14 @@ def _error_summary(outputs):
     return f"{e['ename']}: {value}"[:160] if value else e['ename']
 
 
-def classify_events(events, nb, labels, check_cells, cell_timeout, patterns=()):
+def classify_events(events, nb, labels, check_cells, cell_timeout, patterns=(), finished=True):
     """Sort the driver's events into what the report says.
 
     Returns a dict: ``errored`` (readable lines), ``differing`` (labels of unchanged cells
     whose output differs from the reference), ``timed_out`` and ``crashed`` (flags),
     ``cell_problem`` ({code-cell index: why it gave no answer}), ``answers`` ({check name:
-    data} recorded by the check cells), ``started``.
+    data} recorded by the check cells), ``started``. A run that `finished` (was not killed
+    at the notebook timeout) without the driver's last event was cut short from inside.
     """
     errored, differing, cell_problem, answers = [], [], {}, {}
     timed_out = crashed = started = False
@@ -456,6 +457,8 @@ def classify_events(events, nb, labels, check_cells, cell_timeout, patterns=()):
             for name, data in parse_answers(text):
                 if name in called:
                     answers[name] = data
+    if finished and started and not any(ev.get('event') in ('done', 'failed') for ev in events):
+        errored.append('the run stopped before the end of the notebook (its driver was ended)')
     return {'errored': errored, 'differing': differing, 'timed_out': timed_out, 'crashed': crashed,
             'cell_problem': cell_problem, 'answers': answers, 'started': started}
 
@@ -473,6 +476,14 @@ def _missing_reason(check, nb, check_cells, reached, cell_problem, finished, not
     if not any(i in reached for i in cells):
         return 'check did not run'
     return 'check recorded no answer'
+
+
+def _judge_known(name, data):
+    """judge(), or a failed check if the reference names a check week5.checks lacks."""
+    try:
+        return judge(name, data)
+    except ValueError as e:
+        return CheckResult(name, False, f'cannot be judged: {e}')
 
 
 def grade_notebook(student, student_nb, ref_path, cell_timeout=DEFAULT_CELL_TIMEOUT,
@@ -515,7 +526,7 @@ def grade_notebook(student, student_nb, ref_path, cell_timeout=DEFAULT_CELL_TIME
         if own_sandbox:
             sandbox.cleanup()
 
-    outcome = classify_events(events, nb, labels, check_cells, cell_timeout, patterns)
+    outcome = classify_events(events, nb, labels, check_cells, cell_timeout, patterns, finished)
     errored, differing = outcome['errored'], outcome['differing']
     answers, cell_problem = outcome['answers'], outcome['cell_problem']
     reached = {ev['cell'] for ev in events if ev.get('event') == 'cell'}
@@ -526,7 +537,7 @@ def grade_notebook(student, student_nb, ref_path, cell_timeout=DEFAULT_CELL_TIME
     checks = []
     for n in expected:
         if n in answers:
-            checks.append(judge(n, answers[n]))
+            checks.append(_judge_known(n, answers[n]))
         else:
             checks.append(CheckResult(n, False, _missing_reason(n, nb, check_cells, reached, cell_problem,
                                                                 finished, notebook_timeout)))
