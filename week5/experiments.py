@@ -95,12 +95,14 @@ def mean_std(values):
 
 
 def _metric(runs, key):
-    """Per run: a History key, or 'clean_train_acc' / 'clean_gap' (training accuracy in
-    evaluation mode on clean images, and its gap to the validation accuracy)."""
+    """Per run: a History key, 'params', or 'clean_train_acc' / 'clean_gap' (training
+    accuracy in evaluation mode on clean images, and its gap to the validation accuracy)."""
     if key == 'clean_train_acc':
         return [clean_train_accuracy(r) for r in runs]
     if key == 'clean_gap':
         return [clean_train_accuracy(r) - r.final('val_acc') for r in runs]
+    if key == 'params':
+        return [r.params for r in runs]
     return [r.final(key) for r in runs]
 
 
