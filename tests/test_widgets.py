@@ -92,7 +92,9 @@ def test_changing_a_knob_suggests_the_profiles_learning_rate():
     assert lab.controls['momentum'].value == 0.9 and lab.controls['lr_schedule'].value == 'cosine'
     lab.controls['activation'].value = 'sigmoid'
     assert lab.controls['lr'].value == sigmoid_lr
-    assert lab.controls['momentum'].value == 0.0 and lab.controls['lr_schedule'].value is None
+    assert lab.controls['momentum'].value == 0.0
+    assert lab.controls['lr_schedule'].value == 'constant'          # shown, not blank
+    assert lab.next_recipe().lr_schedule is None                    # the recipe's None
     laptop = widgets.TrainingLab('lenet', profile='laptop', headless=False)
     laptop.controls['activation'].value = 'relu'     # the rule sets the epochs too
     assert laptop.controls['num_epochs'].value == \

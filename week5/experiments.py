@@ -196,7 +196,7 @@ def seeds_table(runs, clean_train=False, print_fn=print):
     head = f'{"variant":<{width}}  seeds  epochs  {"val acc":>13}'
     if clean_train:
         head += f'  {"train acc (eval)":>16}  {"gap":>13}'
-    print_fn(head + f'  {"params":>9}  {"s / run":>7}')
+    lines = [head + f'  {"params":>9}  {"s / run":>7}']
     for label, rs in runs.items():
         val = mean_std([r.final('val_acc') for r in rs])
         line = f'{label:<{width}}  {len(rs):>5}  {len(rs[0].history):>6}  ' \
@@ -207,7 +207,8 @@ def seeds_table(runs, clean_train=False, print_fn=print):
             train = mean_std(train)
             line += f'  {train[0]:>9.3f} ± {train[1]:.3f}  {gap[0]:>6.3f} ± {gap[1]:.3f}'
         seconds = sum(r.seconds for r in rs) / len(rs)
-        print_fn(line + f'  {rs[0].params:>9,}  {seconds:>7.1f}')
+        lines.append(line + f'  {rs[0].params:>9,}  {seconds:>7.1f}')
+    print_fn('\n'.join(lines))      # one output: slides and readers see one table
 
 
 def budget_recipe(name, budget='experiment', profile=None, **changes):

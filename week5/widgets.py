@@ -126,7 +126,10 @@ class _StatusLine(Callback):
 # ------------------------------------------------------------------------ control table
 _ODD_KERNELS = dict(min=1, step=2)
 _RESIZES = (16, 20, 24, 28, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224)
-_SCHEDULES = (('constant', None), ('cosine', 'cosine'))
+# the schedule dropdown shows 'constant' for the recipe's None (a Dropdown whose value is
+# None shows no selection at all)
+_CONSTANT = 'constant'
+_SCHEDULES = (_CONSTANT, 'cosine')
 _STYLE = {'description_width': 'initial'}
 
 
@@ -173,7 +176,7 @@ def _optimizer_controls(recipe):
                                  description='learning rate', style=_STYLE),
         'momentum': W.BoundedFloatText(value=recipe.momentum, min=0.0, max=0.99, step=0.05,
                                        description='momentum', style=_STYLE),
-        'lr_schedule': W.Dropdown(options=_SCHEDULES, value=recipe.lr_schedule,
+        'lr_schedule': W.Dropdown(options=_SCHEDULES, value=recipe.lr_schedule or _CONSTANT,
                                   description='lr schedule', style=_STYLE),
         'init': W.Dropdown(options=tuple(INITS), value=recipe.init, description='init',
                            style=_STYLE),
@@ -200,19 +203,21 @@ def _runs_html(runs, start):
     recipe one click away."""
     if not runs:
         return ''
+    cell = 'style="padding:2px 12px 2px 0;text-align:left;vertical-align:top"'
     rows = []
     for run in runs:
         acc = run.final('val_acc')
         recipe = html.escape(run.recipe.describe(versus=start, names=('this run', 'lab start')))
         rows.append(
-            f'<tr><td>{html.escape(run.label)}</td><td>{len(run.history)}'
+            f'<tr><td {cell}>{html.escape(run.label)}</td><td {cell}>{len(run.history)}'
             f'{" (stopped)" if run.stopped else ""}</td>'
-            f'<td>{"-" if acc is None else f"{acc:.3f}"}</td><td>{run.seconds:.0f} s</td>'
-            f'<td><details><summary>recipe</summary><pre style="margin:0">{recipe}</pre>'
-            f'</details></td></tr>')
-    return ('<table class="week5-runs" style="border-collapse:collapse">'
-            '<tr><th align="left">run (what changed)</th><th>epochs</th><th>val acc</th>'
-            '<th>time</th><th></th></tr>' + ''.join(rows) + '</table>')
+            f'<td {cell}>{"-" if acc is None else f"{acc:.3f}"}</td>'
+            f'<td {cell}>{run.seconds:.0f} s</td>'
+            f'<td {cell}><details><summary>recipe</summary><pre style="margin:0">{recipe}'
+            f'</pre></details></td></tr>')
+    return (f'<table class="week5-runs" style="border-collapse:collapse"><tr>'
+            f'<th {cell}>run (what changed)</th><th {cell}>epochs</th><th {cell}>val acc</th>'
+            f'<th {cell}>time</th><th {cell}></th></tr>' + ''.join(rows) + '</table>')
 
 
 # ------------------------------------------------------------------------- TrainingLab
@@ -406,7 +411,8 @@ class TrainingLab(_Panel):
         except (ValueError, TypeError):
             return                       # an invalid combination: reported on Train
         for name, widget in self.optimizer.items():
-            widget.value = getattr(suggested, name)
+            value = getattr(suggested, name)
+            widget.value = _CONSTANT if name == 'lr_schedule' and value is None else value
 
     # -- state --------------------------------------------------------------------------
     @property
@@ -476,7 +482,10 @@ class TrainingLab(_Panel):
         if not lr > 0:
             raise ValueError(f'learning rate must be > 0, got {lr}')
         base = self._suggested() if self.network is not None else self.recipe
-        return base.replace(**{name: w.value for name, w in self.optimizer.items()})
+        values = {name: w.value for name, w in self.optimizer.items()}
+        if values['lr_schedule'] == _CONSTANT:
+            values['lr_schedule'] = None
+        return base.replace(**values)
 
     def _on_train(self, _button=None):
         with self._lock:
