@@ -16,15 +16,17 @@ the final table (the targets assume 2 CPU cores). The ``cpu`` column (CPU second
 the training process) is what the wall time would be on an idle machine with week5's
 default of one thread per operator; with more threads it overstates it.
 
-Measured (2 cores, load average ~1 from this run alone, OMP_NUM_THREADS=1, seed 0):
+Measured through ``Recipe.build`` (2 cores shared with three other work sessions, load
+average 2-8, OMP_NUM_THREADS=1, seed 0; wall times inflated by the load, the ``cpu``
+column is what an idle machine would take):
 
     network                  res  train ep    wall     cpu  val acc  target          book≈
-    LeNet (ReLU, max pool)    28  60000  7   57.4s   64.6s    0.890  0.88 in 2 min      —
-    LeNet (sigmoid, 1998)     28  60000  6   47.5s   53.7s    0.827  0.75 in 3 min   0.78
-    AlexNet                   64  60000  6  201.4s  218.0s    0.889  0.88 in 6 min   0.88
-    VGG-11                    32  60000  6   98.3s  109.7s    0.895  0.88 in 6 min   0.91
-    NiN                       28  60000  5  174.7s  185.0s    0.901  0.85 in 6 min   0.87
-    GoogLeNet                 48  60000  6  230.1s  276.9s    0.889  0.87 in 8 min   0.90
+    LeNet (ReLU, max pool)    28  60000  7   76.3s   55.0s    0.889  0.88 in 2 min      —
+    LeNet (sigmoid, 1998)     28  60000  6   69.2s   41.0s    0.816  0.75 in 3 min   0.78
+    AlexNet                   64  60000  6  297.1s  167.6s    0.890  0.88 in 6 min   0.88
+    VGG-11                    32  60000  6  284.9s  108.1s    0.892  0.88 in 6 min   0.91
+    NiN                       28  60000  5  483.7s  167.2s    0.898  0.85 in 6 min   0.87
+    GoogLeNet                 48  60000  6  431.2s  270.1s    0.896  0.87 in 8 min   0.90
 
     quick profile: every fit (512 images, 1 epoch, validation on 256) took <= 0.6 s;
     the whole --profile quick run, six fresh interpreters included, 14 s.
