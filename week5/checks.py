@@ -269,12 +269,17 @@ def _as_shape(answer, what):
     return tuple(_as_int(d, 'each entry of the shape') for d in shape)
 
 
+def _hint(value, hints, shown=None):
+    """Fail with the targeted hint when ``value`` is a known wrong answer."""
+    if value in hints:
+        raise _Fail(f'{shown or value} is not it: {hints[value]}')
+
+
 def _compare_number(value, expected, hints, generic):
     """Fail with a hint for a known wrong answer, else a direction and ``generic``."""
     if value == expected:
         return
-    if value in hints:
-        raise _Fail(f'{value:,} is not it: {hints[value]}')
+    _hint(value, hints, f'{value:,}')
     direction = 'too small' if value < expected else 'too large'
     raise _Fail(f'{value:,} is {direction}: {generic}')
 
@@ -486,8 +491,7 @@ def _judge_channels_first(answer):
                               '64 colour 96x96 images',
              (64, 1, 96, 96): 'colour images have 3 channels (red, green, blue)',
              (3, 64, 96, 96): 'the batch axis comes first, then the channels'}
-    if shape in hints:
-        raise _Fail(f'{shape} is not it: {hints[shape]}')
+    _hint(shape, hints)
     if len(shape) != 4:
         raise _Fail(f'expected 4 numbers (batch, channels, height, width), got {len(shape)}')
     if sorted(shape) != sorted((64, 3, 96, 96)):
@@ -545,8 +549,7 @@ def _judge_lenet_conv2_shape(answer):
              (1, 16, 12, 12): 'conv1 has padding 2, so its 5x5 kernel keeps 36x36',
              (1, 16, 32, 32): 'the 2x2 pooling with stride 2 halves the size before '
                               'conv2'}
-    if shape in hints:
-        raise _Fail(f'{shape} is not it: {hints[shape]}')
+    _hint(shape, hints)
     if shape != (1, 16, 14, 14):
         raise _Fail(f'{shape} is not it: work through conv1 (padding 2), the 2x2 '
                     'pooling and conv2 (no padding) one at a time')
