@@ -41,9 +41,7 @@ if 'mxnet' not in sys.modules:
         os.environ.setdefault(_key, _value)
 
 import collections  # noqa: E402  (the environment must be set before mxnet loads)
-import dataclasses  # noqa: E402
 import functools  # noqa: E402
-import importlib  # noqa: E402
 import inspect  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
@@ -57,6 +55,8 @@ import numpy as onp  # noqa: E402
 import mxnet as mx  # noqa: E402
 from mxnet import autograd, gluon, init, np, npx  # noqa: E402
 from mxnet.gluon import nn  # noqa: E402
+
+from .files import atomic_write_json, from_json, import_qualified, to_json  # noqa: E402
 
 __all__ = [
     'HyperParameters', 'Module', 'Classifier', 'Trainer', 'Callback', 'History',
@@ -588,11 +588,11 @@ class Module(nn_Module, HyperParameters):
         base = _strip_ext(path)
         cls = type(self)
         meta = {'format': 'week5-module-1', 'class': f'{cls.__module__}:{cls.__qualname__}',
-                'hparams': {k: _to_json(v, k) for k, v in getattr(self, 'hparams', {}).items()}}
+                'hparams': {k: to_json(v, k) for k, v in getattr(self, 'hparams', {}).items()}}
         os.makedirs(os.path.dirname(os.path.abspath(base)), exist_ok=True)
-        with open(base + '.json', 'w') as f:
-            json.dump(meta, f, indent=1)
-        self.save_parameters(base + '.params')
+        self.save_parameters(base + '.params.part')
+        os.replace(base + '.params.part', base + '.params')
+        atomic_write_json(base + '.json', meta, indent=1)
         return base + '.json', base + '.params'
 
     @classmethod
@@ -605,11 +605,11 @@ class Module(nn_Module, HyperParameters):
                                     'pass the path given to model.save(path)')
         with open(base + '.json') as f:
             meta = json.load(f)
-        klass = _import_qualified(meta['class'])
+        klass = import_qualified(meta['class'])
         if not (isinstance(klass, type) and issubclass(klass, cls)):
             raise TypeError(f'{base}.json holds a {meta["class"]}, not a {cls.__name__}: '
                             f'load it with {meta["class"].split(":")[-1]}.load(...)')
-        kwargs = {k: _from_json(v) for k, v in meta['hparams'].items()}
+        kwargs = {k: from_json(v) for k, v in meta['hparams'].items()}
         varkw = [p.name for p in inspect.signature(klass.__init__).parameters.values()
                  if p.kind is p.VAR_KEYWORD]
         if varkw and isinstance(kwargs.get(varkw[0]), dict):   # **overrides, saved as a dict
@@ -625,50 +625,6 @@ def _strip_ext(path):
         if path.endswith(ext):
             return path[:-len(ext)]
     return path
-
-
-def _to_json(value, name):
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        cls = type(value)
-        return {'__dataclass__': f'{cls.__module__}:{cls.__qualname__}',
-                'fields': {f.name: _to_json(getattr(value, f.name), f'{name}.{f.name}')
-                           for f in dataclasses.fields(value)}}
-    if isinstance(value, (list, tuple)):
-        return {'__tuple__': [_to_json(v, name) for v in value]} if isinstance(
-            value, tuple) else [_to_json(v, name) for v in value]
-    if isinstance(value, dict):
-        return {'__dict__': {str(k): _to_json(v, name) for k, v in value.items()}}
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, onp.generic):
-        return value.item()
-    raise TypeError(f'hyperparameter {name!r} = {value!r} ({type(value).__name__}) cannot be '
-                    'saved as JSON: use numbers, strings, lists/tuples, dicts or a dataclass, '
-                    'or pass it in save_hyperparameters(ignore=[...])')
-
-
-def _from_json(value):
-    if isinstance(value, list):
-        return [_from_json(v) for v in value]
-    if isinstance(value, dict):
-        if '__tuple__' in value:
-            return tuple(_from_json(v) for v in value['__tuple__'])
-        if '__dict__' in value:
-            return {k: _from_json(v) for k, v in value['__dict__'].items()}
-        if '__dataclass__' in value:
-            cls = _import_qualified(value['__dataclass__'])
-            if not dataclasses.is_dataclass(cls):
-                raise TypeError(f'{value["__dataclass__"]} is not a dataclass')
-            return cls(**{k: _from_json(v) for k, v in value['fields'].items()})
-    return value
-
-
-def _import_qualified(name):
-    module, _, qualname = name.partition(':')
-    obj = importlib.import_module(module)
-    for part in qualname.split('.'):
-        obj = getattr(obj, part)
-    return obj
 
 
 class Classifier(Module):

@@ -45,9 +45,10 @@ from pathlib import Path
 import numpy as np
 
 from .core import HyperParameters
+from .files import atomic_write
 
 __all__ = ['DataModule', 'FashionMNIST', 'ArrayLoader', 'DataUnavailableError',
-           'load_fashion_mnist', 'fetch_fashion_mnist', 'cache_dir',
+           'load_fashion_mnist', 'fetch_fashion_mnist', 'cache_dir', 'decoded_dir',
            'interpolation_matrix', 'stratified_indices', 'TEXT_LABELS']
 
 TEXT_LABELS = ('t-shirt', 'trouser', 'pullover', 'dress', 'coat',
@@ -174,7 +175,7 @@ class _KnownGood:
         if digest not in self.sums[name]:
             self.sums[name].append(digest)
             try:
-                _atomic_write(self.path, json.dumps(self.sums, indent=1).encode())
+                atomic_write(self.path, json.dumps(self.sums, indent=1).encode())
             except OSError:
                 pass   # a read-only cache only costs a decompression next time
 
@@ -214,18 +215,6 @@ def _parse_idx(raw, spec):
     if dims[0] != spec.magic or tuple(dims[1:]) != shape or len(raw) != header + np.prod(shape):
         raise ValueError(f'{spec.raw_name}: unexpected IDX header {dims.tolist()}')
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
-
-
-def _atomic_write(path, data):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + '.', suffix='.part')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # ---------------------------------------------------------------------------------------
@@ -392,7 +381,9 @@ class FashionMNISTArrays:
     source: str                # where the data came from, for people
 
 
-def _decoded_dir():
+def decoded_dir():
+    """The folder of the decoded (verified, uncompressed) Fashion-MNIST files in the cache;
+    it may not exist yet. The grader shares it read-only with sealed runs."""
     return _data_cache() / 'decoded'
 
 
@@ -401,7 +392,7 @@ def _read_decoded():
     out = {}
     for name, spec in FILES.items():
         try:
-            raw = (_decoded_dir() / spec.raw_name).read_bytes()
+            raw = (decoded_dir() / spec.raw_name).read_bytes()
         except OSError:
             return None
         if _sha256(raw) != spec.raw_sha256:
@@ -421,7 +412,7 @@ def load_fashion_mnist(root=None, mirrors=None, progress=True):
 
     Returns FashionMNISTArrays. Raises ValueError for a bad ``root`` and
     DataUnavailableError (listing every source tried and the fixes) when nothing works."""
-    decoded_source = _decoded_dir() / 'source.json'
+    decoded_source = decoded_dir() / 'source.json'
     explicit = _explicit_root(root)
     raws = None if explicit is not None else _read_decoded()
     if raws is not None:
@@ -429,7 +420,7 @@ def load_fashion_mnist(root=None, mirrors=None, progress=True):
             origin = json.loads(decoded_source.read_text())['source']
         except (OSError, ValueError, KeyError):
             origin = 'unknown'
-        source = f'decoded cache {_decoded_dir()} (from {origin})'
+        source = f'decoded cache {decoded_dir()} (from {origin})'
     else:
         found = _locate(root, mirrors, progress)
         source = '; '.join(sorted({src for _, src, _ in found.values()}))
@@ -443,8 +434,8 @@ def load_fashion_mnist(root=None, mirrors=None, progress=True):
                                                f'run again')
             try:
                 for spec in FILES.values():
-                    _atomic_write(_decoded_dir() / spec.raw_name, raws[spec.name])
-                _atomic_write(decoded_source, json.dumps({'source': source}).encode())
+                    atomic_write(decoded_dir() / spec.raw_name, raws[spec.name])
+                atomic_write(decoded_source, json.dumps({'source': source}).encode())
             except OSError as e:
                 warnings.warn(f'week5: cannot write the decoded cache ({e}); the data will be '
                               f'decoded again next time. Set WEEK5_CACHE to a writable folder.')
@@ -843,7 +834,7 @@ def main(argv=None):
             n = len(data.train_labels) + len(data.val_labels)
             print(f'week5.data: Fashion-MNIST ready: {n:,} images in '
                   f'{time.perf_counter() - t0:.2f} s\n  from: {data.source}\n'
-                  f'  decoded cache: {_decoded_dir()}')
+                  f'  decoded cache: {decoded_dir()}')
         else:
             sources = fetch_fashion_mnist(args.dest, args.root, args.mirrors)
             print(f'week5.data: the four files are in {Path(args.dest).expanduser()}')

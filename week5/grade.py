@@ -65,7 +65,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .checks import VERDICT_RE, CheckResult, judge, parse_answers, parse_verdicts as parse_verdict_list
-from .data import _atomic_write as atomic_write, cache_dir
+from .data import decoded_dir
+from .files import atomic_write
 from .sandbox import DESCRIPTIONS, ISOLATIONS, WARNING_NONE, make_sandbox
 
 __all__ = ['NotebookResult', 'grade', 'grade_notebook', 'write_csv', 'write_report',
@@ -600,7 +601,7 @@ def default_reference_dir():
 
 def _instructor_data_dir():
     """The decoded Fashion-MNIST files of this user's cache, shared read-only with the runs."""
-    decoded = cache_dir() / 'fashion-mnist' / 'decoded'
+    decoded = decoded_dir()
     return decoded if decoded.is_dir() else None
 
 

@@ -38,6 +38,7 @@ from typing import Optional
 
 from .core import Callback, History, Trainer, set_seed
 from .data import FashionMNIST, cache_dir
+from .files import atomic_write_json
 from .models import MODELS, NetConfig, get_config
 from .models.blocks import check_training
 from .summary import count_params
@@ -419,13 +420,10 @@ def save_run(run, path):
               'history': run.history.to_dict(), 'seconds': run.seconds,
               'stopped': run.stopped, 'label': run.label, 'params': run.params}
     if run.model is not None:
-        tmp = base + '.params.tmp'
+        tmp = base + '.params.part'
         run.model.save_parameters(tmp)
         os.replace(tmp, base + '.params')
-    tmp = base + '.json.tmp'
-    with open(tmp, 'w', encoding='utf-8') as f:
-        json.dump(record, f)
-    os.replace(tmp, base + '.json')
+    atomic_write_json(base + '.json', record)
     return base + '.json'
 
 
