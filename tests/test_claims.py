@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from week5 import experiments as ex
-from week5.core import History
+from week5.callbacks import History
 from week5.recipe import Recipe, Run
 
 from test_notebooks_structure import outputs_text

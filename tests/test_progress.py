@@ -8,13 +8,13 @@ import types
 import pytest
 
 import week5
-from week5 import core
+from week5 import callbacks, core, runtime
 from test_core import TinyNet, ToyData
 
 
 def _fit(stream, epochs=3):
     trainer = week5.Trainer(max_epochs=epochs, progress=False, log_every=2)
-    trainer.fit(TinyNet(), ToyData(), callbacks=[core.ProgressBar(file=stream)])
+    trainer.fit(TinyNet(), ToyData(), callbacks=[callbacks.ProgressBar(file=stream)])
     return trainer
 
 
@@ -52,20 +52,20 @@ def test_where_the_line_goes(kernel, capsys):
     # a notebook in JupyterLab: stdout, never the pink stderr box
     kernel.setenv('JPY_SESSION_NAME', 'lab.ipynb')
     kernel.delenv('JPY_PARENT_PID', raising=False)
-    assert core.progress_stream() is sys.stdout
+    assert runtime.progress_stream() is sys.stdout
     week5.Trainer(max_epochs=1, progress=True, board=False, log_every=2).fit(TinyNet(), ToyData())
     captured = capsys.readouterr()
     assert 'epoch 1/1' in captured.out and captured.err == ''
     # the same notebook run by nbconvert / nbval: no Jupyter server session, no bar
     kernel.delenv('JPY_SESSION_NAME')
-    assert core.is_headless() and core.progress_stream() is None
+    assert runtime.is_headless() and runtime.progress_stream() is None
     week5.Trainer(max_epochs=1, progress=True, board=False, log_every=2).fit(TinyNet(), ToyData())
     captured = capsys.readouterr()
     assert captured.out == '' and captured.err == ''
     kernel.setenv('WEEK5_HEADLESS', '0')                 # the override
-    assert core.progress_stream() is sys.stdout
+    assert runtime.progress_stream() is sys.stdout
 
 
 def test_a_terminal_keeps_stderr(monkeypatch):
     monkeypatch.delitem(sys.modules, 'IPython', raising=False)
-    assert core.is_headless() and core.progress_stream() is sys.stderr
+    assert runtime.is_headless() and runtime.progress_stream() is sys.stderr

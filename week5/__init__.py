@@ -5,11 +5,17 @@ chapters on LeNet, AlexNet, VGG, NiN and GoogLeNet. Importing it has no side eff
 no seed, no rcParams, no display mode (see `set_seed` and `use_svg_display`).
 """
 
-# The d2l-compatible core first: core.py sets MXNet's thread defaults before mxnet loads.
+# The d2l-compatible core first: it imports runtime.py, which sets MXNet's thread defaults
+# before mxnet loads.
 from .core import *  # noqa: F401,F403  (the names listed in core.__all__)
 from .core import __all__ as _core_all
+from .hparams import HyperParameters, add_to_class  # noqa: E402
+from .callbacks import BoardCallback, Callback, History, ProgressBar, ProgressBoard  # noqa: E402
+from .tensor import *  # noqa: F401,F403,E402  (the book's tensor aliases, use_np)
+from .tensor import __all__ as _tensor_all  # noqa: E402
 
-__all__ = [*_core_all]
+__all__ = [*_core_all, 'HyperParameters', 'add_to_class', 'Callback', 'History',
+           'ProgressBar', 'ProgressBoard', 'BoardCallback', *_tensor_all]
 
 # Data: DataModule and FashionMNIST (week5/data.py), loaded on first use (see _LAZY) so
 # that `python -m week5.data prepare` does not find week5.data already imported.

@@ -44,7 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .core import HyperParameters
+from .hparams import HyperParameters
 from .files import atomic_write
 
 __all__ = ['DataModule', 'FashionMNIST', 'ArrayLoader', 'DataUnavailableError',

@@ -26,7 +26,7 @@ import numpy
 from mxnet import autograd, np, npx
 from mxnet.gluon import nn
 
-from .core import use_np
+from .tensor import use_np
 from .models import list_models
 from .models.blocks import INITS, Conv, Stage, build, dense_head
 from .profiles import get_profile

@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 
-from .core import Callback
+from .callbacks import Callback
 from .viz import (array_to_png, canvas_to_png, conv_weights, curve_data, curve_legend,
                   curve_metrics, draw_curve, end_labels, figure_to_png, filter_mosaic,
                   metric_of, new_figure, plot_filters)

@@ -25,7 +25,8 @@ import ipywidgets as W
 import numpy as onp
 from mxnet import init
 
-from .core import Callback, is_headless
+from .callbacks import Callback
+from .runtime import is_headless
 from .live import LiveCurves, LiveFilters
 from .models import ACTIVATIONS, MODELS, POOLS, Inception
 from .models.blocks import INITS
