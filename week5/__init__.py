@@ -37,9 +37,10 @@ __all__ += ['MODELS', 'get_model', 'list_models', 'LeNet', 'AlexNet', 'VGG', 'Ni
 _LAZY = {
     **{name: 'viz' for name in (
         'use_svg_display', 'set_figsize', 'set_axes', 'plot', 'show_images',
-        'show_image_grid', 'plot_history', 'plot_filters', 'plot_feature_maps',
-        'feature_maps', 'list_layers', 'confusion_matrix', 'plot_confusion_matrix',
-        'figure_to_png')},
+        'show_image_grid', 'plot_filters', 'plot_feature_maps', 'confusion_matrix',
+        'plot_confusion_matrix', 'figure_to_png')},
+    'plot_history': 'curves',
+    **{name: 'inside' for name in ('feature_maps', 'list_layers')},
     **{name: 'data' for name in ('DataModule', 'FashionMNIST')},
     # runs and profiles import data, so they load on first use too
     **{name: 'recipe' for name in ('Recipe', 'Run')},
@@ -52,7 +53,7 @@ _LAZY = {
 
 def __getattr__(name):
     import importlib
-    if name in ('viz', 'live', 'widgets'):
+    if name in ('viz', 'curves', 'live', 'widgets'):
         return importlib.import_module(f'{__name__}.{name}')
     if name == 'plt':
         return importlib.import_module('matplotlib.pyplot')

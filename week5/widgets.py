@@ -33,9 +33,9 @@ from .models.blocks import INITS
 from .profiles import get_profile
 from .recipe import Recipe, Run
 from .summary import count_params, format_summary, layer_summary
-from .viz import (conv_layers, conv_weights, feature_maps, figure_to_png,
-                  format_metrics, list_layers, new_figure, plot_feature_maps, plot_filters,
-                  plot_history, png_size, show_images, to_mx_array)
+from .curves import format_metrics, plot_history
+from .inside import conv_layers, conv_weights, feature_maps, list_layers, to_mx_array
+from .viz import figure_to_png, new_figure, plot_feature_maps, plot_filters, png_size, show_images
 
 __all__ = ['is_headless', 'TrainingLab', 'FilterViewer', 'FeatureMapExplorer',
            'InceptionPanel']
