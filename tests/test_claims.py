@@ -4,7 +4,6 @@ says DOES NOT HOLD (a claim that does not show at laptop scale is said so in the
 not printed as a claim). Also the claim helpers themselves."""
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from week5.callbacks import History
@@ -12,15 +11,8 @@ from week5.recipe import Recipe, Run
 
 from week5 import claims
 
-from test_notebooks_structure import outputs_text
-
 NB_DIR = Path(__file__).resolve().parent.parent / 'notebooks'
 CHAPTERS = sorted(p for p in NB_DIR.glob('0[1-6]_*.ipynb'))
-
-
-def _outputs(path):
-    cells = nbformat.read(str(path), as_version=4).cells
-    return '\n'.join(outputs_text(cell) for cell in cells)
 
 
 def test_six_chapters_are_checked():
@@ -28,8 +20,8 @@ def test_six_chapters_are_checked():
 
 
 @pytest.mark.parametrize('path', CHAPTERS, ids=lambda p: p.stem)
-def test_committed_claims_hold(path):
-    printed = claims.parse_claims(_outputs(path))
+def test_committed_claims_hold(path, notebook_outputs):
+    printed = claims.parse_claims(notebook_outputs(path))
     assert printed, f'{path.name} prints no [week5 claim] verdict'
     failing = [f'{name}: {evidence}' for name, holds, evidence in printed if not holds]
     assert not failing, f'{path.name}: claims that DO NOT HOLD: {failing}'
