@@ -26,9 +26,10 @@ def claim_reduction_saves(name, c_in, reduce, out, kernel_size, size, factor=2.0
     parameters and MACs at least ``factor``-fold; counted with the layer specs' cost."""
     pad = kernel_size // 2
     shape = (c_in, size, size)
-    reduced = [Conv('reduce', reduce, 1).cost(shape),
-               Conv('conv', out, kernel_size, 1, pad).cost((reduce, size, size))]
-    direct = Conv('conv', out, kernel_size, 1, pad).cost(shape)
+    conv = Conv('conv', channels=out, kernel_size=kernel_size, padding=pad)
+    reduced = [Conv('reduce', channels=reduce, kernel_size=1).cost(shape),
+               conv.cost((reduce, size, size))]
+    direct = conv.cost(shape)
     with_p, with_m = (sum(c[i] for c in reduced) for i in (0, 1))
     text = (f'{kernel_size}x{kernel_size} branch {c_in} -> {out} channels on {size}x{size}: '
             f'{with_p:,} params / {with_m:,} MACs with a 1x1 reduction to {reduce}, '

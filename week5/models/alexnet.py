@@ -57,11 +57,13 @@ class AlexNetConfig(NetConfig):
 
         def conv(i):
             k = kernels[i]
-            return Conv(f'conv{i + 1}', self.width(self.channels[i]), k, strides[i],
-                        same_padding(paddings[i], k), act, bn, knob=f'kernel_sizes[{i}]')
+            return Conv(f'conv{i + 1}', channels=self.width(self.channels[i]), kernel_size=k,
+                        strides=strides[i], padding=same_padding(paddings[i], k),
+                        activation=act, batch_norm=bn, knob=f'kernel_sizes[{i}]')
 
         def pool(i):
-            return Pool(f'pool{i}', self.pool, self.pool_size, self.pool_strides)
+            return Pool(f'pool{i}', kind=self.pool, pool_size=self.pool_size,
+                        strides=self.pool_strides)
 
         specs = [                              # N x 1 x 224 x 224
             conv(0),                           # N x 96 x 54 x 54

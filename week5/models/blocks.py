@@ -21,7 +21,7 @@ Never imports matplotlib, IPython or ipywidgets.
 import dataclasses
 import difflib
 import math
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Optional
 
 from mxnet import gluon, init
@@ -104,6 +104,7 @@ class Conv:
     """A 2-D convolution followed by its activation (with ``batch_norm``:
     Conv2D -> BatchNorm -> Activation, as in d2l's batch-norm LeNet)."""
     name: str
+    _: KW_ONLY                  # every field after the name by keyword: Conv('c', channels=6, ...)
     channels: int
     kernel_size: int
     strides: int = 1
@@ -137,6 +138,7 @@ class Conv:
 class Pool:
     """Max or average pooling over ``pool_size`` windows."""
     name: str
+    _: KW_ONLY                  # every field after the name by keyword: Conv('c', channels=6, ...)
     kind: str
     pool_size: int
     strides: int
@@ -169,6 +171,7 @@ class GlobalAvgPool:
 class Dense:
     """A fully connected layer (flattens its input, as Gluon's Dense does)."""
     name: str
+    _: KW_ONLY                  # every field after the name by keyword: Conv('c', channels=6, ...)
     units: int
     activation: Optional[str] = None
     batch_norm: bool = False
@@ -233,10 +236,10 @@ def dense_head(hidden, num_classes, activation, dropout, batch_norm):
     ``dropout``) per width in ``hidden``, then the ``num_classes`` output layer."""
     specs = []
     for i, units in enumerate(hidden, 1):
-        specs.append(Dense(f'dense{i}', units, activation, batch_norm))
+        specs.append(Dense(f'dense{i}', units=units, activation=activation, batch_norm=batch_norm))
         if dropout:
             specs.append(Dropout(f'dropout{i}', dropout))
-    return specs + [Dense(f'dense{len(hidden) + 1}', num_classes)]
+    return specs + [Dense(f'dense{len(hidden) + 1}', units=num_classes)]
 
 
 def _walk(specs, shape, prefix=''):

@@ -31,15 +31,19 @@ class Inception(nn.HybridBlock):
     def __init__(self, c1, c2, c3, c4, activation='relu', batch_norm=False, pool='max',
                  in_channels=0, **kwargs):
         super().__init__(**kwargs)
-        act, bn = activation, batch_norm
         x = (in_channels,) if in_channels else None   # 0: infer on the first forward pass
-        self.b1_1 = Conv('b1_1', c1, 1, 1, 0, act, bn).build(x)
-        self.b2_1 = Conv('b2_1', c2[0], 1, 1, 0, act, bn).build(x)
-        self.b2_2 = Conv('b2_2', c2[1], 3, 1, 1, act, bn).build(x and (c2[0],))
-        self.b3_1 = Conv('b3_1', c3[0], 1, 1, 0, act, bn).build(x)
-        self.b3_2 = Conv('b3_2', c3[1], 5, 1, 2, act, bn).build(x and (c3[0],))
-        self.b4_1 = Pool('b4_1', pool, 3, 1, 1).build(x)
-        self.b4_2 = Conv('b4_2', c4, 1, 1, 0, act, bn).build(x)
+
+        def conv(name, channels, kernel_size, in_shape=x):
+            return Conv(name, channels=channels, kernel_size=kernel_size,
+                        padding=kernel_size // 2, activation=activation,
+                        batch_norm=batch_norm).build(in_shape)
+        self.b1_1 = conv('b1_1', c1, 1)
+        self.b2_1 = conv('b2_1', c2[0], 1)
+        self.b2_2 = conv('b2_2', c2[1], 3, x and (c2[0],))
+        self.b3_1 = conv('b3_1', c3[0], 1)
+        self.b3_2 = conv('b3_2', c3[1], 5, x and (c3[0],))
+        self.b4_1 = Pool('b4_1', kind=pool, pool_size=3, strides=1, padding=1).build(x)
+        self.b4_2 = conv('b4_2', c4, 1)
 
     def hybrid_forward(self, F, x):
         b1 = self.b1_1(x)
@@ -78,7 +82,8 @@ class InceptionSpec:
                              ('pool -> 1x1', [(self.c4, 1)])):
             total, c_in = (0, 0, 0), c
             for channels, k in convs:
-                spec = Conv(label, channels, k, 1, k // 2, self.activation, self.batch_norm)
+                spec = Conv(label, channels=channels, kernel_size=k, padding=k // 2,
+                            activation=self.activation, batch_norm=self.batch_norm)
                 total = tuple(a + b for a, b in zip(total, spec.cost((c_in,) + side)))
                 c_in = channels
             rows.append((label, convs[-1][0], *total))
@@ -169,16 +174,19 @@ class GoogLeNetConfig(NetConfig):
             return Stage(name, blocks + (last,))
 
         def halve():
-            return Pool('pool', pool, 3, 2, 1, knob=None)
+            return Pool('pool', kind=pool, pool_size=3, strides=2, padding=1, knob=None)
 
         c = [w(n) for n in self.stem_channels]
         specs = [                                                     # N x 1 x 96 x 96
-            Stage('b1', (Conv('conv', c[0], k1, 2, same_padding('same', k1), act, bn,
-                              knob='kernel_sizes[0]'),                # N x 64 x 48 x 48
+            Stage('b1', (Conv('conv', channels=c[0], kernel_size=k1, strides=2,
+                              padding=same_padding('same', k1), activation=act,
+                              batch_norm=bn, knob='kernel_sizes[0]'),  # N x 64 x 48 x 48
                          halve())),                                   # N x 64 x 24 x 24
-            Stage('b2', (Conv('conv1', c[1], 1, 1, 0, act, bn),       # N x 64 x 24 x 24
-                         Conv('conv2', c[2], k2, 1, same_padding('same', k2), act, bn,
-                              knob='kernel_sizes[1]'),                # N x 192 x 24 x 24
+            Stage('b2', (Conv('conv1', channels=c[1], kernel_size=1, activation=act,
+                              batch_norm=bn),                         # N x 64 x 24 x 24
+                         Conv('conv2', channels=c[2], kernel_size=k2,
+                              padding=same_padding('same', k2), activation=act,
+                              batch_norm=bn, knob='kernel_sizes[1]'),  # N x 192 x 24 x 24
                          halve())),                                   # N x 192 x 12 x 12
             body('b3', self.stages[0], halve()),                      # N x 480 x 6 x 6
             body('b4', self.stages[1], halve()),                      # N x 832 x 3 x 3
@@ -186,7 +194,7 @@ class GoogLeNetConfig(NetConfig):
         ]
         if self.dropout:
             specs.append(Dropout('dropout', self.dropout))
-        specs.append(Dense('dense', self.num_classes))                # N x 10
+        specs.append(Dense('dense', units=self.num_classes))         # N x 10
         return specs
 
 

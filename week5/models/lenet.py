@@ -50,12 +50,14 @@ class LeNetConfig(NetConfig):
         p = per_layer(self.paddings, 2, 'paddings', 'LeNet', 'conv layers')
         act, bn, pool, size = self.activation, self.batch_norm, self.pool, self.pool_size
         specs = [                                                  # N x 1 x 28 x 28
-            Conv('conv1', self.width(self.channels[0]), k[0], 1, same_padding(p[0], k[0]),
-                 act, bn, knob='kernel_sizes[0]'),                 # N x 6 x 28 x 28
-            Pool('pool1', pool, size, size),                       # N x 6 x 14 x 14
-            Conv('conv2', self.width(self.channels[1]), k[1], 1, same_padding(p[1], k[1]),
-                 act, bn, knob='kernel_sizes[1]'),                 # N x 16 x 10 x 10
-            Pool('pool2', pool, size, size),                       # N x 16 x 5 x 5
+            Conv('conv1', channels=self.width(self.channels[0]), kernel_size=k[0],
+                 padding=same_padding(p[0], k[0]), activation=act, batch_norm=bn,
+                 knob='kernel_sizes[0]'),                                 # N x 6 x 28 x 28
+            Pool('pool1', kind=pool, pool_size=size, strides=size),       # N x 6 x 14 x 14
+            Conv('conv2', channels=self.width(self.channels[1]), kernel_size=k[1],
+                 padding=same_padding(p[1], k[1]), activation=act, batch_norm=bn,
+                 knob='kernel_sizes[1]'),                                 # N x 16 x 10 x 10
+            Pool('pool2', kind=pool, pool_size=size, strides=size),       # N x 16 x 5 x 5
         ]
         # Dense flattens: 400 -> N x 120 -> N x 84 -> N x 10
         return specs + dense_head([self.width(u) for u in self.hidden], self.num_classes,

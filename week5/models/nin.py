@@ -17,10 +17,12 @@ def nin_stage(name, out_channels, kernel_size, strides, padding, activation='rel
     """The spec of one NiN block: a kernel_size x kernel_size convolution followed by two
     1x1 convolutions (a small MLP applied at every pixel)."""
     return Stage(name, (
-        Conv('conv', out_channels, kernel_size, strides, padding, activation, batch_norm,
-             knob=knob),
-        Conv('mlp1', out_channels, 1, 1, 0, activation, batch_norm),
-        Conv('mlp2', out_channels, 1, 1, 0, activation, batch_norm),
+        Conv('conv', channels=out_channels, kernel_size=kernel_size, strides=strides,
+             padding=padding, activation=activation, batch_norm=batch_norm, knob=knob),
+        Conv('mlp1', channels=out_channels, kernel_size=1, activation=activation,
+             batch_norm=batch_norm),
+        Conv('mlp2', channels=out_channels, kernel_size=1, activation=activation,
+             batch_norm=batch_norm),
     ))
 
 
@@ -85,7 +87,8 @@ class NiNConfig(NetConfig):
         specs = []
         for i, c in enumerate(self.channels):
             specs.append(block(i, self.width(c)))
-            specs.append(Pool(f'pool{i + 1}', self.pool, self.pool_size, self.pool_strides))
+            specs.append(Pool(f'pool{i + 1}', kind=self.pool, pool_size=self.pool_size,
+                              strides=self.pool_strides))
         if self.dropout:
             specs.append(Dropout('dropout', self.dropout))
         n = len(self.channels)

@@ -19,10 +19,11 @@ def vgg_stage(name, num_convs, channels, kernel_size=3, activation='relu', pool=
               batch_norm=False, knob='kernel_sizes'):
     """The spec of one VGG block: ``num_convs`` 'same'-padded convolutions, then a 2x2
     pooling with stride 2 that halves height and width."""
-    layers = tuple(Conv(f'conv{j}', channels, kernel_size, 1, same_padding('same', kernel_size),
-                        activation, batch_norm, knob=knob)
+    layers = tuple(Conv(f'conv{j}', channels=channels, kernel_size=kernel_size,
+                        padding=same_padding('same', kernel_size), activation=activation,
+                        batch_norm=batch_norm, knob=knob)
                    for j in range(1, num_convs + 1))
-    return Stage(name, layers + (Pool('pool', pool, 2, 2, knob=None),))
+    return Stage(name, layers + (Pool('pool', kind=pool, pool_size=2, strides=2, knob=None),))
 
 
 def vgg_block(num_convs, channels, kernel_size=3, activation='relu', pool='max',
