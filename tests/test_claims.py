@@ -53,6 +53,39 @@ def test_claim_lines_round_trip_and_judge_the_spread(capsys):
         claims.claim('Not A Name', True, 'x')
 
 
+def test_a_claim_against_a_run_at_chance_is_not_testable(capsys):
+    """A baseline that learned nothing (val acc 0.10) makes any accuracy claim void: the
+    verdict says NOT TESTABLE and names the run, instead of an easy HOLDS."""
+    trained = [_run(v, 'net', i) for i, v in enumerate((0.78, 0.80, 0.79))]
+    at_chance = [_run(v, 'lenet', i) for i, v in enumerate((0.100, 0.101, 0.099))]
+    one_stuck = [_run(v, 'vgg', i) for i, v in enumerate((0.10, 0.75, 0.76))]
+    runs = {'net': trained, 'lenet': at_chance, 'vgg': one_stuck}
+    verdict = claims.claim_greater('net_beats_lenet', runs, 'net', 'lenet')
+    line = capsys.readouterr().out.strip()
+    assert verdict.holds is None and line.startswith('[week5 claim] net_beats_lenet: NOT TESTABLE')
+    assert 'lenet seed 0 at val acc 0.100' in line
+    assert claims.parse_claims(line) == [('net_beats_lenet', None, line.split(' - ', 1)[1])]
+    # the winner's side too: one seed of three at chance is no mean to quote
+    assert claims.claim_greater('vgg_beats_net', runs, 'vgg', 'net').holds is None
+    assert claims.claim_within('net_matches_vgg', runs, 'net', 'vgg', 0.02).holds is None
+    assert claims.claim_greater('x', runs, 'net', 'lenet', key='train_acc').holds is None
+    # a count (parameters, examples/s) of a run at chance still counts
+    assert claims.claim_greater('x', runs, 'net', 'lenet', key='params', what='params').holds \
+        is False
+    capsys.readouterr()
+    fine = {'net': trained, 'base': [_run(v, 'base', i) for i, v in enumerate((0.6, 0.62, 0.61))]}
+    assert claims.claim_greater('net_beats_base', fine, 'net', 'base').holds is True
+
+
+def test_the_lenet_chapter_effect_claim_follows_the_same_rule(capsys):
+    from week5.chapters import lenet
+    runs = {label: [_run(v, label, i) for i, v in enumerate(values)] for label, values in {
+        'relu': (0.84, 0.85, 0.83), 'sigmoid': (0.10, 0.10, 0.10),
+        'relu max': (0.86, 0.87, 0.85)}.items()}
+    verdict = lenet.claim_bigger_effect('act', runs, ('relu', 'sigmoid'), ('relu max', 'relu'))
+    assert verdict.holds is None and 'NOT TESTABLE' in capsys.readouterr().out
+
+
 def test_clean_train_accuracy_is_measured_in_eval_mode_without_augmentation():
     recipe = Recipe.for_network('lenet', activation='relu', lr=0.1, momentum=0.9,
                                 num_train=256, num_val=64, num_epochs=2, batch_size=64,

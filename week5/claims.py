@@ -15,11 +15,13 @@ with fixed formatting from integer counts, so the cells that print them are dete
 import math
 import re
 from dataclasses import dataclass
+from typing import Optional
 
 from .profiles import get_profile
 from .recipe import Run, load_run, runs_dir, save_run, shrink
 
-__all__ = ['CHAPTERS', 'CLAIM_RE', 'Claim', 'claim', 'parse_claims', 'claim_greater',
+__all__ = ['CHAPTERS', 'CLAIM_RE', 'Claim', 'claim', 'parse_claims', 'runs_at_chance',
+           'untestable', 'claim_greater',
            'claim_within', 'mean_std', 'compare_seeds', 'seeds_table',
            'clean_train_accuracy', 'mean_metric', 'best_variant', 'within',
            'budget_recipe', 'compare', 'keep_run', 'kept_run', 'lab_sizes', 'run_rows',
@@ -29,22 +31,29 @@ __all__ = ['CHAPTERS', 'CLAIM_RE', 'Claim', 'claim', 'parse_claims', 'claim_grea
 # ----------------------------------------------------------------------------------
 # claims: every comparative sentence of a chapter is a verdict printed by its experiment
 
-CLAIM_RE = re.compile(r'^\[week5 claim\] ([a-z0-9_]+): (HOLDS|DOES NOT HOLD) - (.+)$',
+CLAIM_RE = re.compile(r'^\[week5 claim\] ([a-z0-9_]+): (HOLDS|DOES NOT HOLD|NOT TESTABLE) - (.+)$',
                       re.MULTILINE)
+NUM_CLASSES = 10               # Fashion-MNIST: chance is 0.10
+CHANCE_MARGIN = 0.05           # a run whose val acc is below chance + this learned nothing
+ACCURACY_KEYS = ('val_acc', 'train_acc', 'clean_train_acc', 'clean_gap')
 
 
 @dataclass(frozen=True)
 class Claim:
     """A chapter's claim and what its experiment showed. ``str()`` is the verdict line,
-    ``[week5 claim] name: HOLDS - evidence`` (or ``DOES NOT HOLD``), which
-    tests/test_claims.py reads back from the committed notebooks."""
+    ``[week5 claim] name: HOLDS - evidence`` (or ``DOES NOT HOLD``, or ``NOT TESTABLE``
+    when ``holds`` is None: a compared run learned nothing), which tests/test_claims.py
+    reads back from the committed notebooks."""
     name: str
-    holds: bool
+    holds: Optional[bool]
     evidence: str
 
+    @property
+    def verdict(self):
+        return {True: 'HOLDS', False: 'DOES NOT HOLD', None: 'NOT TESTABLE'}[self.holds]
+
     def __str__(self):
-        return (f'[week5 claim] {self.name}: {"HOLDS" if self.holds else "DOES NOT HOLD"}'
-                f' - {self.evidence}')
+        return f'[week5 claim] {self.name}: {self.verdict} - {self.evidence}'
 
     def _ipython_display_(self):
         """Shown as a cell's last value: nothing, the verdict line is printed already."""
@@ -54,14 +63,38 @@ def claim(name, holds, evidence, print_fn=print):
     """Print and return the verdict line of claim ``name`` (a snake_case identifier)."""
     if not re.fullmatch(r'[a-z0-9_]+', name):
         raise ValueError(f'claim name {name!r} must be snake_case, e.g. relu_beats_sigmoid')
-    verdict = Claim(name, bool(holds), evidence)
+    verdict = Claim(name, None if holds is None else bool(holds), evidence)
     print_fn(str(verdict))
     return verdict
 
 
 def parse_claims(text):
-    """[(name, holds, evidence)] of the verdict lines in ``text``."""
-    return [(n, v == 'HOLDS', e) for n, v, e in CLAIM_RE.findall(text)]
+    """[(name, holds, evidence)] of the verdict lines in ``text`` (holds: True for HOLDS,
+    False for DOES NOT HOLD, None for NOT TESTABLE)."""
+    verdicts = {'HOLDS': True, 'DOES NOT HOLD': False, 'NOT TESTABLE': None}
+    return [(n, verdicts[v], e) for n, v, e in CLAIM_RE.findall(text)]
+
+
+def runs_at_chance(runs, labels):
+    """``[(label, seed index, val acc)]`` of the compared runs that ended at chance (val acc
+    below 1/10 + CHANCE_MARGIN): a run that learned nothing is no baseline and no winner."""
+    return [(label, i, acc) for label in labels for i, run in enumerate(runs[label])
+            if (acc := run.final('val_acc')) is not None
+            and acc < 1 / NUM_CLASSES + CHANCE_MARGIN]
+
+
+def untestable(name, runs, labels, key, print_fn=print):
+    """The NOT TESTABLE verdict when a compared run is at chance and the claim is about
+    accuracy (a timing or a parameter count of such a run still counts); else None."""
+    if key not in ACCURACY_KEYS:
+        return None
+    stuck = runs_at_chance(runs, labels)
+    if not stuck:
+        return None
+    which = ', '.join(f'{label} seed {i} at val acc {acc:.3f}' for label, i, acc in stuck)
+    return claim(name, None, f'{which}, chance is {1 / NUM_CLASSES:.2f}: a run that learned '
+                             'nothing cannot be compared; train it longer or fix its recipe',
+                 print_fn)
 
 
 def mean_std(values):
@@ -99,6 +132,9 @@ def claim_greater(name, runs, higher, lower, key='val_acc', what='val acc', prin
     """Claim that variant ``higher`` beats ``lower`` on ``key`` ('val_acc', 'gap' or
     'clean_train_acc') over seeds (``runs``: ``{label: [Run, ...]}`` from
     ``compare_seeds``). HOLDS when the means differ by more than the two spreads."""
+    stuck = untestable(name, runs, (higher, lower), key, print_fn)
+    if stuck is not None:
+        return stuck
     (ma, sa), (mb, sb), text = _evidence(runs, higher, lower, key, what)
     return claim(name, ma - mb > sa + sb, text, print_fn)
 
@@ -106,6 +142,9 @@ def claim_greater(name, runs, higher, lower, key='val_acc', what='val acc', prin
 def claim_within(name, runs, a, b, tolerance, key='val_acc', what='val acc', print_fn=print):
     """Claim that variants ``a`` and ``b`` are within ``tolerance`` of each other on
     ``key`` (or ``a`` is better), over seeds."""
+    stuck = untestable(name, runs, (a, b), key, print_fn)
+    if stuck is not None:
+        return stuck
     (ma, _), (mb, _), text = _evidence(runs, a, b, key, what)
     return claim(name, ma >= mb - tolerance, f'{text} (tolerance {tolerance:.2f})', print_fn)
 
