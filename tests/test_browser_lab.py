@@ -24,7 +24,7 @@ IN_CI = os.environ.get('CI', '').lower() == 'true'
 
 # a long enough run (8,192 images x 10 epochs) that Stop arrives while it trains
 LAB_CELL = """\
-from week5.widgets import TrainingLab
+from week5.lab import TrainingLab
 lab = TrainingLab('lenet', profile='quick', num_train=8192, num_epochs=10)
 lab"""
 

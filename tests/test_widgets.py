@@ -1,4 +1,4 @@
-"""week5.widgets driven from Python: set .value, .click(); short real trainings in the
+"""week5.lab driven from Python: set .value, .click(); short real trainings in the
 quick profile (512 training images)."""
 import os
 import re
@@ -9,7 +9,8 @@ os.environ.setdefault('MPLBACKEND', 'Agg')
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from week5 import widgets  # noqa: E402
+from week5.lab import (FeatureMapExplorer, FilterViewer, InceptionPanel,  # noqa: E402
+                        TrainingLab, is_headless)
 from week5.core import Callback, Classifier  # noqa: E402
 from week5.profiles import get_profile  # noqa: E402
 
@@ -27,7 +28,7 @@ def _label(number=1, **knobs):
 
 def lab_for(model='lenet', **kwargs):
     kwargs.setdefault('headless', False)
-    return widgets.TrainingLab(model, profile='quick', **kwargs)
+    return TrainingLab(model, profile='quick', **kwargs)
 
 
 class Recorder(Callback):
@@ -95,7 +96,7 @@ def test_changing_a_knob_suggests_the_profiles_learning_rate():
     assert lab.controls['momentum'].value == 0.0
     assert lab.controls['lr_schedule'].value == 'constant'          # shown, not blank
     assert lab.next_recipe().lr_schedule is None                    # the recipe's None
-    laptop = widgets.TrainingLab('lenet', profile='laptop', headless=False)
+    laptop = TrainingLab('lenet', profile='laptop', headless=False)
     laptop.controls['activation'].value = 'relu'     # the rule sets the epochs too
     assert laptop.controls['num_epochs'].value == \
         get_profile('laptop').recipe('lenet', activation='relu').num_epochs == 7
@@ -107,11 +108,11 @@ def test_invalid_combination_shows_the_error_and_starts_nothing():
     lab.controls['kernel_sizes[1]'].value = 11
     lab.train_button.click()
     assert 'Not started' in lab.status.value and 'kernel_sizes[1]' in lab.status.value
-    assert lab._thread is None and lab.runs == []
+    assert lab.controller._thread is None and lab.runs == []
     with pytest.raises(ValueError, match='not a control'):
         lab.train(kernel=3)
     with pytest.raises(ValueError, match='unknown model'):
-        widgets.TrainingLab('resnet', profile='quick')
+        TrainingLab('resnet', profile='quick')
 
 
 # ------------------------------------------------------------------------- training
@@ -167,10 +168,10 @@ def test_stop_ends_the_run_within_one_batch_and_a_second_train_is_refused():
     lab.controls['num_epochs'].value = 3
     lab.train_button.click()
     assert hold.reached.wait(60), lab.message
-    thread = lab._thread
+    thread = lab.controller._thread
     lab.train_button.click()                          # refused: one run at a time
     assert 'already in progress' in lab.status.value
-    assert lab._thread is thread
+    assert lab.controller._thread is thread
     lab.stop_button.click()
     assert 'Stopping' in lab.status.value
     hold.release.set()
@@ -200,7 +201,7 @@ def test_reset_restores_controls_and_clears_runs():
 def test_headless_trains_synchronously_and_prints_a_rounded_summary(capsys):
     lab = lab_for('lenet', headless=True)
     lab.train(activation='relu')
-    assert len(lab.runs) == 1 and lab._thread is None       # no background thread
+    assert len(lab.runs) == 1 and lab.controller._thread is None       # no background thread
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1
     label = re.escape(_label(1, activation='relu'))
@@ -226,12 +227,12 @@ def test_given_data_fixes_the_resolution():
 
 def test_headless_detection(monkeypatch):
     monkeypatch.delenv('WEEK5_HEADLESS', raising=False)
-    assert widgets.is_headless()                         # pytest: no kernel
+    assert is_headless()                         # pytest: no kernel
     monkeypatch.setenv('WEEK5_HEADLESS', '0')
-    assert not widgets.is_headless()
+    assert not is_headless()
     monkeypatch.setenv('WEEK5_HEADLESS', '1')
-    assert widgets.is_headless()
-    assert widgets.TrainingLab('lenet', profile='quick').headless
+    assert is_headless()
+    assert TrainingLab('lenet', profile='quick').headless
 
 
 def test_a_custom_book_style_model(capsys):
@@ -246,7 +247,7 @@ def test_a_custom_book_style_model(capsys):
                          nn.Dense(num_classes))
             self.net.initialize()
 
-    lab = widgets.TrainingLab(TinyNet(lr=0.2), profile='quick', headless=True)
+    lab = TrainingLab(TinyNet(lr=0.2), profile='quick', headless=True)
     assert list(lab.controls) == ['lr', 'momentum', 'lr_schedule', 'init', 'num_epochs']
     assert lab.controls['lr'].value == 0.2
     lab.train()
@@ -254,7 +255,7 @@ def test_a_custom_book_style_model(capsys):
     assert isinstance(run.model, TinyNet) and run.recipe.network == 'TinyNet'
     assert 'Run #1 as set up: 1 epoch' in capsys.readouterr().out
     with pytest.raises(ValueError, match='no config knobs'):
-        widgets.TrainingLab(TinyNet(), profile='quick', activation='relu')
+        TrainingLab(TinyNet(), profile='quick', activation='relu')
 
 
 # ------------------------------------------------------------------------- small widgets
@@ -265,7 +266,7 @@ def lenet():
 
 
 def test_filter_viewer_switches_layers_and_channel_modes(lenet):
-    viewer = widgets.FilterViewer(lenet, headless=False)
+    viewer = FilterViewer(lenet, headless=False)
     first = viewer.image.value
     assert first[:4] == b'\x89PNG'
     assert [v for _, v in viewer.layer.options] == [0, 1]
@@ -279,7 +280,7 @@ def test_filter_viewer_switches_layers_and_channel_modes(lenet):
 
 def test_feature_map_explorer_follows_image_and_layer(lenet):
     images = np.random.rand(3, 1, 28, 28).astype(np.float32)
-    explorer = widgets.FeatureMapExplorer(lenet, images=images, headless=False)
+    explorer = FeatureMapExplorer(lenet, images=images, headless=False)
     assert explorer.maps.shape == (6, 28, 28)
     shown = explorer.image.value
     explorer.index.value = 2
@@ -289,7 +290,7 @@ def test_feature_map_explorer_follows_image_and_layer(lenet):
     assert [label.split(' ->')[0] for label, _ in explorer.layer.options] == [
         '0: Conv2D', '1: AvgPool2D', '2: Conv2D', '3: AvgPool2D']
     with pytest.raises(ValueError, match='pass images'):
-        widgets.FeatureMapExplorer(lenet)
+        FeatureMapExplorer(lenet)
 
 
 def _inception_params(cin, c1, c2, c3, c4):
@@ -298,7 +299,7 @@ def _inception_params(cin, c1, c2, c3, c4):
 
 
 def test_inception_panel_shows_shape_and_params_as_sliders_move():
-    panel = widgets.InceptionPanel(in_channels=192, size=28, headless=False)
+    panel = InceptionPanel(in_channels=192, size=28, headless=False)
     assert panel.output_shape == (1, 256, 28, 28)
     assert panel.params == _inception_params(192, 64, (96, 128), (16, 32), 32) == 163696
     assert '163,696' in panel.info.value
@@ -308,11 +309,11 @@ def test_inception_panel_shows_shape_and_params_as_sliders_move():
     assert panel.params == _inception_params(192, 128, (96, 128), (16, 96), 32)
     assert repr(panel).startswith('Inception(c1=128, c2=(96, 128), c3=(16, 96), c4=32)')
     with pytest.raises(ValueError, match='in_channels'):
-        widgets.InceptionPanel(in_channels=0)
+        InceptionPanel(in_channels=0)
 
 
 HEADLESS_CELLS = [
-    "from week5.widgets import TrainingLab, is_headless\nprint('headless:', is_headless())",
+    "from week5.lab import TrainingLab, is_headless\nprint('headless:', is_headless())",
     "lab = TrainingLab('lenet', profile='quick')\nlab",
     "lab.train(activation='relu')",
     "print(len(lab.runs), lab.runs[-1].recipe.config.activation)",
@@ -364,7 +365,7 @@ def _setup(trainer, model):
     return (type(optim).__name__, optim.lr, getattr(optim, 'momentum', 0.0), optim.wd,
             getattr(model, 'init', None), type(model).__name__, model.config,
             [type(c).__name__ for c in trainer.callbacks
-             if type(c).__module__ != 'week5.widgets' and not isinstance(c, _CaptureAtStart)],
+             if not type(c).__module__.startswith('week5.lab') and not isinstance(c, _CaptureAtStart)],
             trainer.max_epochs)
 
 
@@ -374,7 +375,7 @@ def test_the_lab_trains_exactly_the_recipe_build_sets_up(name):
     ``recipe.build()`` sets it up (no training needed to compare)."""
     capture = _CaptureAtStart()
     sizes = dict(num_train=256, num_val=64)
-    lab = widgets.TrainingLab(name, profile='laptop', headless=True, callbacks=[capture],
+    lab = TrainingLab(name, profile='laptop', headless=True, callbacks=[capture],
                               **sizes)
     lab.train()
     recipe = get_profile('laptop').recipe(name, **sizes)
