@@ -59,15 +59,14 @@ def final_text(run, number, digits=DIGITS):
     last = rows[-1]
     if run.stopped and last.get('stopped_at_batch'):
         batches = last['stopped_at_batch']
-        where = f'stopped in epoch {last["epoch"]}, after batch {batches}'
-        names = {k: f'{k.replace("_", " ")} (mean of epoch {last["epoch"]}\'s first '
-                    f'{batches} batches)' for k in ('train_loss', 'train_acc')}
-        text = measures(last, digits, names)
+        text = (f'Stopped run #{number} ({changes}) in epoch {last["epoch"]}, after batch '
+                f'{batches}. Means over those {batches} batches: '
+                + measures(last, digits, {'train_loss': 'train loss', 'train_acc': 'train acc'}))
         done = [r for r in rows if r.get('val_acc') is not None]
         if done:
-            text += ', ' + measures(done[-1], digits, {
-                k: f'{NAMES[k]} (after epoch {done[-1]["epoch"]})' for k in ('val_loss', 'val_acc')})
-        return f'Stopped run #{number} ({changes}; {where}): {text}'
+            text += f'; after epoch {done[-1]["epoch"]}: ' + measures(done[-1], digits, {
+                k: NAMES[k] for k in ('val_loss', 'val_acc')})
+        return text
     what = changes if 'epoch' in changes else f'{changes}; {_epochs(len(rows))}'
     head = 'Stopped' if run.stopped else 'Finished'
     return f'{head} run #{number} ({what}): {measures(last, digits)}'

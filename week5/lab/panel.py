@@ -294,10 +294,10 @@ class TrainingLab(Panel):
             W.HBox(opt[:3], layout=W.Layout(flex_flow='row wrap')),
             W.HBox(opt[3:] + list(buttons.values()), layout=W.Layout(flex_flow='row wrap')),
             self.status,
-            W.HBox([pictures.column(self.first_screen, self.curves, grow=1),
+            W.HBox([pictures.column(self.first_screen, self.curves, basis='auto', grow=1),
                     pictures.column(W.HTML('<b>conv1 filters</b>: red +, blue &minus;, each '
-                                           'scaled to its own largest weight'), self.filters)],
-                   layout=W.Layout(flex_flow='row wrap', width='100%')),
+                                           'scaled to its own largest weight'), self.filters,
+                                    basis='260px')], layout=W.Layout(width='100%')),
             self.runs_table])
         self._show_start()
 
@@ -397,7 +397,7 @@ class TrainingLab(Panel):
         live = lambda number, label: [                              # noqa: E731
             LiveCurves(sink=self.curves, label=label, train_name=pictures.TRAIN_CURVE,
                        previous=self.runs[-self.max_overlay:] if self.max_overlay else []),
-            LiveFilters(sink=self.filters)]
+            LiveFilters(sink=self.filters, width=256)]
         self.first_screen.value = ''
         if self.controller.start(recipe, lambda n: recipe.label(self.recipe, n), live) \
                 and self.headless and self.last_error is None:

@@ -93,10 +93,10 @@ def image(css_class):
     return widget
 
 
-def column(*children, grow=0):
+def column(*children, basis='auto', grow=0):
     """A VBox that may shrink below its content's width (``min-width: 0``), so that the
-    pictures in it shrink with it instead of overflowing the row."""
-    return W.VBox(list(children), layout=W.Layout(min_width='0', flex=f'{grow} 1 auto'))
+    pictures in it shrink with it (side by side) instead of overflowing the row."""
+    return W.VBox(list(children), layout=W.Layout(min_width='0', flex=f'{grow} 1 {basis}'))
 
 
 # ------------------------------------------------------------------------ pictures
