@@ -213,6 +213,25 @@ class Knobs:
             text += ('; kept what you typed: ' + ', '.join(kept)) if kept else ''
             self.lab.say(text + '.')
 
+    def apply(self, values):
+        """Set controls by name (``kernel_sizes`` sets every kernel slider); model knobs
+        first (they re-suggest the optimizer row), then the optimizer fields given."""
+        kernels = [k for k in self.all if k.startswith('kernel_sizes[')]
+        for name in sorted(values, key=lambda n: n in self.optimizer):
+            value = values[name]
+            if name == 'kernel_sizes' and kernels:
+                sizes = [value] * len(kernels) if isinstance(value, int) else list(value)
+                if len(sizes) != len(kernels):
+                    raise ValueError(f'kernel_sizes has {len(sizes)} entries; this network '
+                                     f'has {len(kernels)} kernel knobs')
+                for k, size in zip(kernels, sizes):
+                    self.all[k].value = size
+            elif name in self.all:
+                self.all[name].value = value
+            else:
+                raise ValueError(f'{name!r} is not a control of this lab: use one of '
+                                 f'{", ".join(self.all)}')
+
     def recipe(self):
         """The recipe the next run trains, validated now (no MXNet work); raises Refused
         with the reason and the control to change."""
@@ -270,35 +289,7 @@ class TrainingLab(Panel):
                                         self.headless)
         self.knobs = Knobs(self, names)
         self.controls, self.optimizer = self.knobs.all, self.knobs.optimizer
-        self._build_box()
-
-    def _build_box(self):
-        buttons = {name: W.Button(description=name.title(), icon=icon, button_style=style)
-                   for name, icon, style in (('train', 'play', 'success'),
-                                             ('stop', 'stop', 'danger'), ('reset', 'undo', ''))}
-        self.train_button, self.stop_button, self.reset_button = buttons.values()
-        self.train_button.on_click(lambda _: self._on_train())
-        self.stop_button.on_click(lambda _: self.controller.stop())
-        self.reset_button.on_click(lambda _: self._on_reset())
-        self.status = W.HTML(value='')
-        self.status.add_class('week5-status')          # a handle for the browser test
-        self.curves, self.filters = pictures.image('week5-curves'), pictures.image('week5-filters')
-        self.runs_table, self.first_screen = W.HTML(value=''), W.HTML(value='')
-        self.runs_table.add_class('week5-runs')
-        knobs, opt = list(self.knobs.model.values()), list(self.optimizer.values())
-        half = (len(knobs) + 1) // 2
-        self.box = W.VBox([
-            W.HTML(f'<b>Training lab: {html.escape(self.title)}</b> &mdash; starts from the '
-                   f'<b>{self.profile.name}</b> profile\'s recipe ({self._data_text()})'),
-            W.HBox([W.VBox(knobs[:half]), W.VBox(knobs[half:])]),
-            W.HBox(opt[:3], layout=W.Layout(flex_flow='row wrap')),
-            W.HBox(opt[3:] + list(buttons.values()), layout=W.Layout(flex_flow='row wrap')),
-            self.status,
-            W.HBox([pictures.column(self.first_screen, self.curves, basis='auto', grow=1),
-                    pictures.column(W.HTML('<b>conv1 filters</b>: red +, blue &minus;, each '
-                                           'scaled to its own largest weight'), self.filters,
-                                    basis='260px')], layout=W.Layout(width='100%')),
-            self.runs_table])
+        _layout(self)
         self._show_start()
 
     def _show_start(self):
@@ -317,12 +308,6 @@ class TrainingLab(Panel):
     @property
     def title(self):
         return self.network or self.recipe.network
-
-    def _data_text(self):
-        if self.data is not None:
-            return f'data {type(self.data).__name__}'
-        n = 'all' if self.recipe.num_train is None else f'{self.recipe.num_train:,}'
-        return f'{n} training images, batch {self.recipe.batch_size}'
 
     def say(self, text, kind='info'):
         """Show ``text`` in the status line (headless: warnings and errors are printed)."""
@@ -361,21 +346,7 @@ class TrainingLab(Panel):
         first (they re-suggest the optimizer row), then the optimizer fields given.
         Interactive: returns at once (see ``wait``); headless: trains now and shows the
         result."""
-        kernels = [k for k in self.controls if k.startswith('kernel_sizes[')]
-        for name in sorted(values, key=lambda n: n in self.optimizer):
-            value = values[name]
-            if name == 'kernel_sizes' and kernels:
-                sizes = [value] * len(kernels) if isinstance(value, int) else list(value)
-                if len(sizes) != len(kernels):
-                    raise ValueError(f'kernel_sizes has {len(sizes)} entries; this network '
-                                     f'has {len(kernels)} kernel knobs')
-                for k, size in zip(kernels, sizes):
-                    self.controls[k].value = size
-            elif name in self.controls:
-                self.controls[name].value = value
-            else:
-                raise ValueError(f'{name!r} is not a control of this lab: use one of '
-                                 f'{", ".join(self.controls)}')
+        self.knobs.apply(values)
         self.train_button.click()
 
     def stop(self):
@@ -436,6 +407,42 @@ class TrainingLab(Panel):
             lines.append('(headless: lab.train(...) trains now; the interactive panel '
                          'needs a live Jupyter frontend)')
         return '\n'.join(lines)
+
+
+def _layout(lab):
+    """The lab's widgets and their layout: the model knobs in two columns, the optimizer
+    row with the buttons, the status line, the curves beside the filters (each column
+    may shrink, and its picture with it), the runs table."""
+    buttons = {name: W.Button(description=name.title(), icon=icon, button_style=style)
+               for name, icon, style in (('train', 'play', 'success'),
+                                         ('stop', 'stop', 'danger'), ('reset', 'undo', ''))}
+    lab.train_button, lab.stop_button, lab.reset_button = buttons.values()
+    lab.train_button.on_click(lambda _: lab._on_train())
+    lab.stop_button.on_click(lambda _: lab.controller.stop())
+    lab.reset_button.on_click(lambda _: lab._on_reset())
+    lab.status = W.HTML(value='')
+    lab.status.add_class('week5-status')           # a handle for the browser test
+    lab.curves, lab.filters = pictures.image('week5-curves'), pictures.image('week5-filters')
+    lab.runs_table, lab.first_screen = W.HTML(value=''), W.HTML(value='')
+    lab.runs_table.add_class('week5-runs')
+    knobs, opt = list(lab.knobs.model.values()), list(lab.optimizer.values())
+    half = (len(knobs) + 1) // 2
+    r = lab.recipe
+    data = (f'data {type(lab.data).__name__}' if lab.data is not None else
+            f'{"all" if r.num_train is None else f"{r.num_train:,}"} training images, '
+            f'batch {r.batch_size}')
+    lab.box = W.VBox([
+        W.HTML(f'<b>Training lab: {html.escape(lab.title)}</b> &mdash; starts from the '
+               f'<b>{lab.profile.name}</b> profile\'s recipe ({data})'),
+        W.HBox([W.VBox(knobs[:half]), W.VBox(knobs[half:])]),
+        W.HBox(opt[:3], layout=W.Layout(flex_flow='row wrap')),
+        W.HBox(opt[3:] + list(buttons.values()), layout=W.Layout(flex_flow='row wrap')),
+        lab.status,
+        W.HBox([pictures.column(lab.first_screen, lab.curves, basis='auto', grow=1),
+                pictures.column(W.HTML('<b>conv1 filters</b>: red +, blue &minus;, each '
+                                       'scaled to its own largest weight'), lab.filters,
+                                basis='260px')], layout=W.Layout(width='100%')),
+        lab.runs_table])
 
 
 def _start(lab, model, changes):
