@@ -112,9 +112,9 @@ def run_week5(path, board):
     trainer = d2l.Trainer(max_epochs=1, progress=False, board=board)
     mnp.zeros(1).wait_to_read()
     t0 = time.perf_counter()
-    h = trainer.fit(model, Data())
+    trainer.fit(model, Data())
     total = time.perf_counter() - t0
-    row = h.epochs[0]
+    row = trainer.history.epochs[0]
     return {'train_per_sec': row['examples_per_sec'], 'epoch_sec': total,
             'train_loss': row['train_loss'], 'val_acc': row['val_acc']}
 

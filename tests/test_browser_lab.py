@@ -1,6 +1,9 @@
 """The TrainingLab in a real browser: JupyterLab on 127.0.0.1, Debian's Chromium driven by
-Playwright. Opens a notebook with the panel, runs it, clicks Train, sees the filter image
-change at least twice during training, clicks Stop, saves a screenshot to artifacts/.
+Playwright, at 1280x720 with JupyterLab's file browser open (a laptop projector). Opens a
+notebook with the panel, runs it, clicks Train, sees the filter image change at least
+twice during training, checks that no picture is wider than its column (no horizontal
+scrollbar in the output), clicks Stop, saves screenshots (while training and at the end)
+to artifacts/.
 
 Skipped when /usr/bin/chromium is missing, except in CI (CI=true), where it fails.
 """
@@ -24,7 +27,7 @@ IN_CI = os.environ.get('CI', '').lower() == 'true'
 
 # a long enough run (8,192 images x 10 epochs) that Stop arrives while it trains
 LAB_CELL = """\
-from week5.widgets import TrainingLab
+from week5.lab import TrainingLab
 lab = TrainingLab('lenet', profile='quick', num_train=8192, num_epochs=10)
 lab"""
 
@@ -124,7 +127,7 @@ def test_train_and_stop_in_jupyterlab(jupyter_lab):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'])
-        page = browser.new_page(viewport={'width': 1400, 'height': 1000})
+        page = browser.new_page(viewport={'width': 1280, 'height': 720})
         try:
             _drive(page, base, token)
         finally:
@@ -132,11 +135,31 @@ def test_train_and_stop_in_jupyterlab(jupyter_lab):
             browser.close()
 
 
+# pictures wider than the output column, and outputs that scroll sideways
+_OVERFLOW = """() => {
+  const out = document.querySelector('.week5-status').closest('.jp-OutputArea-output');
+  const box = out.getBoundingClientRect();
+  const bad = [];
+  for (const img of out.querySelectorAll('img')) {
+    const r = img.getBoundingClientRect();
+    if (r.right > box.right + 1) bad.push(`${img.className} ends at ${r.right} > ${box.right}`);
+  }
+  for (const el of [out, ...out.querySelectorAll('.widget-box')]) {
+    if (el.scrollWidth > el.clientWidth + 1)
+      bad.push(`${el.className} scrolls: ${el.scrollWidth} > ${el.clientWidth}`);
+  }
+  return bad;
+}"""
+
+
 def _drive(page, base, token):
     page.goto(f'{base}/lab/tree/lab.ipynb?token={token}', timeout=120_000)
     page.wait_for_selector('.jp-Notebook .jp-Cell', timeout=120_000)
     # wait until the kernel is connected and idle, then run the first cell
     page.get_by_text('Python 3 (ipykernel) | Idle').wait_for(timeout=120_000)
+    if not page.locator('.jp-FileBrowser').is_visible():     # the sidebar open, as usual
+        page.click('.jp-SideBar.jp-mod-left li[data-id="filebrowser"]')
+    page.locator('.jp-FileBrowser').wait_for(state='visible', timeout=30_000)
     page.click('.jp-Notebook .jp-Cell .jp-InputArea-editor')
     page.keyboard.press('Control+Enter')
     train = page.locator('button.jupyter-button', has_text='Train')
@@ -145,6 +168,8 @@ def _drive(page, base, token):
     filters = page.locator('img.week5-filters')
     filters.wait_for(timeout=30_000)
     before = filters.get_attribute('src')
+    page.screenshot(path=str(ARTIFACTS / 'browser_lab_start.png'))   # the first screen
+    assert 'Before the first run' in page.locator('.week5-first').inner_text()
 
     train.click()
     seen, deadline = [before], time.time() + 240
@@ -157,7 +182,12 @@ def _drive(page, base, token):
         page.wait_for_timeout(100)
     text = status.inner_text()
     assert len(seen) >= 3, f'the filter image changed {len(seen) - 1} times; status: {text}'
-    assert 'Run 1' in text and 'Finished' not in text, text   # still training
+    assert 'Run #1' in text and 'Finished' not in text, text   # still training
+    assert 'epoch mean so far' in text or 'done' in text, text   # each measure named
+    page.locator('img.week5-curves').scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / 'browser_lab_training.png'))
+    overflow = page.evaluate(_OVERFLOW)
+    assert not overflow, f'wider than their column at 1280x720: {overflow}'
 
     page.locator('button.jupyter-button', has_text='Stop').click()
     page.wait_for_function(

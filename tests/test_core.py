@@ -434,7 +434,15 @@ def test_fit_on_a_thread_activates_numpy_semantics_there():
             'model = TinyNet(); out = []\n'
             'def run():\n'
             '    t = week5.Trainer(max_epochs=1, progress=False)\n'
-            '    out.append(t.fit(model, ToyData())["val_acc"][0])\n'
+            '    t.fit(model, ToyData()); out.append(t.history["val_acc"][0])\n'
             'th = threading.Thread(target=run); th.start(); th.join()\n'
             'print(len(out))')
     assert _python(code) == '1'
+
+
+def test_fit_returns_nothing_so_a_cell_ending_with_it_shows_no_repr():
+    """d2l's fit returns None; a notebook cell whose last line is trainer.fit(model, data)
+    must not print History(...) under the plots. The record is trainer.history."""
+    trainer = week5.Trainer(max_epochs=1, progress=False)
+    assert trainer.fit(TinyNet(), ToyData()) is None
+    assert len(trainer.history) == 1 and trainer.history['val_acc'][0] is not None

@@ -305,6 +305,19 @@ def test_live_callbacks_through_a_real_fit():
     assert cb_title(live_filters) == 'conv1 filters, epoch 2.00'
 
 
+def test_live_curves_name_the_train_curves_and_keep_the_legend_inside():
+    name = 'train (mean since the previous point)'
+    cb = live.LiveCurves(train_name=name, previous=[_finished_run('#1 sigmoid', seed=1)],
+                         label='#2 relu, lr 0.1, max, kernel_sizes (3, 5)')
+    trainer = FakeTrainer()
+    trainer.history.batches.append({'step': 0.1, 'train_loss': 2.0, 'train_acc': 0.2})
+    cb.on_fit_start(trainer, None)
+    (legend,) = cb.fig.legends
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert name in texts and 'train' not in texts and 'validation' in texts
+    assert legend.get_window_extent().width <= cb.fig.bbox.width
+
+
 def cb_title(cb):
     return cb.fig.axes[0].get_title()
 
@@ -356,9 +369,12 @@ def _finished_run(label, epochs=12, batches_per_epoch=10, seed=0):
 @pytest.mark.slow
 def test_curves_move_with_a_20_second_lenet_run():
     """The issue's bar, driven from Python as the lab drives it: LiveCurves over two
-    earlier runs plus LiveFilters, on a LeNet fit stopped after 20 s. The first curve
-    points appear within 1 s of the first metrics (3 s of the start), then a new picture
-    at least every 2 s for the whole run, and drawing stays under 5 % of the wall time."""
+    earlier runs plus LiveFilters, on a LeNet fit that the test stops after 20 s. The
+    first curve points appear within 1 s of the first metrics (3 s of the start), then a
+    new picture at least every 2 s for the whole run, and drawing stays under 5 % of the
+    wall time. The fit is planned for the lab's largest number of epochs (100), far more
+    than any CPU trains in 20 s, so the test's stop ends it, however fast the machine:
+    a faster machine trains more epochs in the same 20 s (nothing assumes it is slow)."""
     from week5.core import Trainer, set_seed
     from week5.data import FashionMNIST
     from week5.models import LeNet
@@ -372,11 +388,11 @@ def test_curves_move_with_a_20_second_lenet_run():
                              label='#3 relu, lr 0.1, max')
     filters = live.LiveFilters(sink=lambda png: filter_times.append(time.perf_counter()))
     first, stop = _FirstMetrics(), _StopAfter(20.0)
-    trainer = Trainer(max_epochs=15, progress=False, board=False)
+    trainer = Trainer(max_epochs=100, progress=False, board=False)
     start = time.perf_counter()
     trainer.fit(model, data, callbacks=[first, stop, curves, filters])
     wall = time.perf_counter() - start
-    assert wall >= 19.5 and trainer.history.batches
+    assert trainer.history.batches and len(shown) >= 2
 
     with_data = [t for t in shown if t >= first.first_row]
     assert with_data[0] - first.first_row <= 1.0

@@ -24,7 +24,7 @@ from week5 import curves, slides, viz  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / 'notebooks').glob('*.ipynb'))
 
-# /home/ann/..., /work/main/week5/widgets.py:606, /tmp/tmpab12/..., C:\Users\ann\...; not
+# /home/ann/..., /work/main/week5/lab/panel.py:606, /tmp/tmpab12/..., C:\Users\ann\...; not
 # the path part of a URL (https://host/home/...), nor a relative path (data/home/x).
 ABSOLUTE_PATH = re.compile(
     r'(?<![\w.~:/-])/(?:home|root|tmp|work|Users|usr|opt|var|private|mnt|srv|media|scratch)/'
@@ -180,7 +180,7 @@ BAD = {
     'absolute path': [_stream('stdout', 'saved to /home/ann/week5/run.params\n')],
     'stderr output': [_stream('stderr', 'loading\n')],
     'warning in the stderr': [_stream(
-        'stderr', '/work/main/week5/widgets.py:606: UserWarning: Tight layout not applied. '
+        'stderr', '/work/main/week5/lab/panel.py:606: UserWarning: Tight layout not applied. '
                   'tight_layout cannot make axes width small enough\n  fig.tight_layout()\n')],
     'warning in the text/plain': [_display(**{'text/plain': 'DeprecationWarning: use np.int64'})],
     'progress bar left': [_stream('stdout', 'epoch 1/6:  10%|█         | 6/60 [00:01<00:09]\r'

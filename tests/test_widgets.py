@@ -1,4 +1,4 @@
-"""week5.widgets driven from Python: set .value, .click(); short real trainings in the
+"""week5.lab driven from Python: set .value, .click(); short real trainings in the
 quick profile (512 training images)."""
 import os
 import re
@@ -9,7 +9,8 @@ os.environ.setdefault('MPLBACKEND', 'Agg')
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from week5 import widgets  # noqa: E402
+from week5.lab import (FeatureMapExplorer, FilterViewer, InceptionPanel,  # noqa: E402
+                       TrainingLab, is_headless)
 from week5.callbacks import Callback  # noqa: E402
 from week5.core import Classifier  # noqa: E402
 from week5.profiles import get_profile  # noqa: E402
@@ -26,9 +27,19 @@ def _label(number=1, **knobs):
     return quick.recipe('lenet', **knobs).label(quick.recipe('lenet'), number)
 
 
+def _final_re(number=1, epochs=1, digits=2, **knobs):
+    """The final line of a finished LeNet lab run that changed ``knobs``."""
+    changes = _label(number, **knobs).split(' ', 1)[1]
+    if 'epoch' not in changes:
+        changes += f'; {epochs} epoch' + ('s' if epochs != 1 else '')
+    num = rf'\d\.\d{{{digits}}}'
+    return (rf'Finished run \#{number} \({re.escape(changes)}\): train loss \(epoch mean\) '
+            rf'{num}, train acc \(epoch mean\) {num}, val loss {num}, val acc {num}')
+
+
 def lab_for(model='lenet', **kwargs):
     kwargs.setdefault('headless', False)
-    return widgets.TrainingLab(model, profile='quick', **kwargs)
+    return TrainingLab(model, profile='quick', **kwargs)
 
 
 class Recorder(Callback):
@@ -96,7 +107,7 @@ def test_changing_a_knob_suggests_the_profiles_learning_rate():
     assert lab.controls['momentum'].value == 0.0
     assert lab.controls['lr_schedule'].value == 'constant'          # shown, not blank
     assert lab.next_recipe().lr_schedule is None                    # the recipe's None
-    laptop = widgets.TrainingLab('lenet', profile='laptop', headless=False)
+    laptop = TrainingLab('lenet', profile='laptop', headless=False)
     laptop.controls['activation'].value = 'relu'     # the rule sets the epochs too
     assert laptop.controls['num_epochs'].value == \
         get_profile('laptop').recipe('lenet', activation='relu').num_epochs == 7
@@ -108,11 +119,11 @@ def test_invalid_combination_shows_the_error_and_starts_nothing():
     lab.controls['kernel_sizes[1]'].value = 11
     lab.train_button.click()
     assert 'Not started' in lab.status.value and 'kernel_sizes[1]' in lab.status.value
-    assert lab._thread is None and lab.runs == []
+    assert lab.controller._thread is None and lab.runs == []
     with pytest.raises(ValueError, match='not a control'):
         lab.train(kernel=3)
     with pytest.raises(ValueError, match='unknown model'):
-        widgets.TrainingLab('resnet', profile='quick')
+        TrainingLab('resnet', profile='quick')
 
 
 # ------------------------------------------------------------------------- training
@@ -141,7 +152,7 @@ def test_a_real_training_through_the_panel_updates_pictures_and_stores_runs():
     assert len(set(filter_values)) >= 2 and placeholder != filter_values[-1]
     assert len(set(curve_values)) >= 2
     assert run.model.net[0].weight.shape == (6, 1, 3, 3)
-    assert 'Finished' in lab.status.value and 'val_acc' in lab.status.value
+    assert 'Finished run #1' in lab.status.value and 'val acc' in lab.status.value
 
     lab.train(activation='sigmoid', num_epochs=1)           # a second run, overlaid
     assert lab.wait(120) and len(lab.runs) == 2
@@ -168,10 +179,10 @@ def test_stop_ends_the_run_within_one_batch_and_a_second_train_is_refused():
     lab.controls['num_epochs'].value = 3
     lab.train_button.click()
     assert hold.reached.wait(60), lab.message
-    thread = lab._thread
+    thread = lab.controller._thread
     lab.train_button.click()                          # refused: one run at a time
     assert 'already in progress' in lab.status.value
-    assert lab._thread is thread
+    assert lab.controller._thread is thread
     lab.stop_button.click()
     assert 'Stopping' in lab.status.value
     hold.release.set()
@@ -201,12 +212,10 @@ def test_reset_restores_controls_and_clears_runs():
 def test_headless_trains_synchronously_and_prints_a_rounded_summary(capsys):
     lab = lab_for('lenet', headless=True)
     lab.train(activation='relu')
-    assert len(lab.runs) == 1 and lab._thread is None       # no background thread
+    assert len(lab.runs) == 1 and lab.controller._thread is None       # no background thread
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1
-    label = re.escape(_label(1, activation='relu'))
-    assert re.fullmatch(rf'Run {label}: 1 epoch, train_loss \d\.\d\d, '
-                        r'train_acc \d\.\d\d, val_loss \d\.\d\d, val_acc \d\.\d\d', out[0])
+    assert re.fullmatch(_final_re(activation='relu'), out[0]), out[0]
     bundle = lab._repr_mimebundle_()
     assert set(bundle) == {'text/plain', 'image/png'}
     assert bundle['text/plain'].startswith("TrainingLab('lenet', profile='quick'):")
@@ -227,35 +236,175 @@ def test_given_data_fixes_the_resolution():
 
 def test_headless_detection(monkeypatch):
     monkeypatch.delenv('WEEK5_HEADLESS', raising=False)
-    assert widgets.is_headless()                         # pytest: no kernel
+    assert is_headless()                         # pytest: no kernel
     monkeypatch.setenv('WEEK5_HEADLESS', '0')
-    assert not widgets.is_headless()
+    assert not is_headless()
     monkeypatch.setenv('WEEK5_HEADLESS', '1')
-    assert widgets.is_headless()
-    assert widgets.TrainingLab('lenet', profile='quick').headless
+    assert is_headless()
+    assert TrainingLab('lenet', profile='quick').headless
 
 
-def test_a_custom_book_style_model(capsys):
-    from mxnet.gluon import nn
+class TinyNet(Classifier):
+    """A book-style custom model: its own lr, plain SGD, its own initialisation."""
 
-    class TinyNet(Classifier):
-        def __init__(self, lr=0.1, num_classes=10):
-            super().__init__()
-            self.save_hyperparameters()
-            self.net = nn.Sequential()
-            self.net.add(nn.Conv2D(4, kernel_size=3, activation='relu'), nn.MaxPool2D(),
-                         nn.Dense(num_classes))
-            self.net.initialize()
+    def __init__(self, lr=0.1, num_classes=10):
+        super().__init__()
+        from mxnet.gluon import nn
+        self.save_hyperparameters()
+        self.net = nn.Sequential()
+        self.net.add(nn.Conv2D(4, kernel_size=3, activation='relu'), nn.MaxPool2D(),
+                     nn.Dense(num_classes))
+        self.net.initialize()
 
-    lab = widgets.TrainingLab(TinyNet(lr=0.2), profile='quick', headless=True)
-    assert list(lab.controls) == ['lr', 'momentum', 'lr_schedule', 'init', 'num_epochs']
-    assert lab.controls['lr'].value == 0.2
-    lab.train()
-    (run,) = lab.runs
-    assert isinstance(run.model, TinyNet) and run.recipe.network == 'TinyNet'
-    assert 'Run #1 as set up: 1 epoch' in capsys.readouterr().out
+
+class MomentumNet(TinyNet):
+    """A custom model that takes momentum too (and uses it)."""
+
+    def __init__(self, lr=0.1, momentum=0.0, num_classes=10):
+        super().__init__(lr, num_classes)
+        self.save_hyperparameters()
+
+    def configure_optimizers(self):
+        from mxnet import gluon
+        return gluon.Trainer(self.collect_params(), 'sgd',
+                             {'learning_rate': self.lr, 'momentum': self.momentum})
+
+
+class _Fingerprint(Callback):
+    """What a run did: epochs, the optimizer's rate and momentum at the end, the weights."""
+
+    def on_fit_end(self, trainer, model):
+        optim = trainer.optim._optimizer
+        self.value = (len(trainer.history.epochs), optim.learning_rate,
+                      getattr(optim, 'momentum', 0.0),
+                      model.net[0].weight.data().asnumpy().copy())
+
+
+def _other(widget):
+    """A value of ``widget`` other than its current one."""
+    if hasattr(widget, 'options') and widget.options:
+        values = [o[1] if isinstance(o, tuple) else o for o in widget.options]
+        return next(v for v in values if v != widget.value)
+    if isinstance(widget.value, int):
+        return widget.value + 1
+    return widget.value / 2 if widget.value else 0.5
+
+
+def _same_run(a, b):
+    return a[:3] == b[:3] and np.allclose(a[3], b[3], rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize('cls', [TinyNet, MomentumNet])
+def test_every_control_shown_for_a_custom_model_changes_the_run(cls, capsys):
+    model = cls(lr=0.2)
+    assert not hasattr(model, 'init')            # initialises itself: no init control
+    panel = TrainingLab(model, profile='quick', headless=True, seed=0, num_train=256,
+                         num_val=64)
+    expected = ['lr'] + (['momentum'] if cls is MomentumNet else []) + ['lr_schedule',
+                                                                       'num_epochs']
+    assert list(panel.controls) == expected and panel.controls['lr'].value == 0.2
+    baseline = _Fingerprint()
+    TrainingLab(model, profile='quick', headless=True, seed=0, num_train=256, num_val=64,
+                callbacks=[baseline]).train()
+    again = _Fingerprint()
+    TrainingLab(model, profile='quick', headless=True, seed=0, num_train=256, num_val=64,
+                callbacks=[again]).train()
+    assert _same_run(baseline.value, again.value)     # else the comparison below is moot
+    for name in expected:
+        seen = _Fingerprint()
+        lab = TrainingLab(model, profile='quick', headless=True, seed=0, num_train=256,
+                          num_val=64, callbacks=[seen])
+        lab.train(**{name: _other(lab.controls[name])})
+        (run,) = lab.runs
+        assert isinstance(run.model, cls) and run.recipe.network == cls.__name__
+        assert not _same_run(seen.value, baseline.value), f'{name} did not change the run'
+    assert 'Finished run #1 (as set up; 1 epoch)' in capsys.readouterr().out
     with pytest.raises(ValueError, match='no config knobs'):
-        widgets.TrainingLab(TinyNet(), profile='quick', activation='relu')
+        TrainingLab(cls(), profile='quick', activation='relu')
+
+
+# ------------------------------------------------------------------------- the truth
+def test_a_typed_learning_rate_survives_an_activation_change_and_the_rest_is_announced():
+    lab = TrainingLab('lenet', profile='laptop', headless=False)
+    relu = get_profile('laptop').recipe('lenet', activation='relu')
+    epochs = lab.controls['num_epochs'].value
+    assert relu.lr != 0.05 and relu.num_epochs != epochs      # else this could not fail
+    lab.controls['lr'].value = 0.05                           # the student types
+    lab.controls['activation'].value = 'relu'
+    assert lab.controls['lr'].value == 0.05 and lab.next_recipe().lr == 0.05
+    assert lab.controls['num_epochs'].value == relu.num_epochs    # not typed: suggested
+    assert f'epochs {epochs} → {relu.num_epochs}' in lab.message         # ... and said
+    assert f'kept what you typed: learning rate 0.05 (it suggests {relu.lr})' in lab.message
+    lab.reset()                                 # Reset forgets what was typed
+    lab.controls['activation'].value = 'relu'
+    assert lab.controls['lr'].value == relu.lr and 'learning rate' in lab.message
+
+
+@pytest.mark.parametrize('name, value, says', [
+    ('lr', -1.0, 'learning rate -1.0 cannot be used: it must be above 0'),
+    ('lr', 0.0, 'learning rate 0.0 cannot be used'),
+    ('num_epochs', 0, 'epochs 0 cannot be used: it must be a whole number from 1'),
+    ('momentum', 1.5, 'momentum 1.5 cannot be used: it must be in [0, 1)'),
+])
+def test_invalid_numbers_are_refused_with_the_reason_and_nothing_runs(name, value, says):
+    lab = lab_for('lenet')
+    lab.controls[name].value = value
+    assert lab.controls[name].value == value                  # not clamped silently
+    lab.train_button.click()
+    assert 'Not started: ' + says in lab.message, lab.message
+    assert lab.controller._thread is None and lab.runs == [] and lab.controller.next_number == 1
+    with pytest.raises(ValueError, match='cannot be used'):
+        lab.next_recipe()
+
+
+def test_refusals_name_only_controls_the_panel_has():
+    lab = lab_for('alexnet')
+    assert 'pool_size' not in lab.controls
+    lab.controls['resize'].value = 32
+    lab.train_button.click()
+    assert 'Not started' in lab.message and 'pool_size' not in lab.message
+    assert 'choose resize (pixels) 40 or more' in lab.message      # an option it has
+    assert 40 in lab.controls['resize'].options and lab.runs == []
+    lenet = lab_for('lenet')
+    lenet.controls['resize'].value = 16
+    lenet.controls['kernel_sizes[1]'].value = 11
+    lenet.train_button.click()
+    assert 'lower kernel_sizes[1] to at most' in lenet.message
+
+
+def _measures(text):
+    """{name: value} of the measures a status line prints."""
+    return dict(re.findall(r'((?:train|val)[_ ](?:loss|acc)(?: \([^)]*\))?) (\d+\.\d+)', text))
+
+
+def test_final_status_prints_the_last_live_numbers_under_the_same_names():
+    lab = lab_for('lenet', num_train=1024)
+    statuses = []
+    lab.status.observe(lambda ch: statuses.append(ch['new']), names='value')
+    lab.train(activation='relu', num_epochs=2)
+    assert lab.wait(120) and lab.last_error is None, lab.message
+    final, live = statuses[-1], statuses[:-1]
+    assert 'Finished run #1' in final
+    shown = _measures(final)
+    assert {'train acc (epoch mean)', 'val acc'} <= set(shown)
+    for name, value in shown.items():
+        last = [_measures(s)[name] for s in live if name in _measures(s)]
+        assert last and last[-1] == value, f'{name}: live {last[-1:]} vs final {value}'
+    # while an epoch runs, its train numbers are named as running epoch means
+    running = [s for s in live if 'so far' in s]
+    assert running and all('train acc (epoch mean so far)' in s for s in running)
+    assert not any(re.search(r'train[_ ]acc \d', s) for s in statuses)   # never unnamed
+    (run,) = lab.runs
+    assert float(shown['train acc (epoch mean)']) == pytest.approx(
+        run.history.epochs[-1]['train_acc'], abs=5e-4)
+
+
+def test_the_status_says_each_thing_once():
+    lab = lab_for('lenet', headless=True)
+    lab.train(num_epochs=2)                     # the label says the epochs: '#1 2 epochs'
+    assert lab.runs[0].label == '#1 2 epochs'
+    assert lab.message.startswith('Finished run #1 (2 epochs): ')
+    assert lab.message.count('2 epochs') == 1 and lab.message.count('#1') == 1
 
 
 # ------------------------------------------------------------------------- small widgets
@@ -266,7 +415,7 @@ def lenet():
 
 
 def test_filter_viewer_switches_layers_and_channel_modes(lenet):
-    viewer = widgets.FilterViewer(lenet, headless=False)
+    viewer = FilterViewer(lenet, headless=False)
     first = viewer.image.value
     assert first[:4] == b'\x89PNG'
     assert [v for _, v in viewer.layer.options] == [0, 1]
@@ -280,7 +429,7 @@ def test_filter_viewer_switches_layers_and_channel_modes(lenet):
 
 def test_feature_map_explorer_follows_image_and_layer(lenet):
     images = np.random.rand(3, 1, 28, 28).astype(np.float32)
-    explorer = widgets.FeatureMapExplorer(lenet, images=images, headless=False)
+    explorer = FeatureMapExplorer(lenet, images=images, headless=False)
     assert explorer.maps.shape == (6, 28, 28)
     shown = explorer.image.value
     explorer.index.value = 2
@@ -290,7 +439,7 @@ def test_feature_map_explorer_follows_image_and_layer(lenet):
     assert [label.split(' ->')[0] for label, _ in explorer.layer.options] == [
         '0: Conv2D', '1: AvgPool2D', '2: Conv2D', '3: AvgPool2D']
     with pytest.raises(ValueError, match='pass images'):
-        widgets.FeatureMapExplorer(lenet)
+        FeatureMapExplorer(lenet)
 
 
 def _inception_params(cin, c1, c2, c3, c4):
@@ -299,7 +448,7 @@ def _inception_params(cin, c1, c2, c3, c4):
 
 
 def test_inception_panel_shows_shape_and_params_as_sliders_move():
-    panel = widgets.InceptionPanel(in_channels=192, size=28, headless=False)
+    panel = InceptionPanel(in_channels=192, size=28, headless=False)
     assert panel.output_shape == (1, 256, 28, 28)
     assert panel.params == _inception_params(192, 64, (96, 128), (16, 32), 32) == 163696
     assert '163,696' in panel.info.value
@@ -309,11 +458,11 @@ def test_inception_panel_shows_shape_and_params_as_sliders_move():
     assert panel.params == _inception_params(192, 128, (96, 128), (16, 96), 32)
     assert repr(panel).startswith('Inception(c1=128, c2=(96, 128), c3=(16, 96), c4=32)')
     with pytest.raises(ValueError, match='in_channels'):
-        widgets.InceptionPanel(in_channels=0)
+        InceptionPanel(in_channels=0)
 
 
 HEADLESS_CELLS = [
-    "from week5.widgets import TrainingLab, is_headless\nprint('headless:', is_headless())",
+    "from week5.lab import TrainingLab, is_headless\nprint('headless:', is_headless())",
     "lab = TrainingLab('lenet', profile='quick')\nlab",
     "lab.train(activation='relu')",
     "print(len(lab.runs), lab.runs[-1].recipe.config.activation)",
@@ -342,10 +491,7 @@ def test_headless_in_a_kernel_without_frontend(monkeypatch):
     assert shown['text/plain'].startswith("TrainingLab('lenet', profile='quick'):")
     (result,) = [o for o in outs[2] if o['output_type'] == 'display_data']
     assert set(result['data']) == {'text/plain', 'image/png'}
-    label = re.escape(_label(1, activation='relu'))
-    assert re.fullmatch(rf'Run {label}: 1 epoch, train_loss \d\.\d\d, '
-                        r'train_acc \d\.\d\d, val_loss \d\.\d\d, val_acc \d\.\d\d',
-                        result['data']['text/plain'])
+    assert re.fullmatch(_final_re(activation='relu'), result['data']['text/plain'])
     assert not [o for o in outs[2] if o['output_type'] == 'stream']   # no stray stderr
     assert outs[3][0]['text'] == '1 relu\n'
 
@@ -365,7 +511,7 @@ def _setup(trainer, model):
     return (type(optim).__name__, optim.lr, getattr(optim, 'momentum', 0.0), optim.wd,
             getattr(model, 'init', None), type(model).__name__, model.config,
             [type(c).__name__ for c in trainer.callbacks
-             if type(c).__module__ != 'week5.widgets' and not isinstance(c, _CaptureAtStart)],
+             if not type(c).__module__.startswith('week5.lab') and not isinstance(c, _CaptureAtStart)],
             trainer.max_epochs)
 
 
@@ -375,7 +521,7 @@ def test_the_lab_trains_exactly_the_recipe_build_sets_up(name):
     ``recipe.build()`` sets it up (no training needed to compare)."""
     capture = _CaptureAtStart()
     sizes = dict(num_train=256, num_val=64)
-    lab = widgets.TrainingLab(name, profile='laptop', headless=True, callbacks=[capture],
+    lab = TrainingLab(name, profile='laptop', headless=True, callbacks=[capture],
                               **sizes)
     lab.train()
     recipe = get_profile('laptop').recipe(name, **sizes)
@@ -388,6 +534,9 @@ def test_the_lab_trains_exactly_the_recipe_build_sets_up(name):
 def test_before_the_first_run_the_panel_shows_the_network_not_empty_axes():
     lab = lab_for('alexnet')
     assert '<b>The network</b>' in lab.runs_table.value and 'Total params' in lab.runs_table.value
+    first = lab.first_screen.value                    # what to try, with its own knobs
+    assert 'Before the first run' in first and '<b>activation</b>' in first
+    assert '<b>dropout</b>' in first and 'pool_size' not in first
     from PIL import Image
     import io
     width, height = Image.open(io.BytesIO(lab.filters.value)).size
@@ -397,6 +546,10 @@ def test_before_the_first_run_the_panel_shows_the_network_not_empty_axes():
     headless.train()
     assert set(headless._repr_mimebundle_()) == {'text/plain', 'image/png'}
     assert '#1 as set up' in headless.runs_table.value
+    assert headless.first_screen.value == ''          # gone once a run started
+    custom = TrainingLab(TinyNet(), profile='quick', headless=False)
+    assert 'TinyNet' in custom.runs_table.value and 'Total params' in custom.runs_table.value
+    assert '<b>activation</b>' not in custom.first_screen.value       # no such knob
 
 
 def test_pictures_are_shown_at_their_own_size():
@@ -405,3 +558,4 @@ def test_pictures_are_shown_at_their_own_size():
     for image in (lab.curves, lab.filters):
         width, _ = png_size(bytes(image.value))
         assert image.layout.width == f'{width}px' and image.layout.height == 'auto'
+        assert image.layout.max_width == '100%'          # never wider than its column

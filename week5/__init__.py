@@ -46,14 +46,14 @@ _LAZY = {
     **{name: 'recipe' for name in ('Recipe', 'Run')},
     'get_profile': 'profiles',
     **{name: 'live' for name in ('LiveCurves', 'LiveFilters')},
-    **{name: 'widgets' for name in (
+    **{name: 'lab' for name in (
         'TrainingLab', 'FilterViewer', 'FeatureMapExplorer', 'InceptionPanel')},
 }
 
 
 def __getattr__(name):
     import importlib
-    if name in ('viz', 'curves', 'live', 'widgets'):
+    if name in ('viz', 'curves', 'live', 'lab'):
         return importlib.import_module(f'{__name__}.{name}')
     if name == 'plt':
         return importlib.import_module('matplotlib.pyplot')

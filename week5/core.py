@@ -414,7 +414,10 @@ class Trainer(HyperParameters):
             g[:] *= scale.as_in_ctx(g.ctx)
 
     def fit(self, model, data, callbacks=()):
-        """Train ``model`` on ``data``; returns the History (also ``trainer.history``)."""
+        """Train ``model`` on ``data``; what it measured is in ``trainer.history``.
+
+        Returns None, as d2l's ``fit`` does, so that a notebook cell ending in
+        ``trainer.fit(model, data)`` shows the plots and no stray ``History(...)`` line."""
         use_np()
         if self.model is not model:             # a new run
             self.history, self._epochs_done, self._target, self._wall = History(), 0, 0, 0.0
@@ -446,7 +449,6 @@ class Trainer(HyperParameters):
                     self._interrupted()
         finally:
             self._call('on_fit_end')
-        return self.history
 
     def _interrupted(self):
         npx.waitall()

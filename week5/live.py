@@ -152,6 +152,10 @@ class LiveCurves(LiveCallback):
     The x axis spans the planned epochs from the start, the y axes leave headroom and
     this run's lines exist (empty) from the start, so the background is drawn again
     only when a curve leaves the axes; ``num_full_draws`` counts those draws.
+
+    ``train_name`` is the legend's name for the solid train curves, whose points are
+    means over the batches since the previous point (the TrainingLab says so, because its
+    status line shows epoch means).
     """
 
     # fixed margins in pixels: tight_layout or a constrained layout at every redraw
@@ -160,9 +164,10 @@ class LiveCurves(LiveCallback):
 
     def __init__(self, sink=None, keys=('train_loss', 'val_loss', 'train_acc', 'val_acc'),
                  previous=(), label='this run', figsize=(7.0, 3.0), max_points=400,
-                 **kwargs):
+                 train_name='train', **kwargs):
         super().__init__(sink, figsize=figsize, **kwargs)
         self.keys, self.previous, self.label = tuple(keys), list(previous), label
+        self.train_name = train_name
         self.max_points = max_points
         self.num_full_draws = 0
         self._planned_epochs = None
@@ -249,6 +254,8 @@ class LiveCurves(LiveCallback):
             if ax.lines:
                 self._labels.append(end_labels(ax, ax.lines, animated=True))
         legend = curve_legend(fig, earlier + mine)
+        if legend is not None and self.train_name != 'train':
+            legend = _rename_train(fig, legend, self.train_name)
         width, height = fig.bbox.width, fig.bbox.height
         top = legend.get_window_extent().height + 8 if legend is not None else 10
         n = len(metrics)
@@ -259,6 +266,21 @@ class LiveCurves(LiveCallback):
         self.fig.canvas.draw()
         self._background = self.fig.canvas.copy_from_bbox(fig.bbox)
         self.num_full_draws += 1
+
+
+def _rename_train(fig, legend, name):
+    """`curve_legend`'s legend with its 'train' entry named ``name``, its columns
+    wrapped again so that it stays within the figure's width."""
+    handles = legend.legend_handles
+    labels = [name if t.get_text() == 'train' else t.get_text() for t in legend.get_texts()]
+    for ncol in range(len(handles), 0, -1):
+        legend.remove()
+        legend = fig.legend(handles, labels, ncol=ncol, frameon=False, fontsize='small',
+                            handlelength=1.8, columnspacing=1.2, loc='upper left',
+                            bbox_to_anchor=(0.0, 1.0), borderaxespad=0.3)
+        if legend.get_window_extent().width <= fig.bbox.width:
+            break
+    return legend
 
 
 def _nice_ceil(value):
