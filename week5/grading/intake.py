@@ -238,7 +238,7 @@ def _match(platform, regex, rel, prefix):
         g['student'] = f"{g['name']}_{g['id']}"
         g['late'] = 'late' in g
     else:   # --pattern: the groups it has
-        g['late'] = bool(g['late']) if 'late' in g else None
+        g['late'] = bool(g.get('late')) if 'late' in regex.groupindex else None
         g.setdefault('id', g['student'])
         g.setdefault('name', g['student'])
         g['student'] = _slug(g['student']) if not re.fullmatch(r'[\w.@-]+', g['student']) else g['student']
