@@ -6,14 +6,13 @@ The downloads are built here from each platform's documented naming scheme (Canv
 one repository per student); they are graded in tests/test_grading_cluster.py.
 """
 import csv
+import importlib.util
 import io
 import json
 import os
-import stat
 import subprocess
 import sys
 import types
-import zipfile
 from pathlib import Path
 
 import nbformat
@@ -27,63 +26,12 @@ REFERENCE = Path(__file__).parent / 'fixtures' / 'grading' / 'reference'
 FLOPS, VGG = 'flops.ipynb', 'vgg_exercises.ipynb'
 
 
-def notebook_bytes(marker):
-    """A small valid notebook whose one cell says which file it was."""
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f'# {marker}')])
-    return nbformat.writes(nb).encode()
-
-
-def make_zip(path, members):
-    """members: {name: bytes} or {name: ('symlink', target)}."""
-    with zipfile.ZipFile(path, 'w') as zf:
-        for name, data in members.items():
-            if isinstance(data, tuple):
-                info = zipfile.ZipInfo(name)
-                info.external_attr = (stat.S_IFLNK | 0o777) << 16
-                zf.writestr(info, data[1])
-            else:
-                zf.writestr(name, data)
-    return path
-
-
-def canvas_zip(path):
-    """Canvas: {sortable name}_{LATE_}{user id}_{submission id}_{file name}, -N resubmissions."""
-    return make_zip(path, {
-        'smithjohn_101_5001_flops.ipynb': notebook_bytes('john first'),
-        'smithjohn_101_5001_flops-1.ipynb': notebook_bytes('john resubmitted'),
-        'smithjohn_101_5001_flops-2.ipynb': notebook_bytes('john latest'),
-        'doejane_LATE_102_5002_vgg_exercises.ipynb': notebook_bytes('jane late'),
-        'doejane_102_5002_notes.pdf': b'%PDF-1.4',
-        'leeann_103_5003_Copy of flops.ipynb': notebook_bytes('ann colab'),
-        '__MACOSX/._leeann_103_5003_flops.ipynb': b'\0\0',
-        'readme.txt': b'hello',
-    })
-
-
-def moodle_zip(path):
-    """Moodle: {Full Name}_{participant id}_assignsubmission_file_/{file} (or flat)."""
-    return make_zip(path, {
-        'Jane Doe_201_assignsubmission_file_/flops.ipynb': notebook_bytes('jane moodle'),
-        'Jane Doe_201_assignsubmission_file_/.ipynb_checkpoints/flops-checkpoint.ipynb':
-            notebook_bytes('jane checkpoint'),
-        'Jane Doe_201_assignsubmission_onlinetext_/onlinetext.html': b'<p>hi</p>',
-        'Max Mustermann_202_assignsubmission_file_vgg_exercises (1).ipynb': notebook_bytes('max flat'),
-    })
-
-
-def classroom_repos(root):
-    """GitHub Classroom: one cloned repository per student, {assignment}-{username}/."""
-    files = {'week5-cnn-alice/notebooks/flops.ipynb': notebook_bytes('alice'),
-             'week5-cnn-bob-smith/flops.ipynb': notebook_bytes('bob'),
-             'week5-cnn-bob-smith/.git/HEAD': b'ref: refs/heads/main\n',
-             'week5-cnn-bob-smith/.git/config': b'[core]\n',
-             'week5-cnn-carol/vgg_exercises.ipynb': notebook_bytes('carol'),
-             'week5-cnn-carol/README.md': b'# week5\n'}
-    for rel, data in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_bytes(data)
-    (root / 'week5-cnn-carol' / 'flops.ipynb').symlink_to('/etc/passwd')
-    return root
+_spec = importlib.util.spec_from_file_location(
+    'platforms', Path(__file__).parent / 'fixtures' / 'grading' / 'platforms.py')
+platforms = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(platforms)
+notebook_bytes, make_zip = platforms.notebook_bytes, platforms.make_zip
+canvas_zip, moodle_zip, classroom_repos = platforms.canvas_zip, platforms.moodle_zip, platforms.classroom_repos
 
 
 def marker(path):
