@@ -48,22 +48,67 @@ only after all runs, atomically, as CSV (``--out``), with the run records beside
 as a table headed by the isolation that was in force.
 """
 import argparse
+import signal
 import sys
+from pathlib import Path
 
 from .batch import grade
-from .report import check_report, format_table, records_path, write_report
+from .feedback import write_feedback
+from .gradebook import GRADEBOOKS, write_gradebook
+from .intake import MAX_FILE_BYTES, PLATFORMS, collect, read_intake
+from .report import check_report, format_table, records_path, stored_runs_path, write_report
 from .runs import DEFAULT_CELL_TIMEOUT, DEFAULT_INTERRUPT_GRACE, DEFAULT_NOTEBOOK_TIMEOUT
 from .sandbox import ISOLATIONS
 
 __all__ = ['main']
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f'signal {signum}')
+
+
+def collect_main(argv):
+    parser = argparse.ArgumentParser(
+        prog='python -m week5.grade collect',
+        description='Map a learning platform\'s download to SUBMISSIONS/<student>/<notebook>.ipynb, '
+                    'keeping the platform\'s ids, the latest resubmission and lateness, and '
+                    'reporting every file it could not place.')
+    parser.add_argument('source', metavar='ARCHIVE_OR_FOLDER', help='the zip the platform gave, or a folder')
+    parser.add_argument('--from', dest='platform', choices=tuple(PLATFORMS),
+                        help='the platform whose naming scheme the download follows')
+    parser.add_argument('--pattern', help='instead of --from: a regular expression over the paths in '
+                        'the download with named groups student and file (optional: id, name, late, attempt)')
+    parser.add_argument('--out', required=True, help='the submissions folder to write (new or empty)')
+    parser.add_argument('--reference', default=None,
+                        help='folder of reference notebooks the files are matched to (default: notebooks/)')
+    parser.add_argument('--assignment', help='classroom: the repositories\' "{assignment}-" prefix '
+                        '(default: what all repository folders share)')
+    parser.add_argument('--max-file-mb', type=float, default=MAX_FILE_BYTES / 2**20,
+                        help='larger files are not unpacked (default: %(default)g)')
+    args = parser.parse_args(argv)
+    if args.platform is None and args.pattern is None:
+        parser.error('pass --from canvas|moodle|classroom, or --pattern for another platform')
+    try:
+        intake = collect(args.source, args.platform, args.out, args.reference, args.pattern,
+                         args.assignment, max_file_bytes=int(args.max_file_mb * 2**20))
+    except ValueError as e:
+        parser.error(str(e))
+    print('\n'.join(intake.summary()))
+    print(f'\nsubmissions written to {args.out} (ids, lateness and the files not placed: '
+          f'{args.out}/intake.json)')
+    return 0 if intake.placed else 1
+
+
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ['collect']:     # a submissions folder named "collect": pass ./collect
+        return collect_main(argv[1:])
     parser = argparse.ArgumentParser(
         prog='python -m week5.grade',
         description='Run every student notebook sealed off, judge the exercise answers outside '
                     'the students\' kernels and report the checks passed, failed and the cells '
-                    'that raised.',
+                    'that raised. `python -m week5.grade collect --help`: intake from Canvas, '
+                    'Moodle or GitHub Classroom.',
         epilog='Layout: SUBMISSIONS_DIR/<student>/<notebook>.ipynb, names as in --reference.')
     parser.add_argument('submissions_dir', nargs='?')
     parser.add_argument('--reference', default=None,
@@ -73,7 +118,10 @@ def main(argv=None):
                         help=f'seconds one cell may run (default: {DEFAULT_CELL_TIMEOUT})')
     parser.add_argument('--notebook-timeout', type=float, default=DEFAULT_NOTEBOOK_TIMEOUT,
                         help=f'seconds one notebook may run in all (default: {DEFAULT_NOTEBOOK_TIMEOUT})')
-    parser.add_argument('--jobs', type=int, default=2, help='notebooks run at once (default: 2)')
+    parser.add_argument('--jobs', type=int, default=2,
+                        help='worker processes of the local cluster (default: 2; ignored with --scheduler)')
+    parser.add_argument('--scheduler', metavar='tcp://HOST:PORT',
+                        help='run the sealed runs on the workers of this Dask scheduler')
     parser.add_argument('--interrupt-grace', type=float, default=DEFAULT_INTERRUPT_GRACE,
                         help='seconds a timed-out cell has to stop after the interrupt before its '
                              f'kernel is killed and restarted (default: {DEFAULT_INTERRUPT_GRACE})')
@@ -83,6 +131,15 @@ def main(argv=None):
     parser.add_argument('--isolation', choices=('auto',) + ISOLATIONS, default=None,
                         help='how runs are sealed off (default: $WEEK5_GRADE_ISOLATION or auto, '
                              'the strongest that works here)')
+    parser.add_argument('--gradebook', choices=GRADEBOOKS,
+                        help='also write the platform\'s gradebook import CSV (<out>.<platform>.csv)')
+    parser.add_argument('--gradebook-export', metavar='CSV',
+                        help='the gradebook (Canvas) or grading worksheet (Moodle) the platform '
+                             'exported: its rows and columns are kept, the grades filled in')
+    parser.add_argument('--assignment', default='week5',
+                        help='Canvas: the assignment column to fill (default: week5)')
+    parser.add_argument('--feedback', metavar='DIR',
+                        help='write one Markdown feedback file per student and notebook in DIR')
     parser.add_argument('--check', metavar='REPORT',
                         help='re-verify a written report against its run records and exit')
     args = parser.parse_args(argv)
@@ -95,17 +152,43 @@ def main(argv=None):
         return 1 if problems else 0
     if args.submissions_dir is None:
         parser.error('submissions_dir is required (or --check REPORT)')
+    intake = read_intake(args.submissions_dir) if Path(args.submissions_dir).is_dir() else None
+    if args.gradebook and intake is None:
+        parser.error('--gradebook needs the platform ids that collect keeps: run `python -m '
+                     'week5.grade collect ... --out SUBMISSIONS/` and grade that folder')
+    records = stored_runs_path(args.out)
+    signal.signal(signal.SIGTERM, _interrupt)    # a killed job stores what it finished
     try:
         results = grade(args.submissions_dir, args.reference, jobs=args.jobs,
                         cell_timeout=args.timeout, notebook_timeout=args.notebook_timeout,
                         profile=args.profile, notebooks=args.notebooks, isolation=args.isolation,
-                        interrupt_grace=args.interrupt_grace,
+                        interrupt_grace=args.interrupt_grace, scheduler=args.scheduler,
+                        records_dir=records,
                         progress=lambda msg: print(msg, file=sys.stderr, flush=True))
     except ValueError as e:
         parser.error(str(e))
+    except KeyboardInterrupt:
+        print(f'interrupted: the finished runs are stored in {records}; run the same command '
+              'again to grade the rest', file=sys.stderr, flush=True)
+        return 130
     write_report(results, args.out)
     print(format_table(results))
+    reruns = [r for r in results if r.rerun]
+    if reruns:
+        print(f'\n{len(reruns)} run(s) were run again because their worker was lost:')
+        print('\n'.join(f'  {r.student}/{r.notebook}: {r.rerun}' for r in reruns))
     print(f'\nreport written to {args.out} (run records: {records_path(args.out)})')
+    if args.gradebook:
+        path = Path(args.out).with_suffix(f'.{args.gradebook}.csv')
+        try:
+            warnings = write_gradebook(results, intake, args.gradebook, path, args.assignment,
+                                       args.gradebook_export)
+        except ValueError as e:
+            parser.error(str(e))
+        print('\n'.join(warnings + [f'{args.gradebook} gradebook import written to {path}']))
+    if args.feedback:
+        paths = write_feedback(results, args.feedback, intake)
+        print(f'{len(paths)} feedback file(s) written to {args.feedback}')
     return 0
 
 

@@ -8,7 +8,7 @@ and reads what happens over file descriptor ``N``, a pipe only the grader reads.
 kernel up. One JSON line per event goes to the pipe, flushed at once, so a run killed at
 the notebook timeout keeps what it did:
 
-    {"event": "start"}
+    {"event": "start", "kernel_seconds": 1.2}
     {"event": "cell", "cell": 3, "status": "ok" | "error" | "timeout" | "dead", "outputs": [...],
      "seconds": 0.4, ...}
     {"event": "restart", "after": 3, "reason": "...", "setup_errors": [...]}
@@ -157,8 +157,9 @@ def run_job(job, record):
         record('restart', after=after, reason=reason, setup_errors=errors)
         return kernel
 
+    started = time.monotonic()
     kernel = Kernel(cwd, env, startup)
-    record('start')
+    record('start', kernel_seconds=round(time.monotonic() - started, 2))
     for i, source in enumerate(job['cells']):
         if source is None:           # nbval-skip in the reference
             record('cell', cell=i, status='skipped', outputs=[], seconds=0)

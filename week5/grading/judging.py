@@ -4,7 +4,6 @@ Verdicts come from ``week5.checks.judge`` applied to the answers the check cells
 text a kernel printed can at most forge an answer.
 """
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,10 +12,11 @@ from ..data import decoded_dir
 from .notebooks import (CHECK_CALL_RE, GradingInputError, build_graded_notebook, expected_checks,
                         load_notebook, load_sanitize, nbval_options, outputs_differ, _text)
 from .runs import (DEFAULT_CELL_TIMEOUT, DEFAULT_INTERRUPT_GRACE, DEFAULT_NOTEBOOK_TIMEOUT,
-                   build_job, run_sealed)
+                   build_job, run_record)
 from .sandbox import make_sandbox
 
-__all__ = ['NotebookResult', 'classify_events', 'grade_notebook', 'instructor_data_dir']
+__all__ = ['NotebookResult', 'Prepared', 'prepare', 'judge_run', 'classify_events', 'grade_notebook',
+           'instructor_data_dir']
 
 
 @dataclass
@@ -32,6 +32,7 @@ class NotebookResult:
     note: str = ''
     isolation: str = ''
     answers: dict = field(default_factory=dict)   # check name -> the answer data judged
+    rerun: str = ''    # why the run had to be run again (its worker was lost); not in the CSV
 
     @property
     def passed(self):
@@ -133,24 +134,29 @@ def _judge_known(name, data):
         return CheckResult(name, False, f'cannot be judged: {e}')
 
 
-def grade_notebook(student, student_nb, ref_path, cell_timeout=DEFAULT_CELL_TIMEOUT,
-                   notebook_timeout=DEFAULT_NOTEBOOK_TIMEOUT, sanitize=None, profile='quick',
-                   threads=None, sandbox=None, interrupt_grace=DEFAULT_INTERRUPT_GRACE,
-                   ref_nb=None):
-    """Grade one student notebook (a path, its bytes, or None if missing) against its
-    reference; never raises for a bad submission."""
+@dataclass
+class Prepared:
+    """A submission read and turned into its graded copy, ready for a sealed run."""
+    student: str
+    name: str
+    ref_nb: object
+    nb: object
+    labels: list
+    check_cells: set
+    job: dict
+
+
+def prepare(student, student_nb, ref_path, ref_nb=None, cell_timeout=DEFAULT_CELL_TIMEOUT,
+            interrupt_grace=DEFAULT_INTERRUPT_GRACE, profile='quick'):
+    """A Prepared submission, or the NotebookResult of one that cannot run (missing,
+    unreadable). `student_nb` is a path, its bytes, or None if not submitted."""
     name = Path(ref_path).name
     ref_nb = ref_nb if ref_nb is not None else load_notebook(ref_path)
-    patterns = load_sanitize(sanitize) if not isinstance(sanitize, list) else sanitize
     expected = expected_checks(ref_nb)
-    start = time.monotonic()
-    own_sandbox = sandbox is None
-    isolation = '' if own_sandbox else sandbox.isolation
 
     def failed_all(status, reason, note=''):
         return NotebookResult(student, name, status, [CheckResult(n, False, reason) for n in expected],
-                              note=note or reason, seconds=round(time.monotonic() - start, 1),
-                              isolation=isolation)
+                              note=note or reason)
 
     if student_nb is None:
         return failed_all('missing', 'notebook not submitted')
@@ -158,22 +164,17 @@ def grade_notebook(student, student_nb, ref_path, cell_timeout=DEFAULT_CELL_TIME
         student_nb = load_notebook(student_nb)
     except GradingInputError as e:
         return failed_all('unreadable', 'notebook unreadable', note=f'unreadable: {e}')
-
     nb, labels, check_cells = build_graded_notebook(student_nb, ref_nb)
-    if own_sandbox:
-        sandbox = make_sandbox(os.environ.get('WEEK5_GRADE_ISOLATION', 'auto'),
-                               data_dir=instructor_data_dir())
-        isolation = sandbox.isolation
-    try:
-        scratch = sandbox.scratch()
-        job = build_job(nb, ref_nb, scratch, cell_timeout, interrupt_grace, profile, threads)
-        events, finished, stderr = run_sealed(sandbox, scratch, job, notebook_timeout)
-        sandbox.remove(scratch)
-    finally:
-        if own_sandbox:
-            sandbox.cleanup()
+    job = build_job(nb, ref_nb, cell_timeout, interrupt_grace, profile)
+    return Prepared(student, name, ref_nb, nb, labels, check_cells, job)
 
-    outcome = classify_events(events, nb, labels, check_cells, cell_timeout, patterns, finished)
+
+def judge_run(prepared, run, patterns=(), notebook_timeout=DEFAULT_NOTEBOOK_TIMEOUT):
+    """The NotebookResult of a run record (``runs.run_record``): events -> verdicts."""
+    nb, check_cells = prepared.nb, prepared.check_cells
+    cell_timeout = prepared.job['cell_timeout']
+    events, finished, stderr = run['events'], run['finished'], run.get('stderr', '')
+    outcome = classify_events(events, nb, prepared.labels, check_cells, cell_timeout, patterns, finished)
     errored, differing = outcome['errored'], outcome['differing']
     answers, cell_problem = outcome['answers'], outcome['cell_problem']
     reached = {ev['cell'] for ev in events if ev.get('event') == 'cell'}
@@ -182,6 +183,7 @@ def grade_notebook(student, student_nb, ref_path, cell_timeout=DEFAULT_CELL_TIME
         errored.insert(0, f'the notebook could not start: {last[0][:200]}')
         cell_problem.update({i: 'not run: the notebook could not start' for i in check_cells})
     checks = []
+    expected = expected_checks(prepared.ref_nb)
     for n in expected:
         if n in answers:
             checks.append(_judge_known(n, answers[n]))
@@ -191,10 +193,33 @@ def grade_notebook(student, student_nb, ref_path, cell_timeout=DEFAULT_CELL_TIME
     status = ('killed' if not finished else 'crashed' if outcome['crashed']
               else 'timeout' if outcome['timed_out'] else 'errors' if errored else 'ok')
     note = '' if finished else f'stopped after the {notebook_timeout:g} s notebook timeout'
-    return NotebookResult(student, name, status, checks, errored, differing,
-                          round(time.monotonic() - start, 1), note, isolation,
+    return NotebookResult(prepared.student, prepared.name, status, checks, errored, differing,
+                          run.get('seconds', 0.0), note, run.get('isolation', ''),
                           {n: answers[n] for n in expected if n in answers})
 
+
+def grade_notebook(student, student_nb, ref_path, cell_timeout=DEFAULT_CELL_TIMEOUT,
+                   notebook_timeout=DEFAULT_NOTEBOOK_TIMEOUT, sanitize=None, profile='quick',
+                   threads=None, sandbox=None, interrupt_grace=DEFAULT_INTERRUPT_GRACE,
+                   ref_nb=None):
+    """Grade one student notebook (a path, its bytes, or None if missing) against its
+    reference, with a sealed run on this machine; never raises for a bad submission."""
+    patterns = load_sanitize(sanitize) if not isinstance(sanitize, list) else sanitize
+    prepared = prepare(student, student_nb, ref_path, ref_nb, cell_timeout, interrupt_grace, profile)
+    if isinstance(prepared, NotebookResult):
+        if sandbox is not None:
+            prepared.isolation = sandbox.isolation
+        return prepared
+    own_sandbox = sandbox is None
+    if own_sandbox:
+        sandbox = make_sandbox(os.environ.get('WEEK5_GRADE_ISOLATION', 'auto'),
+                               data_dir=instructor_data_dir())
+    try:
+        run = run_record(sandbox, prepared.job, notebook_timeout, threads)
+    finally:
+        if own_sandbox:
+            sandbox.cleanup()
+    return judge_run(prepared, run, patterns, notebook_timeout)
 
 
 def instructor_data_dir():

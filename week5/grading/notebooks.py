@@ -18,7 +18,7 @@ from ..checks import VERDICT_RE, parse_verdicts
 
 __all__ = ['GradingInputError', 'load_notebook', 'output_text', 'is_check_cell', 'expected_checks',
            'setup_sources', 'build_graded_notebook', 'nbval_options', 'load_sanitize',
-           'outputs_differ', 'CHECK_CALL_RE']
+           'outputs_differ', 'CHECK_CALL_RE', 'default_reference_dir']
 
 CHECK_CALL_RE = re.compile(r'\bcheck_(?P<name>[A-Za-z0-9_]+)\s*\(')
 # nbval's comment markers and cell tags: a student must not be able to switch checking off.
@@ -29,6 +29,7 @@ NBVAL_TAGS = {'nbval-ignore-output', 'nbval-check-output', 'nbval-raises-excepti
 # What nbval leaves out when it compares outputs (without --nbdime).
 SKIP_COMPARE = {'metadata', 'traceback', 'prompt_number', 'output_type', 'name', 'execution_count',
                 'application/vnd.jupyter.widget-view+json', 'image/png', 'image/jpeg'}
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class GradingInputError(ValueError):
@@ -38,9 +39,49 @@ class GradingInputError(ValueError):
 
 # ---------------------------------------------------------------- reading notebooks
 
+def _decode(raw):
+    """The text of a notebook file as an editor saved it: UTF-8 with or without the BOM
+    Windows editors add, or UTF-16 with its BOM (Notepad's "Unicode")."""
+    if raw.startswith((b'\xff\xfe', b'\xfe\xff')):
+        return raw.decode('utf-16')
+    return raw.decode('utf-8-sig')
+
+
+def _normalize(data):
+    """The shapes editors save a v4 notebook in, made valid without changing what runs.
+
+    VS Code and nbclassic write cell ``id``s into notebooks whose ``nbformat_minor`` is
+    below 5 (invalid there): the notebook is read as 4.5, and cells without an id get one.
+    Windows line ends in a cell's source become ``\n`` (so an unchanged cell still matches
+    the reference's)."""
+    cells = data.get('cells')
+    if data.get('nbformat') != 4 or not isinstance(cells, list):
+        return data
+    has_ids = any(isinstance(c, dict) and 'id' in c for c in cells)
+    if has_ids or data.get('nbformat_minor', 0) >= 5:
+        data['nbformat_minor'] = max(5, data.get('nbformat_minor', 0))
+        taken = {c.get('id') for c in cells if isinstance(c, dict)}
+        for i, c in enumerate(cells):
+            if isinstance(c, dict) and not c.get('id'):
+                new = f'week5-grader-{i}'
+                while new in taken:
+                    new += '-'
+                c['id'] = new
+                taken.add(new)
+    for c in cells:
+        if isinstance(c, dict) and isinstance(c.get('source'), (str, list)):
+            src = c['source'] if isinstance(c['source'], str) else ''.join(map(str, c['source']))
+            c['source'] = src.replace('\r\n', '\n')
+    return data
+
+
 def load_notebook(path_or_bytes):
     """Read and validate a notebook (a path, or its bytes already read); GradingInputError
-    says what is wrong with the file."""
+    says what is wrong with the file.
+
+    Every shape an editor saves is read as written: JupyterLab and Notebook (4.x), Colab
+    (its metadata), VS Code (ids in older minor versions), Jupyter before 4.0 (nbformat 3,
+    converted), Windows editors (BOM, CRLF, UTF-16)."""
     if isinstance(path_or_bytes, (bytes, bytearray)):
         raw = bytes(path_or_bytes)
     else:
@@ -51,20 +92,33 @@ def load_notebook(path_or_bytes):
     if not raw.strip():
         raise GradingInputError('empty file')
     try:
-        data = json.loads(raw.decode('utf-8'))
+        data = json.loads(_decode(raw))
     except UnicodeDecodeError:
-        raise GradingInputError('not a text file (not UTF-8)') from None
+        raise GradingInputError('not a text file (not UTF-8 or UTF-16)') from None
     except json.JSONDecodeError as e:
         raise GradingInputError(f'invalid JSON ({e.msg} at line {e.lineno}, column {e.colno})') from None
     if not isinstance(data, dict) or 'nbformat' not in data:
         raise GradingInputError('not a Jupyter notebook (no "nbformat" field)')
+    if data.get('nbformat') not in (3, 4):
+        raise GradingInputError(f'nbformat {data.get("nbformat")!r} is not a notebook version '
+                                'Jupyter writes (3 or 4): save it again from Jupyter')
     try:
-        nb = nbformat.reads(json.dumps(data), as_version=4)
+        nb = nbformat.reads(json.dumps(_normalize(data)), as_version=4)
         nbformat.validate(nb)
     except Exception as e:  # nbformat raises several types for malformed notebooks
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise GradingInputError(f'not a valid notebook: {first[:120]}') from None
+    if nb.nbformat_minor < 5:
+        nb.nbformat_minor = 5
+        for i, c in enumerate(nb.cells):
+            c.setdefault('id', f'week5-grader-{i}')
     return nb
+
+
+def default_reference_dir():
+    """``notebooks/`` of the working folder, else of this checkout."""
+    here = Path('notebooks')
+    return here if here.is_dir() else REPO_ROOT / 'notebooks'
 
 
 def _text(value):

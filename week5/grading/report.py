@@ -10,7 +10,7 @@ from ..files import atomic_write
 from .judging import NotebookResult
 from .sandbox import DESCRIPTIONS
 
-__all__ = ['CSV_FIELDS', 'write_csv', 'write_report', 'records_path', 'check_report', 'format_table']
+__all__ = ['CSV_FIELDS', 'write_csv', 'write_report', 'records_path', 'stored_runs_path', 'check_report', 'format_table']
 
 WHOLE_NOTEBOOK_STATUSES = ('missing', 'unreadable', 'unknown-notebook')
 CSV_FIELDS = ['student', 'notebook', 'status', 'passed', 'total', 'score_percent', 'passed_checks',
@@ -57,6 +57,11 @@ def write_csv(results, path):
 
 def records_path(csv_path):
     return Path(f'{csv_path}.runs.json')
+
+
+def stored_runs_path(csv_path):
+    """The folder where each run's record is stored as it finishes (what a rerun resumes from)."""
+    return Path(f'{csv_path}.runs')
 
 
 def write_report(results, path):
