@@ -267,3 +267,74 @@ def test_the_fit_check_sees_what_does_not_fit(browser, tmp_path):
     page.context.close()
     assert any('past the slide' in p and "'bottom'" in p for p in problems), problems
     assert any('cut off inside' in p for p in problems), problems
+
+
+# ---------------------------------------------------------------- readable from the back row
+
+MIN_FONT_PX = 18   # smallest text on a 1280x720 projector, in screen pixels
+
+# Per slide (all fragments shown): the smallest text on it in screen pixels. HTML text:
+# its computed font-size x the slide's scale (reveal's scale to the window times the
+# deck's own fit scale). A picture: the smallest text the figure drew, as the PNG records
+# it (`viz.TEXT_SIZE_KEY`, pixels of the PNG) x the picture's displayed width / its
+# natural width x the same scale. A picture without that record counts as unmeasured.
+FONT_REPORT = """async () => {
+  Reveal.configure({transition: 'none', backgroundTransition: 'none'});
+  const frame = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const settle = () => new Promise(r => (window.MathJax && MathJax.Hub) ? MathJax.Hub.Queue(r) : r());
+  function pngText(src) {            // tEXt chunks of a data: PNG, as {keyword: text}
+    const out = {};
+    if (!src.startsWith('data:image/png;base64,')) return null;
+    const bin = atob(src.slice(22));
+    let at = 8;
+    while (at + 8 <= bin.length) {
+      const len = ((bin.charCodeAt(at) << 24) | (bin.charCodeAt(at + 1) << 16) |
+                   (bin.charCodeAt(at + 2) << 8) | bin.charCodeAt(at + 3)) >>> 0;
+      const type = bin.slice(at + 4, at + 8);
+      if (type === 'tEXt') {
+        const body = bin.slice(at + 8, at + 8 + len), nul = body.indexOf('\\0');
+        out[body.slice(0, nul)] = body.slice(nul + 1);
+      }
+      if (type === 'IDAT' || type === 'IEND') break;   // metadata comes first
+      at += 12 + len;
+    }
+    return out;
+  }
+  const out = [];
+  for (const slide of Reveal.getSlides()) {
+    const at = Reveal.getIndices(slide);
+    Reveal.slide(at.h, at.v || 0, 999);
+    await settle();
+    await frame();
+    const k = Reveal.getScale() * parseFloat(slide.getAttribute('data-week5-scale') || '1');
+    let min = null, what = '';
+    const note = (px, text) => { if (min === null || px < min) { min = px; what = text; } };
+    const walker = document.createTreeWalker(slide, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const el = node.parentElement;
+      if (!node.textContent.trim() || el.closest('aside.notes')) continue;
+      const style = getComputedStyle(el);
+      if (style.visibility === 'hidden' || el.closest('[style*="display: none"]')) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      const r = range.getBoundingClientRect();
+      if (r.width < 2 || r.height < 2) continue;            // not rendered (or clipped away)
+      note(parseFloat(style.fontSize) * k, node.textContent.trim().slice(0, 60));
+    }
+    const unmeasured = [];
+    for (const img of slide.querySelectorAll('img')) {
+      if (img.closest('aside.notes') || !img.clientWidth) continue;
+      const meta = pngText(img.getAttribute('src') || '') || {};
+      const record = meta['week5:min-text-px'];
+      if (record === undefined) { unmeasured.push(img.naturalWidth + 'x' + img.naturalHeight); continue; }
+      if (record === 'none') continue;                      // a picture without text
+      note(parseFloat(record) * img.clientWidth / img.naturalWidth * k,
+           'figure ' + img.naturalWidth + 'x' + img.naturalHeight + ' px, text ' + record + ' px');
+    }
+    const cell = slide.querySelector('[id^="cell-id="]');
+    out.push({h: at.h, v: at.v || 0, cell: cell ? cell.id.slice(8) : null,
+              min: min === null ? null : Math.round(min * 10) / 10, what: what,
+              unmeasured: unmeasured});
+  }
+  return out;
+}"""

@@ -162,6 +162,11 @@ require(["{{ reveal_url_prefix }}/dist/reveal.js"], function (Reveal) {
 });
 """
 MIN_SCALE = 0.6
+# The slide in CSS pixels. reveal.js scales it to the window less a 4% margin: at
+# 1280x720 (a projector) by min(1228.8 / 1200, 691.2 / 680) = 1.016, so a 19 px code line
+# is 19.3 px on the screen and 18 px text stays 18 px (the back-row minimum,
+# tests/test_browser_slides.py). Wide enough for a 79-character code line at 19 px.
+SLIDE_WIDTH, SLIDE_HEIGHT = 1200, 680
 TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {% block jupyter_widgets %}{% endblock jupyter_widgets %}
@@ -343,6 +348,8 @@ def _exporter(theme):
     c.SlidesExporter.reveal_theme = theme
     c.SlidesExporter.reveal_scroll = False  # a slide taller than the screen is scaled
                                             # to fit it instead (FIT_SCRIPT)
+    c.SlidesExporter.reveal_width = str(SLIDE_WIDTH)
+    c.SlidesExporter.reveal_height = str(SLIDE_HEIGHT)
     c.SlidesExporter.require_js_url = 'vendor/require.js'
     c.SlidesExporter.jquery_url = 'vendor/jquery.min.js'
     c.SlidesExporter.mathjax_url = f'vendor/mathjax/MathJax.js?config={MATHJAX_CONFIG}'
