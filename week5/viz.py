@@ -439,8 +439,10 @@ def _slide_png_formatter(fig):
 
 
 def use_slide_display():
-    """Show matplotlib figures in Jupyter as PNGs that record their smallest text size
-    (`figure_png`), which the slides test reads (explicit; never at import). Call it
+    """Draw text at slide size (at least SLIDE_FONT points: the rcParams of
+    `slide_fonts`) and show matplotlib figures in Jupyter as PNGs that record their
+    smallest text size (`figure_png`), which the slides test reads (explicit; never at
+    import). Call it
     after the first pyplot import: activating the inline backend resets the formatter.
     Outside IPython this does nothing."""
     try:
@@ -451,6 +453,7 @@ def use_slide_display():
     if shell is None:
         return
     import matplotlib.pyplot  # noqa: F401  (activates the inline backend first)
+    matplotlib.rcParams.update(_SLIDE_RC)
     shell.display_formatter.formatters['image/png'].for_type(Figure, _slide_png_formatter)
 
 
@@ -576,38 +579,44 @@ def architecture_rows(model, X_shape):
     return [(name, _kind(child), _composition(child), r.output_shape, r.params, r.macs)
             for name, child, r in zip(names, children, rows)]
 
-def draw_architecture(model, X_shape, ax=None):
+def draw_architecture(model, X_shape, ax=None, per_line=7):
     """Draw a network left to right: the input, then one box per top-level layer or
     stage, its height growing with the feature map's side and its width with the
-    channels; under each box its output shape and what it contains. Returns the axes."""
+    channels; under each box its output shape and what it contains, at slide size
+    (SLIDE_FONT). More than ``per_line`` boxes wrap onto a second line. Returns the axes."""
     from matplotlib.patches import Rectangle
     rows = [('input', 'other', '', tuple(X_shape), 0, 0)] + architecture_rows(model, X_shape)
+    per_line = positive_int(per_line, 'per_line')
+    lines = math.ceil(len(rows) / per_line)
+    cols = min(len(rows), per_line)
+    pitch, line_h = 1.6, 4.4                 # data units: about an inch at this size
     if ax is None:
-        ax = axes_of_size((max(7.0, 1.05 * len(rows) + 1.0), 3.6))
-    x, top = 0.0, 0.0
-    for name, kind, what, shape, params, _ in rows:
+        ax = axes_of_size((max(6.0, pitch * cols + 0.3), 2.3 * lines + 0.4))
+    top = 0.0
+    for i, (name, kind, what, shape, params, _) in enumerate(rows):
+        line, col = divmod(i, per_line)
         channels = shape[1] if len(shape) > 1 else 1
         side = shape[2] if len(shape) == 4 else 1
-        w = 0.3 + 0.1 * math.log2(channels + 1)
-        h = 0.5 + 0.5 * math.log2(side + 1)
+        w = 0.3 + 0.09 * math.log2(channels + 1)
+        h = 0.4 + 0.3 * math.log2(side + 1)
+        x, y = col * pitch + (pitch - w) / 2, -line * line_h
         top = max(top, h)
-        ax.add_patch(Rectangle((x, 0), w, h, facecolor=_KIND_COLOURS[kind],
+        ax.add_patch(Rectangle((x, y), w, h, facecolor=_KIND_COLOURS[kind],
                                edgecolor='black', alpha=0.85))
-        ax.text(x + w / 2, h + 0.15, name, ha='center', va='bottom', fontsize=8,
-                fontweight='bold')
+        ax.text(x + w / 2, y + h + 0.12, name, ha='center', va='bottom',
+                fontsize=SLIDE_FONT, fontweight='bold')
         dims = 'x'.join(str(d) for d in shape[1:])
-        ax.text(x + w / 2, -0.2, dims, ha='center', va='top', fontsize=7)
+        ax.text(x + w / 2, y - 0.15, dims, ha='center', va='top', fontsize=SLIDE_FONT)
         if what:
-            ax.text(x + w / 2, -0.75, what, ha='center', va='top', fontsize=6,
+            ax.text(x + w / 2, y - 0.75, what, ha='center', va='top', fontsize=SLIDE_FONT,
                     color='#333333')
-        x += w + 0.6
-    ax.set_xlim(-0.3, x - 0.3)
-    ax.set_ylim(-4.0, top + 1.0)
+    ax.set_xlim(0, pitch * cols)
+    ax.set_ylim(-(lines - 1) * line_h - 2.6, top + 0.9)
     ax.axis('off')
     kinds = [k for k in _KIND_COLOURS if any(r[1] == k for r in rows[1:])]
     handles = [Rectangle((0, 0), 1, 1, facecolor=_KIND_COLOURS[k]) for k in kinds]
-    ax.legend(handles, kinds, loc='upper right', fontsize=7, ncol=len(kinds),
-              frameon=False)
+    ax.legend(handles, kinds, loc='lower left', bbox_to_anchor=(0, 1), fontsize=SLIDE_FONT,
+              ncol=len(kinds), frameon=False)
     return ax
 
 
@@ -618,7 +627,7 @@ def draw_architecture(model, X_shape, ax=None):
 SLIDE_WIDTH, SLIDE_HEIGHT = 11.0, 5.0
 _MAP_TILE_PX = 24          # feature maps smaller than this are enlarged, pixel by pixel
 _PICKS = ('active', 'first')
-_BOX_TEXT = 9              # points: readable from the back of a lecture room
+_BOX_TEXT = SLIDE_FONT     # points: readable from the back of a lecture room
 
 
 def figure_of_size(fig, figsize):
@@ -668,7 +677,7 @@ def draw_strip(ax, maps, channels, title):
     strip, centres = _strip(maps[channels])
     ax.imshow(strip, cmap=cmap, vmin=low, vmax=high if high > low else low + 1,
               interpolation='nearest')
-    ax.set_xticks(centres, [str(c) for c in channels], fontsize=8)
+    ax.set_xticks(centres, [str(c) for c in channels], fontsize=SLIDE_FONT)
     ax.set_yticks([])
     ax.tick_params(length=0, pad=1)
     ax.set_anchor('W')
@@ -705,15 +714,15 @@ def plot_layer_by_layer(model, image, max_maps=8, layers=None, fig=None, pick='a
     cols = 1 if len(rows) <= 3 else 2
     per_col = max(1, math.ceil(len(rows) / cols))
     fig = figure_of_size(fig, (SLIDE_WIDTH if cols == 2 else 7.0,
-                        min(SLIDE_HEIGHT, 0.6 + 0.9 * max(per_col, 2))))
+                        min(SLIDE_HEIGHT + 0.5, 0.7 + 1.2 * max(per_col, 2))))
     grid = fig.add_gridspec(per_col, cols + 1, width_ratios=(1.3,) + (4.8,) * cols)
-    draw_input(fig.add_subplot(grid[:, 0]), image, f'input   {dims_text(image.shape)}')
+    draw_input(fig.add_subplot(grid[:, 0]), image, f'input\n{dims_text(image.shape)}')
     for i, (name, maps) in enumerate(rows):
         channels = pick_channels(maps, max_maps, pick)
         draw_strip(fig.add_subplot(grid[i % per_col, 1 + i // per_col]), maps, channels,
                     maps_title(name, maps, channels, pick))
     fig.suptitle(f'{type(model).__name__}: one image, layer by layer. Numbers: channels; '
-                 f'colours: one scale per layer, brightest = strongest', fontsize=10)
+                 f'colours: one scale per layer, brightest = strongest', fontsize=SLIDE_FONT)
     return fig
 
 
