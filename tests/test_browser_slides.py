@@ -338,3 +338,94 @@ FONT_REPORT = """async () => {
   }
   return out;
 }"""
+
+
+def font_problems(report, min_px=MIN_FONT_PX):
+    """One line per slide with text under ``min_px`` screen pixels or an unmeasured
+    picture; and the smallest size on the deck."""
+    problems = []
+    for s in report:
+        where = f"slide {s['h']}/{s['v']} (cell {s['cell']})"
+        if s['min'] is not None and s['min'] < min_px:
+            problems.append(f"{where}: text at {s['min']} px ({s['what']!r}); split the slide "
+                            f'or draw the figure with larger fonts')
+        if s['unmeasured']:
+            problems.append(f"{where}: pictures without a text-size record {s['unmeasured']} "
+                            f'(draw them with week5.viz, or run viz.use_slide_display())')
+    sizes = [s['min'] for s in report if s['min'] is not None]
+    return problems, (min(sizes) if sizes else None)
+
+
+SMALLEST = {}
+
+
+@pytest.mark.parametrize('name', [p.stem for p in CHAPTERS])
+def test_no_text_below_18px_on_any_slide(browser, all_decks, name):
+    """At 1280x720 every slide's smallest text, figures included, is >= 18 px."""
+    page, remote, errors = open_projector(browser, all_decks[name])
+    report = page.evaluate(FONT_REPORT)
+    page.context.close()
+    assert len(report) == page_count(all_decks[name])
+    problems, smallest = font_problems(report)
+    SMALLEST[name] = smallest
+    print(f'{name}: smallest text {smallest} px over {len(report)} slides')
+    assert not problems, f'{name}: ' + '\n'.join(problems)
+
+
+def test_the_font_check_sees_small_text_and_small_figures(browser, tmp_path):
+    """Small HTML text, a figure drawn with small fonts and a picture without a record
+    are all reported; a figure drawn at slide size passes."""
+    import base64
+    import matplotlib
+    matplotlib.use('Agg')
+    import nbformat
+    from week5 import viz
+
+    def figure(fontsize):
+        fig = viz.new_figure((6, 2.5), dpi=100)
+        ax = fig.add_subplot()
+        ax.plot([0, 1], [0, 1])
+        for label in ax.get_xticklabels() + ax.get_yticklabels():
+            label.set_fontsize(fontsize)
+        ax.tick_params(labelsize=fontsize)
+        ax.set_title('a title', fontsize=fontsize)
+        return viz.figure_png(fig)
+
+    big, small = figure(viz.SLIDE_FONT), figure(4)
+    bare = viz.array_to_png([[0.0, 1.0], [1.0, 0.0]])
+    bare = bare.replace(viz.TEXT_SIZE_KEY.encode(), b'something:else')   # no record
+    nb = nbformat.v4.new_notebook()
+
+    def slide(outputs=(), source='', md=None):
+        cell = nbformat.v4.new_markdown_cell(md) if md else nbformat.v4.new_code_cell(source)
+        if not md:
+            cell.outputs = list(outputs)
+        cell.metadata['slideshow'] = {'slide_type': 'slide'}
+        nb.cells.append(cell)
+
+    def image(png):
+        return nbformat.v4.new_output('display_data', data={
+            'image/png': base64.b64encode(png).decode()})
+
+    slide(md='# Big enough\n\nBody text at the theme size.')
+    slide([image(big)], 'x = 1')
+    slide(md='<span style="font-size: 10px">tiny print</span>')
+    slide([image(small)], 'x = 2')
+    slide([image(bare)], 'x = 3')
+    (tmp_path / 'nb').mkdir()
+    nbformat.write(nb, str(tmp_path / 'nb' / 'fonts.ipynb'))
+    [deck] = slides.build_slides(tmp_path / 'nb', tmp_path / 'out', log=lambda m: None)
+    page, remote, errors = open_projector(browser, deck)
+    report = page.evaluate(FONT_REPORT)
+    page.context.close()
+    assert [s['h'] for s in report] == [0, 1, 2, 3, 4]
+    first, fig_ok, tiny, fig_small, fig_bare = report
+    assert first['min'] >= MIN_FONT_PX and first['unmeasured'] == []
+    assert fig_ok['min'] >= MIN_FONT_PX and fig_ok['unmeasured'] == []
+    assert tiny['min'] < 11
+    # the small figure is shown wider (ReadableFigures) but not enough: 4 pt in a
+    # 6-inch figure is at most 4 / 72 * 1160 / 6 = 11 px at the slide's width
+    assert fig_small['min'] < MIN_FONT_PX and 'figure' in fig_small['what']
+    assert fig_bare['unmeasured']
+    problems, smallest = font_problems(report)
+    assert len(problems) == 3 and smallest == min(s['min'] for s in report)
