@@ -452,7 +452,8 @@ def use_slide_display():
     shell = get_ipython()
     if shell is None:
         return
-    import matplotlib.pyplot  # noqa: F401  (activates the inline backend first)
+    import matplotlib.pyplot as plt
+    plt.close(plt.figure())   # loads the backend: the inline one registers its formatter now
     matplotlib.rcParams.update(_SLIDE_RC)
     shell.display_formatter.formatters['image/png'].for_type(Figure, _slide_png_formatter)
 
