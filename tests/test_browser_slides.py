@@ -267,3 +267,165 @@ def test_the_fit_check_sees_what_does_not_fit(browser, tmp_path):
     page.context.close()
     assert any('past the slide' in p and "'bottom'" in p for p in problems), problems
     assert any('cut off inside' in p for p in problems), problems
+
+
+# ---------------------------------------------------------------- readable from the back row
+
+MIN_FONT_PX = 18   # smallest text on a 1280x720 projector, in screen pixels
+
+# Per slide (all fragments shown): the smallest text on it in screen pixels. HTML text:
+# its computed font-size x the slide's scale (reveal's scale to the window times the
+# deck's own fit scale). A picture: the smallest text the figure drew, as the PNG records
+# it (`viz.TEXT_SIZE_KEY`, pixels of the PNG) x the picture's displayed width / its
+# natural width x the same scale. A picture without that record counts as unmeasured.
+FONT_REPORT = """async () => {
+  Reveal.configure({transition: 'none', backgroundTransition: 'none'});
+  const frame = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const settle = () => new Promise(r => (window.MathJax && MathJax.Hub) ? MathJax.Hub.Queue(r) : r());
+  function pngText(src) {            // tEXt chunks of a data: PNG, as {keyword: text}
+    const out = {};
+    if (!src.startsWith('data:image/png;base64,')) return null;
+    const bin = atob(src.slice(22));
+    let at = 8;
+    while (at + 8 <= bin.length) {
+      const len = ((bin.charCodeAt(at) << 24) | (bin.charCodeAt(at + 1) << 16) |
+                   (bin.charCodeAt(at + 2) << 8) | bin.charCodeAt(at + 3)) >>> 0;
+      const type = bin.slice(at + 4, at + 8);
+      if (type === 'tEXt') {
+        const body = bin.slice(at + 8, at + 8 + len), nul = body.indexOf('\\0');
+        out[body.slice(0, nul)] = body.slice(nul + 1);
+      }
+      if (type === 'IDAT' || type === 'IEND') break;   // metadata comes first
+      at += 12 + len;
+    }
+    return out;
+  }
+  const out = [];
+  for (const slide of Reveal.getSlides()) {
+    const at = Reveal.getIndices(slide);
+    Reveal.slide(at.h, at.v || 0, 999);
+    await settle();
+    await frame();
+    const k = Reveal.getScale() * parseFloat(slide.getAttribute('data-week5-scale') || '1');
+    let min = null, what = '';
+    const note = (px, text) => { if (min === null || px < min) { min = px; what = text; } };
+    const walker = document.createTreeWalker(slide, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const el = node.parentElement;
+      if (!node.textContent.trim() || el.closest('aside.notes')) continue;
+      const style = getComputedStyle(el);
+      if (style.visibility === 'hidden' || el.closest('[style*="display: none"]')) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      const r = range.getBoundingClientRect();
+      if (r.width < 2 || r.height < 2) continue;            // not rendered (or clipped away)
+      note(parseFloat(style.fontSize) * k, node.textContent.trim().slice(0, 60));
+    }
+    const unmeasured = [];
+    for (const img of slide.querySelectorAll('img')) {
+      if (img.closest('aside.notes') || !img.clientWidth) continue;
+      const meta = pngText(img.getAttribute('src') || '') || {};
+      const record = meta['week5:min-text-px'];
+      if (record === undefined) { unmeasured.push(img.naturalWidth + 'x' + img.naturalHeight); continue; }
+      if (record === 'none') continue;                      // a picture without text
+      note(parseFloat(record) * img.clientWidth / img.naturalWidth * k,
+           'figure ' + img.naturalWidth + 'x' + img.naturalHeight + ' px, text ' + record + ' px');
+    }
+    const cell = slide.querySelector('[id^="cell-id="]');
+    out.push({h: at.h, v: at.v || 0, cell: cell ? cell.id.slice(8) : null,
+              min: min === null ? null : Math.round(min * 10) / 10, what: what,
+              unmeasured: unmeasured});
+  }
+  return out;
+}"""
+
+
+def font_problems(report, min_px=MIN_FONT_PX):
+    """One line per slide with text under ``min_px`` screen pixels or an unmeasured
+    picture; and the smallest size on the deck."""
+    problems = []
+    for s in report:
+        where = f"slide {s['h']}/{s['v']} (cell {s['cell']})"
+        if s['min'] is not None and s['min'] < min_px:
+            problems.append(f"{where}: text at {s['min']} px ({s['what']!r}); split the slide "
+                            f'or draw the figure with larger fonts')
+        if s['unmeasured']:
+            problems.append(f"{where}: pictures without a text-size record {s['unmeasured']} "
+                            f'(draw them with week5.viz, or run viz.use_slide_display())')
+    sizes = [s['min'] for s in report if s['min'] is not None]
+    return problems, (min(sizes) if sizes else None)
+
+
+SMALLEST = {}
+
+
+@pytest.mark.parametrize('name', [p.stem for p in CHAPTERS])
+def test_no_text_below_18px_on_any_slide(browser, all_decks, name):
+    """At 1280x720 every slide's smallest text, figures included, is >= 18 px."""
+    page, remote, errors = open_projector(browser, all_decks[name])
+    report = page.evaluate(FONT_REPORT)
+    page.context.close()
+    assert len(report) == page_count(all_decks[name])
+    problems, smallest = font_problems(report)
+    SMALLEST[name] = smallest
+    print(f'{name}: smallest text {smallest} px over {len(report)} slides')
+    assert not problems, f'{name}: ' + '\n'.join(problems)
+
+
+def test_the_font_check_sees_small_text_and_small_figures(browser, tmp_path):
+    """Small HTML text, a figure drawn with small fonts and a picture without a record
+    are all reported; a figure drawn at slide size passes."""
+    import base64
+    import matplotlib
+    matplotlib.use('Agg')
+    import nbformat
+    from week5 import viz
+
+    def figure(fontsize):
+        fig = viz.new_figure((6, 2.5), dpi=100)
+        ax = fig.add_subplot()
+        ax.plot([0, 1], [0, 1])
+        for label in ax.get_xticklabels() + ax.get_yticklabels():
+            label.set_fontsize(fontsize)
+        ax.tick_params(labelsize=fontsize)
+        ax.set_title('a title', fontsize=fontsize)
+        return viz.figure_png(fig)
+
+    big, small = figure(viz.SLIDE_FONT), figure(4)
+    bare = viz.array_to_png([[0.0, 1.0], [1.0, 0.0]])
+    bare = bare.replace(viz.TEXT_SIZE_KEY.encode(), b'something:else')   # no record
+    nb = nbformat.v4.new_notebook()
+
+    def slide(outputs=(), source='', md=None):
+        cell = nbformat.v4.new_markdown_cell(md) if md else nbformat.v4.new_code_cell(source)
+        if not md:
+            cell.outputs = list(outputs)
+        cell.metadata['slideshow'] = {'slide_type': 'slide'}
+        nb.cells.append(cell)
+
+    def image(png):
+        return nbformat.v4.new_output('display_data', data={
+            'image/png': base64.b64encode(png).decode()})
+
+    slide(md='# Big enough\n\nBody text at the theme size.')
+    slide([image(big)], 'x = 1')
+    slide(md='<span style="font-size: 10px">tiny print</span>')
+    slide([image(small)], 'x = 2')
+    slide([image(bare)], 'x = 3')
+    (tmp_path / 'nb').mkdir()
+    nbformat.write(nb, str(tmp_path / 'nb' / 'fonts.ipynb'))
+    [deck] = slides.build_slides(tmp_path / 'nb', tmp_path / 'out', log=lambda m: None)
+    page, remote, errors = open_projector(browser, deck)
+    report = page.evaluate(FONT_REPORT)
+    page.context.close()
+    assert [s['h'] for s in report] == [0, 1, 2, 3, 4]
+    first, fig_ok, tiny, fig_small, fig_bare = report
+    assert first['min'] >= MIN_FONT_PX and first['unmeasured'] == []
+    assert fig_ok['min'] >= MIN_FONT_PX and fig_ok['unmeasured'] == []
+    assert tiny['min'] < 11
+    # the small figure is shown wider (ReadableFigures) but not enough: 4 pt in a
+    # 6-inch figure is at most 4 / 72 * 1160 / 6 = 11 px at the slide's width
+    assert fig_small['min'] < MIN_FONT_PX and 'figure' in fig_small['what']
+    assert fig_bare['unmeasured']
+    problems, smallest = font_problems(report)
+    assert len(problems) == 3 and smallest == min(s['min'] for s in report)

@@ -638,3 +638,34 @@ def test_draw_nin_vs_vgg_block_is_built_from_the_layer_specs():
     assert 'dense 256, ReLU + dropout 0.5' in texts and 'dense 10 → 10 class scores' in texts
     assert '3×3 conv, 24 ch, BN, ReLU' in texts
     assert 'VGG block (block2)' in texts and 'NiN block (block2)' in texts
+
+
+def test_pngs_record_their_smallest_text_for_the_slides():
+    from week5 import viz
+    fig = viz.new_figure((4, 3), dpi=80)
+    ax = fig.add_subplot()
+    ax.plot([1, 2])
+    ax.set_title('title', fontsize=20)
+    ax.tick_params(labelsize=9)
+    record = viz.png_text(viz.figure_to_png(fig))[viz.TEXT_SIZE_KEY]
+    assert float(record) == pytest.approx(9 * 80 / 72, abs=0.01)     # the tick labels
+    ax.axis('off')                                                  # ticks not drawn
+    assert viz.min_text_px(fig) == pytest.approx(20 * 80 / 72)
+    assert viz.png_text(viz.array_to_png([[0.0, 1.0]]))[viz.TEXT_SIZE_KEY] == 'none'
+    with viz.slide_fonts():
+        fig2 = viz.new_figure((4, 3), dpi=100)
+        fig2.add_subplot().plot([1, 2])
+    assert viz.min_text_px(fig2) >= viz.SLIDE_FONT * 100 / 72 - 1e-9
+
+
+def test_the_lenet_alexnet_figure_labels_every_layer():
+    from week5.chapters import alexnet
+    from week5.models import AlexNetConfig, LeNetConfig
+    rows = alexnet.lenet_alexnet_rows(AlexNetConfig())
+    assert [r[1] for r in rows].count('conv') == 5 and [r[1] for r in rows].count('dense') == 3
+    assert rows[1] == ('conv 11×11, 96 ch, stride 4, ReLU', 'conv', (96, 54, 54))
+    assert alexnet.lenet_alexnet_rows(LeNetConfig())[1][0] == 'conv 5×5, 6 ch, sigmoid'
+    ax = alexnet.draw_lenet_vs_alexnet()
+    texts = [t.get_text() for t in ax.texts]
+    assert any(t.startswith('LeNet: 2 conv + 3 dense') for t in texts)
+    assert any(t.startswith('AlexNet: 5 conv + 3 dense') for t in texts)

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
 
-__all__ = ['VENDOR_PACKAGES', 'WidgetFallback', 'ensure_vendor', 'copy_assets',
+__all__ = ['VENDOR_PACKAGES', 'WidgetFallback', 'ReadableFigures', 'ensure_vendor', 'copy_assets',
            'export_deck', 'build_slides', 'main']
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -162,6 +162,11 @@ require(["{{ reveal_url_prefix }}/dist/reveal.js"], function (Reveal) {
 });
 """
 MIN_SCALE = 0.6
+# The slide in CSS pixels. reveal.js scales it to the window less a 4% margin: at
+# 1280x720 (a projector) by min(1228.8 / 1200, 691.2 / 680) = 1.016, so a 19 px code line
+# is 19.3 px on the screen and 18 px text stays 18 px (the back-row minimum,
+# tests/test_browser_slides.py). Wide enough for a 79-character code line at 19 px.
+SLIDE_WIDTH, SLIDE_HEIGHT = 1200, 680
 TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {% block jupyter_widgets %}{% endblock jupyter_widgets %}
@@ -254,6 +259,51 @@ class WidgetFallback(Preprocessor):
         return _static_fallback(nb), resources
 
 
+# ---------------------------------------------------------------- figures: readable text
+TEXT_SIZE_KEY = 'week5:min-text-px'   # what week5.viz records in the PNGs it draws
+READABLE_PX = 18.2                    # CSS px of a figure's smallest text on a slide
+CONTENT_WIDTH = SLIDE_WIDTH - 40      # the widest a picture is shown (reveal's padding)
+
+
+def png_text_size(png):
+    """The smallest text of a PNG drawn by week5.viz, in its own pixels (None: not
+    recorded, 0.0: no text), from its tEXt chunk."""
+    at = 8
+    while at + 8 <= len(png):
+        length = int.from_bytes(png[at:at + 4], 'big')
+        kind = png[at + 4:at + 8]
+        if kind == b'tEXt':
+            key, _, value = png[at + 8:at + 8 + length].partition(b'\0')
+            if key.decode('latin-1') == TEXT_SIZE_KEY:
+                value = value.decode('latin-1')
+                return 0.0 if value == 'none' else float(value)
+        if kind in (b'IDAT', b'IEND'):
+            return None
+        at += 12 + length
+    return None
+
+
+class ReadableFigures(Preprocessor):
+    """nbconvert preprocessor: a picture whose smallest text would be under READABLE_PX
+    at its own size is shown wider (an ``width`` in its output metadata), up to the
+    slide's width, so that its text is readable from the back row."""
+
+    def preprocess_cell(self, cell, resources, index):
+        for out in cell.get('outputs', []):
+            data = out.get('data', {}).get('image/png')
+            if not data:
+                continue
+            png = base64.b64decode(data if isinstance(data, str) else ''.join(data))
+            px = png_text_size(png)
+            if not px or px >= READABLE_PX:
+                continue
+            natural = int.from_bytes(png[16:20], 'big')
+            meta = out.setdefault('metadata', {}).setdefault('image/png', {})
+            meta['width'] = min(CONTENT_WIDTH, int(natural * READABLE_PX / px + 1))
+            meta.pop('height', None)
+        return cell, resources
+
+
 # ---------------------------------------------------------------- vendored JavaScript
 
 def default_vendor_dir():
@@ -343,12 +393,15 @@ def _exporter(theme):
     c.SlidesExporter.reveal_theme = theme
     c.SlidesExporter.reveal_scroll = False  # a slide taller than the screen is scaled
                                             # to fit it instead (FIT_SCRIPT)
+    c.SlidesExporter.reveal_width = str(SLIDE_WIDTH)
+    c.SlidesExporter.reveal_height = str(SLIDE_HEIGHT)
     c.SlidesExporter.require_js_url = 'vendor/require.js'
     c.SlidesExporter.jquery_url = 'vendor/jquery.min.js'
     c.SlidesExporter.mathjax_url = f'vendor/mathjax/MathJax.js?config={MATHJAX_CONFIG}'
     exporter = SlidesExporter(config=c, extra_loaders=[DictLoader({TEMPLATE_NAME: TEMPLATE})],
                               template_file=TEMPLATE_NAME)
     exporter.register_preprocessor(WidgetFallback(), enabled=True)
+    exporter.register_preprocessor(ReadableFigures(), enabled=True)
     return exporter
 
 

@@ -11,6 +11,7 @@ Importing this module changes no rcParams and no display mode, and does not impo
 Off-screen rendering for live plots uses `new_figure` + `figure_to_png`: a pyplot-free
 ``Figure`` drawn by Agg, which is safe from a background thread.
 """
+import base64
 import io
 import math
 
@@ -19,7 +20,7 @@ import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from mxnet.gluon import nn
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from .inside import dims_text, layer_by_layer_maps, to_numpy, top_layer_names
 from .summary import iter_layers, layer_summary
@@ -28,7 +29,9 @@ __all__ = ['use_svg_display', 'set_figsize', 'set_axes', 'plot', 'show_images',
            'show_image_grid', 'filter_mosaic', 'plot_filters', 'plot_feature_maps',
            'confusion_matrix', 'plot_confusion_matrix', 'new_figure', 'array_to_png',
            'figure_to_png', 'canvas_to_png', 'png_size', 'architecture_rows',
-           'draw_architecture', 'plot_layer_by_layer', 'plot_filters_before_after']
+           'draw_architecture', 'plot_layer_by_layer', 'plot_filters_before_after',
+           'TEXT_SIZE_KEY', 'SLIDE_FONT', 'slide_fonts', 'min_text_px', 'figure_png',
+           'use_slide_display', 'png_text']
 
 # Diverging map for signed weights: red positive, blue negative, white at zero.
 SIGNED_CMAP = 'RdBu_r'
@@ -331,7 +334,8 @@ def array_to_png(values, cmap=SIGNED_CMAP, vmin=-1.0, vmax=1.0, scale=None,
     cm.set_bad(bad)
     big = np.repeat(np.repeat(values, scale, axis=0), scale, axis=1)
     buf = io.BytesIO()
-    imsave(buf, big, cmap=cm, vmin=vmin, vmax=vmax, format='png')
+    imsave(buf, big, cmap=cm, vmin=vmin, vmax=vmax, format='png',
+           metadata={TEXT_SIZE_KEY: 'none'})
     return buf.getvalue()
 
 
@@ -345,10 +349,113 @@ def new_figure(figsize=(4.0, 3.0), dpi=80, layout=None):
 
 
 def figure_to_png(fig, dpi=None):
-    """Render a figure with Agg and return the PNG bytes."""
+    """Render a figure with Agg and return the PNG bytes (with its text-size record,
+    see `figure_png`)."""
+    return figure_png(fig, dpi=dpi, bbox_inches=None)
+
+
+# ------------------------------------------------------------- text size, for the slides
+# A picture's text is as readable as its smallest letters. Every PNG drawn here records
+# the size of its smallest text, in pixels of that PNG, as a tEXt chunk: the slides test
+# multiplies it by the picture's displayed width / its width in pixels to get the size on
+# the projector. 'none' marks a picture without text.
+TEXT_SIZE_KEY = 'week5:min-text-px'
+# Points of the smallest text in a figure meant for a slide: at the default 100 dpi a
+# figure up to 11.5 inches wide is shown at its own size on a 1200-pixel-wide slide, where
+# 13 points are 18 pixels, on a 1280x720 projector (`week5.slides`).
+SLIDE_FONT = 13
+_SLIDE_RC = {'font.size': SLIDE_FONT, 'axes.titlesize': SLIDE_FONT + 1,
+             'axes.labelsize': SLIDE_FONT, 'xtick.labelsize': SLIDE_FONT,
+             'ytick.labelsize': SLIDE_FONT, 'legend.fontsize': SLIDE_FONT,
+             'legend.title_fontsize': SLIDE_FONT, 'figure.titlesize': SLIDE_FONT + 1}
+
+
+def slide_fonts():
+    """A context (``with slide_fonts(): ...``) in which new text is at least SLIDE_FONT
+    points: what the figure functions here draw their text with."""
+    return matplotlib.rc_context(_SLIDE_RC)
+
+
+def _drawn_texts(artist):
+    """The non-empty Text artists that drawing ``artist`` draws (hidden ones and the
+    axis labels and ticks of an axes drawn with ``axis('off')`` left out)."""
+    from matplotlib.axes import Axes
+    from matplotlib.axis import Axis
+    from matplotlib.text import Text
+    if not artist.get_visible():
+        return
+    if isinstance(artist, Text) and artist.get_text().strip():
+        yield artist
+    for child in artist.get_children():
+        if isinstance(child, Axis) and isinstance(artist, Axes) and not artist.axison:
+            continue
+        yield from _drawn_texts(child)
+
+
+def min_text_px(fig, dpi=None, layout=True):
+    """The smallest text ``fig`` draws, in pixels of a PNG saved at ``dpi`` (default:
+    the figure's), or None when it draws no text. ``layout``: lay the figure out first
+    (tick labels exist only once it is drawn); False when it was just drawn."""
+    if layout:
+        fig.draw_without_rendering()
+    sizes = [t.get_fontsize() for t in _drawn_texts(fig)]
+    if not sizes:
+        return None
+    return min(sizes) * (dpi or fig.dpi) / 72
+
+
+def figure_png(fig, dpi=None, bbox_inches='tight'):
+    """PNG bytes of ``fig`` (as Jupyter shows figures: cropped to what is drawn) whose
+    metadata records the smallest text in pixels of the PNG (`TEXT_SIZE_KEY`)."""
+    dpi = dpi or fig.dpi
+    px = min_text_px(fig, dpi)
     buf = io.BytesIO()
-    fig.savefig(buf, format='png', dpi=dpi)
+    fig.savefig(buf, format='png', dpi=dpi, bbox_inches=bbox_inches,
+                facecolor=fig.get_facecolor(), edgecolor=fig.get_edgecolor(),
+                metadata={TEXT_SIZE_KEY: 'none' if px is None else f'{px:.2f}'})
     return buf.getvalue()
+
+
+def png_text(png):
+    """The tEXt chunks of PNG bytes as a dict (keyword -> text)."""
+    png_size(png)                                   # the same check of the bytes
+    out, at = {}, 8
+    while at + 8 <= len(png):
+        length = int.from_bytes(png[at:at + 4], 'big')
+        kind = png[at + 4:at + 8]
+        if kind == b'tEXt':
+            key, _, value = png[at + 8:at + 8 + length].partition(b'\0')
+            out[key.decode('latin-1')] = value.decode('latin-1')
+        if kind == b'IEND':
+            break
+        at += 12 + length
+    return out
+
+
+def _slide_png_formatter(fig):
+    if not fig.axes and not fig.lines:                 # an empty figure shows nothing
+        return None
+    return base64.b64encode(figure_png(fig)).decode('ascii')
+
+
+def use_slide_display():
+    """Draw text at slide size (at least SLIDE_FONT points: the rcParams of
+    `slide_fonts`) and show matplotlib figures in Jupyter as PNGs that record their
+    smallest text size (`figure_png`), which the slides test reads (explicit; never at
+    import). Call it
+    after the first pyplot import: activating the inline backend resets the formatter.
+    Outside IPython this does nothing."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # no IPython: nothing to configure
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    import matplotlib.pyplot as plt
+    plt.close(plt.figure())   # loads the backend: the inline one registers its formatter now
+    matplotlib.rcParams.update(_SLIDE_RC)
+    shell.display_formatter.formatters['image/png'].for_type(Figure, _slide_png_formatter)
 
 
 def canvas_to_png(fig):
@@ -358,8 +465,11 @@ def canvas_to_png(fig):
     canvas = fig.canvas
     width, height = canvas.get_width_height(physical=True)
     image = Image.frombuffer('RGBA', (width, height), canvas.buffer_rgba(), 'raw', 'RGBA', 0, 1)
+    px = min_text_px(fig, layout=False)      # drawn already: its texts exist
+    info = PngImagePlugin.PngInfo()
+    info.add_text(TEXT_SIZE_KEY, 'none' if px is None else f'{px:.2f}')
     buf = io.BytesIO()
-    image.save(buf, format='png', compress_level=1)
+    image.save(buf, format='png', compress_level=1, pnginfo=info)
     return buf.getvalue()
 
 
@@ -470,38 +580,44 @@ def architecture_rows(model, X_shape):
     return [(name, _kind(child), _composition(child), r.output_shape, r.params, r.macs)
             for name, child, r in zip(names, children, rows)]
 
-def draw_architecture(model, X_shape, ax=None):
+def draw_architecture(model, X_shape, ax=None, per_line=7):
     """Draw a network left to right: the input, then one box per top-level layer or
     stage, its height growing with the feature map's side and its width with the
-    channels; under each box its output shape and what it contains. Returns the axes."""
+    channels; under each box its output shape and what it contains, at slide size
+    (SLIDE_FONT). More than ``per_line`` boxes wrap onto a second line. Returns the axes."""
     from matplotlib.patches import Rectangle
     rows = [('input', 'other', '', tuple(X_shape), 0, 0)] + architecture_rows(model, X_shape)
+    per_line = positive_int(per_line, 'per_line')
+    lines = math.ceil(len(rows) / per_line)
+    cols = min(len(rows), per_line)
+    pitch, line_h = 1.6, 4.4                 # data units: about an inch at this size
     if ax is None:
-        ax = axes_of_size((max(7.0, 1.05 * len(rows) + 1.0), 3.6))
-    x, top = 0.0, 0.0
-    for name, kind, what, shape, params, _ in rows:
+        ax = axes_of_size((max(6.0, pitch * cols + 0.3), 2.3 * lines + 0.4))
+    top = 0.0
+    for i, (name, kind, what, shape, params, _) in enumerate(rows):
+        line, col = divmod(i, per_line)
         channels = shape[1] if len(shape) > 1 else 1
         side = shape[2] if len(shape) == 4 else 1
-        w = 0.3 + 0.1 * math.log2(channels + 1)
-        h = 0.5 + 0.5 * math.log2(side + 1)
+        w = 0.3 + 0.09 * math.log2(channels + 1)
+        h = 0.4 + 0.3 * math.log2(side + 1)
+        x, y = col * pitch + (pitch - w) / 2, -line * line_h
         top = max(top, h)
-        ax.add_patch(Rectangle((x, 0), w, h, facecolor=_KIND_COLOURS[kind],
+        ax.add_patch(Rectangle((x, y), w, h, facecolor=_KIND_COLOURS[kind],
                                edgecolor='black', alpha=0.85))
-        ax.text(x + w / 2, h + 0.15, name, ha='center', va='bottom', fontsize=8,
-                fontweight='bold')
+        ax.text(x + w / 2, y + h + 0.12, name, ha='center', va='bottom',
+                fontsize=SLIDE_FONT, fontweight='bold')
         dims = 'x'.join(str(d) for d in shape[1:])
-        ax.text(x + w / 2, -0.2, dims, ha='center', va='top', fontsize=7)
+        ax.text(x + w / 2, y - 0.15, dims, ha='center', va='top', fontsize=SLIDE_FONT)
         if what:
-            ax.text(x + w / 2, -0.75, what, ha='center', va='top', fontsize=6,
+            ax.text(x + w / 2, y - 0.75, what, ha='center', va='top', fontsize=SLIDE_FONT,
                     color='#333333')
-        x += w + 0.6
-    ax.set_xlim(-0.3, x - 0.3)
-    ax.set_ylim(-4.0, top + 1.0)
+    ax.set_xlim(0, pitch * cols)
+    ax.set_ylim(-(lines - 1) * line_h - 2.6, top + 0.9)
     ax.axis('off')
     kinds = [k for k in _KIND_COLOURS if any(r[1] == k for r in rows[1:])]
     handles = [Rectangle((0, 0), 1, 1, facecolor=_KIND_COLOURS[k]) for k in kinds]
-    ax.legend(handles, kinds, loc='upper right', fontsize=7, ncol=len(kinds),
-              frameon=False)
+    ax.legend(handles, kinds, loc='lower left', bbox_to_anchor=(0, 1), fontsize=SLIDE_FONT,
+              ncol=len(kinds), frameon=False)
     return ax
 
 
@@ -512,7 +628,7 @@ def draw_architecture(model, X_shape, ax=None):
 SLIDE_WIDTH, SLIDE_HEIGHT = 11.0, 5.0
 _MAP_TILE_PX = 24          # feature maps smaller than this are enlarged, pixel by pixel
 _PICKS = ('active', 'first')
-_BOX_TEXT = 9              # points: readable from the back of a lecture room
+_BOX_TEXT = SLIDE_FONT     # points: readable from the back of a lecture room
 
 
 def figure_of_size(fig, figsize):
@@ -562,7 +678,7 @@ def draw_strip(ax, maps, channels, title):
     strip, centres = _strip(maps[channels])
     ax.imshow(strip, cmap=cmap, vmin=low, vmax=high if high > low else low + 1,
               interpolation='nearest')
-    ax.set_xticks(centres, [str(c) for c in channels], fontsize=8)
+    ax.set_xticks(centres, [str(c) for c in channels], fontsize=SLIDE_FONT)
     ax.set_yticks([])
     ax.tick_params(length=0, pad=1)
     ax.set_anchor('W')
@@ -599,15 +715,15 @@ def plot_layer_by_layer(model, image, max_maps=8, layers=None, fig=None, pick='a
     cols = 1 if len(rows) <= 3 else 2
     per_col = max(1, math.ceil(len(rows) / cols))
     fig = figure_of_size(fig, (SLIDE_WIDTH if cols == 2 else 7.0,
-                        min(SLIDE_HEIGHT, 0.6 + 0.9 * max(per_col, 2))))
+                        min(SLIDE_HEIGHT + 0.5, 0.7 + 1.2 * max(per_col, 2))))
     grid = fig.add_gridspec(per_col, cols + 1, width_ratios=(1.3,) + (4.8,) * cols)
-    draw_input(fig.add_subplot(grid[:, 0]), image, f'input   {dims_text(image.shape)}')
+    draw_input(fig.add_subplot(grid[:, 0]), image, f'input\n{dims_text(image.shape)}')
     for i, (name, maps) in enumerate(rows):
         channels = pick_channels(maps, max_maps, pick)
         draw_strip(fig.add_subplot(grid[i % per_col, 1 + i // per_col]), maps, channels,
                     maps_title(name, maps, channels, pick))
     fig.suptitle(f'{type(model).__name__}: one image, layer by layer. Numbers: channels; '
-                 f'colours: one scale per layer, brightest = strongest', fontsize=10)
+                 f'colours: one scale per layer, brightest = strongest', fontsize=SLIDE_FONT)
     return fig
 
 

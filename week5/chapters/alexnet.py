@@ -1,12 +1,16 @@
 """Chapter 2, AlexNet: gradients through depth with ReLU and with sigmoid -- the measured
 reason the 2012 network trains where a sigmoid one of its depth stalls."""
 from ..claims import claim
-from ..viz import axes_of_size
+from ..inside import dims_text
+from ..models import AlexNetConfig, LeNetConfig
+from ..models.blocks import Conv, Dense, Dropout, Pool
+from ..viz import SLIDE_FONT, axes_of_size, diagram_axes, draw_arrow, draw_box
 from ..inside import gradient_norms
 from ..profiles import get_profile
 
 __all__ = ['gradient_norms_by_activation', 'claim_vanishing_gradients', 'gradient_ratios',
-           'gradient_table', 'plot_gradient_norms']
+           'gradient_table', 'plot_gradient_norms', 'lenet_alexnet_rows',
+           'draw_lenet_vs_alexnet']
 
 
 def gradient_norms_by_activation(name, activations=('relu', 'sigmoid'), batch_size=64,
@@ -66,4 +70,67 @@ def plot_gradient_norms(grads, ax=None):
     ax.set_ylabel('weight gradient norm')
     ax.grid(True, alpha=0.3)
     ax.legend()
+    return ax
+
+
+# ------------------------------------------------------------ from LeNet to AlexNet
+_KINDS = ((Conv, 'conv'), (Pool, 'pool'), (Dense, 'dense'))
+
+
+def lenet_alexnet_rows(config):
+    """[(box text, kind, output shape)] of a LeNet or AlexNet config, from its layer
+    table: the input, then each conv / pool / dense layer (a dropout joins the dense
+    layer before it), e.g. ('conv 11×11, 96 ch, stride 4, ReLU', 'conv', (96, 54, 54))."""
+    shapes = dict(config.shapes())
+    rows = [(f'input {dims_text(config.input_shape)}', 'other', config.input_shape)]
+    for spec in config.layers():
+        if isinstance(spec, Dropout) and rows:
+            text, kind, shape = rows[-1]
+            rows[-1] = (f'{text} + dropout {spec.rate:g}', kind, shape)
+            continue
+        kind = next((k for cls, k in _KINDS if isinstance(spec, cls)), 'other')
+        act = f', {getattr(spec, "activation", None)}' if getattr(spec, 'activation', None) else ''
+        act = act.replace('relu', 'ReLU')
+        if isinstance(spec, Conv):
+            stride = f', stride {spec.strides}' if spec.strides != 1 else ''
+            text = f'conv {spec.kernel_size}×{spec.kernel_size}, {spec.channels} ch{stride}{act}'
+        elif isinstance(spec, Pool):
+            text = f'{spec.kind}-pool {spec.pool_size}×{spec.pool_size}, stride {spec.strides}'
+        elif isinstance(spec, Dense):
+            text = f'dense {spec.units}{act}'
+        else:
+            text = spec.name
+        rows.append((text, kind, shapes[spec.name]))
+    return rows
+
+
+def draw_lenet_vs_alexnet(lenet=None, alexnet=None, ax=None):
+    """The lecture's figure: LeNet (left: 2 conv + 3 dense layers on a 28×28 image) beside
+    AlexNet (right: 5 conv + 3 dense layers on a 224×224 image), layer by layer from the
+    configs' layer tables, each box with its kernel, channels and activation and its
+    output shape (C×H×W) beside it. ``lenet`` / ``alexnet``: configs (default: the
+    book's). Returns the axes."""
+    columns = []
+    for title, config in (('LeNet', lenet or LeNetConfig()),
+                          ('AlexNet', alexnet or AlexNetConfig())):
+        rows = lenet_alexnet_rows(config)
+        convs = sum(r[1] == 'conv' for r in rows)
+        dense = sum(r[1] == 'dense' for r in rows)
+        columns.append((f'{title}: {convs} conv + {dense} dense, '
+                        f'{dims_text(config.input_shape)} input', rows))
+    pitch, h, w = 0.5, 0.38, 3.7
+    n = max(len(rows) for _, rows in columns)
+    ax = diagram_axes(ax, (11.4, 0.7 + 0.4 * n))
+    for x, (title, rows) in zip((2.0, 8.0), columns):
+        ax.text(x - w / 2, 0.35, title, ha='left', va='bottom', fontsize=SLIDE_FONT + 1,
+                fontweight='bold')
+        for i, (text, kind, shape) in enumerate(rows):
+            y = -i * pitch
+            draw_box(ax, x, y, w, h, text, kind, fontsize=SLIDE_FONT)
+            if i:
+                ax.text(x + w / 2 + 0.1, y, dims_text(shape), ha='left', va='center',
+                        fontsize=SLIDE_FONT, color='0.25')
+                draw_arrow(ax, (x, y + pitch - h / 2), (x, y + h / 2))
+    ax.set_xlim(0.0, 11.6)
+    ax.set_ylim(-(n - 1) * pitch - 0.3, 0.75)
     return ax

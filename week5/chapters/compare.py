@@ -3,7 +3,7 @@ when a chapter has not run), their recipes, speed, accuracy over seeds and cost.
 import numpy as np
 
 from ..claims import CHAPTERS, budget_recipe, claim, kept_run
-from ..viz import axes_of_size
+from ..viz import SLIDE_FONT, axes_of_size
 from ..models import list_models
 from ..profiles import get_profile
 from ..recipe import Recipe, RunLoadError
@@ -129,7 +129,7 @@ def plot_accuracy_vs_cost(runs, ax=None, cost='time'):
         ax.errorbar([x], [accs.mean()], yerr=[accs.std(ddof=1) if len(accs) > 1 else 0.0],
                     fmt='o', ms=7, capsize=4, color=f'C{i % 10}')
         ax.annotate(label, (x, accs.mean()), textcoords='offset points', xytext=(7, 4),
-                    fontsize=9)
+                    fontsize=SLIDE_FONT)
     ax.set_xscale('log')
     ax.set_xlabel('training time per example (ms, log scale)' if cost == 'time'
                   else 'learned parameters (log scale)')

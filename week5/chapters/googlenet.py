@@ -11,7 +11,7 @@ from ..models.blocks import Conv, Stage
 from ..models.googlenet import InceptionSpec
 from ..summary import (config_of, count_params, human_count, inception_branches, iter_layers,
                        layer_costs, output_shape, random_input)
-from ..viz import (SLIDE_WIDTH, diagram_axes, draw_arrow, draw_box, draw_input, draw_strip,
+from ..viz import (SLIDE_FONT, SLIDE_WIDTH, diagram_axes, draw_arrow, draw_box, draw_input, draw_strip,
                    figure_of_size, maps_title, pick_channels, positive_int)
 
 __all__ = ['claim_reduction_saves', 'inception_blocks', 'draw_inception_block',
@@ -111,14 +111,14 @@ def draw_inception_block(spec_or_config, c_in=None, size=None, ax=None):
             draw_arrow(ax, (x, ys[0] - h / 2), (x, ys[1] + h / 2))
         if costs:
             ax.text(x, 1.75, _branch_cost(costs[x], size), ha='center', va='center',
-                    fontsize=8, color='0.25')
+                    fontsize=SLIDE_FONT, color='0.25')
         draw_arrow(ax, (x, below), (1.5 + (x - 1.5) * 0.3, bottom + 0.45 / 2))
     total = spec.out_shape((c_in or 0, 1, 1))[0]
     draw_box(ax, 1.5, bottom, 2.6, 0.45, f'concatenate: {total} channels  '
          f'({spec.c1} + {spec.c2[1]} + {spec.c3[1]} + {spec.c4})', 'block')
     if costs:
         ax.text(2.85, bottom, f'whole block:\n{sum(r[2] + r[4] for r in costs):,} params',
-                ha='left', va='center', fontsize=8, color='0.25')
+                ha='left', va='center', fontsize=SLIDE_FONT, color='0.25')
     ax.set_xlim(-0.55, 3.55)
     ax.set_ylim(bottom - 0.3, top + 0.3)
     return ax
@@ -195,7 +195,7 @@ def plot_inception_branches(model, image, block=None, max_maps=6, fig=None, pick
                     maps_title(label, m, channels, pick))
     total = sum(m.shape[0] for label, m in maps.items() if label != 'block input')
     fig.suptitle(f'Inception block {name}: 4 branches, concatenated: {total} channels',
-                 fontsize=10)
+                 fontsize=SLIDE_FONT)
     return fig
 
 

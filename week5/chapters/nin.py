@@ -14,7 +14,7 @@ from ..models.blocks import (INITS, Conv, Dense, Dropout, Flatten, GlobalAvgPool
 from ..inside import dims_text
 from ..summary import layer_costs
 from ..tensor import use_np
-from ..viz import SLIDE_HEIGHT, SLIDE_WIDTH, diagram_axes, draw_arrow, draw_box
+from ..viz import SLIDE_FONT, SLIDE_HEIGHT, SLIDE_WIDTH, diagram_axes, draw_arrow, draw_box
 
 __all__ = ['conv1x1_as_dense', 'conv1x1_difference', 'nin_without_1x1', 'nin_dense_head',
            'draw_nin_vs_vgg_block']
@@ -160,15 +160,15 @@ def _vgg_vs_nin_rows(vgg, nin):
              'NiN head', n_head)]
 
 
-def _draw_stack(ax, x, y, title, rows, w=2.3, pitch=0.62):
+def _draw_stack(ax, x, y, title, rows, w=2.9, pitch=0.62):
     """A column of boxes from top (y) down with arrows between them, the output shape
     and parameters to the right of each. Returns the y below the last box."""
-    ax.text(x - w / 2, y, title, ha='left', va='bottom', fontsize=10, fontweight='bold')
+    ax.text(x - w / 2, y, title, ha='left', va='bottom', fontsize=SLIDE_FONT, fontweight='bold')
     y -= 0.38
     for i, (text, kind, shape, params) in enumerate(rows):
-        draw_box(ax, x, y, w, 0.46, text, kind, fontsize=8.5)
+        draw_box(ax, x, y, w, 0.46, text, kind, fontsize=SLIDE_FONT)
         ax.text(x + w / 2 + 0.08, y, f'{dims_text(shape)}\n{params:,} params', ha='left',
-                va='center', fontsize=8, color='0.25')
+                va='center', fontsize=SLIDE_FONT, color='0.25')
         if i:
             draw_arrow(ax, (x, y + pitch - 0.23), (x, y + 0.23))
         y -= pitch
@@ -186,13 +186,13 @@ def draw_nin_vs_vgg_block(ax=None, vgg=None, nin=None):
     vgg, nin = vgg or VGGConfig(), nin or NiNConfig()
     ax = diagram_axes(ax, (SLIDE_WIDTH, SLIDE_HEIGHT))
     bottoms = []
-    for x, (block_title, block, head_title, head) in zip((1.2, 5.4),
+    for x, (block_title, block, head_title, head) in zip((1.5, 6.0),
                                                          _vgg_vs_nin_rows(vgg, nin)):
         y = _draw_stack(ax, x, 6.0, block_title, block)
         params = sum(r[3] for r in head)
         bottoms.append(_draw_stack(ax, x, y - 0.1, f'{head_title}: {params:,} params', head))
     ax.set_title(f'VGG and NiN on a {dims_text(vgg.input_shape)} input: one block, then the '
-                 f'head', fontsize=10)
-    ax.set_xlim(-0.1, 8.2)
+                 f'head', fontsize=SLIDE_FONT)
+    ax.set_xlim(-0.1, 9.0)
     ax.set_ylim(min(bottoms) + 0.3, 6.3)
     return ax
