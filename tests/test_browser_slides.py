@@ -276,7 +276,7 @@ MIN_FONT_PX = 18   # smallest text on a 1280x720 projector, in screen pixels
 # Per slide (all fragments shown): the smallest text on it in screen pixels. HTML text:
 # its computed font-size x the slide's scale (reveal's scale to the window times the
 # deck's own fit scale). A picture: the smallest text the figure drew, as the PNG records
-# it (`viz.TEXT_SIZE_KEY`, pixels of the PNG) x the picture's displayed width / its
+# it (`png.TEXT_SIZE_KEY`, pixels of the PNG) x the picture's displayed width / its
 # natural width x the same scale. A picture without that record counts as unmeasured.
 FONT_REPORT = """async () => {
   Reveal.configure({transition: 'none', backgroundTransition: 'none'});
@@ -351,7 +351,7 @@ def font_problems(report, min_px=MIN_FONT_PX):
                             f'or draw the figure with larger fonts')
         if s['unmeasured']:
             problems.append(f"{where}: pictures without a text-size record {s['unmeasured']} "
-                            f'(draw them with week5.viz, or run viz.use_slide_display())')
+                            f'(draw them with week5.viz, or run png.use_slide_display())')
     sizes = [s['min'] for s in report if s['min'] is not None]
     return problems, (min(sizes) if sizes else None)
 
@@ -379,21 +379,21 @@ def test_the_font_check_sees_small_text_and_small_figures(browser, tmp_path):
     import matplotlib
     matplotlib.use('Agg')
     import nbformat
-    from week5 import viz
+    from week5 import png
 
     def figure(fontsize):
-        fig = viz.new_figure((6, 2.5), dpi=100)
+        fig = png.new_figure((6, 2.5), dpi=100)
         ax = fig.add_subplot()
         ax.plot([0, 1], [0, 1])
         for label in ax.get_xticklabels() + ax.get_yticklabels():
             label.set_fontsize(fontsize)
         ax.tick_params(labelsize=fontsize)
         ax.set_title('a title', fontsize=fontsize)
-        return viz.figure_png(fig)
+        return png.figure_png(fig)
 
-    big, small = figure(viz.SLIDE_FONT), figure(4)
-    bare = viz.array_to_png([[0.0, 1.0], [1.0, 0.0]])
-    bare = bare.replace(viz.TEXT_SIZE_KEY.encode(), b'something:else')   # no record
+    big, small = figure(png.SLIDE_FONT), figure(4)
+    bare = png.array_to_png([[0.0, 1.0], [1.0, 0.0]])
+    bare = bare.replace(png.TEXT_SIZE_KEY.encode(), b'something:else')   # no record
     nb = nbformat.v4.new_notebook()
 
     def slide(outputs=(), source='', md=None):

@@ -19,7 +19,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from week5 import curves, slides, viz  # noqa: E402
+from week5 import curves, png, slides, viz  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / 'notebooks').glob('*.ipynb'))
@@ -120,21 +120,21 @@ def scan_notebook(nb, name='notebook'):
                     problems.append(f'{where}: a warning in the {what}: {line.strip()[:160]!r}')
                 if out.output_type == 'stream' and ('\r' in text or PROGRESS.search(text)):
                     problems.append(f'{where}: a progress bar left in the {what}')
-            for png in _images(out, state):
-                empty = empty_plot_areas(png)
+            for picture in _images(out, state):
+                empty = empty_plot_areas(picture)
                 if empty:
                     problems.append(f'{where}: a picture with {len(empty)} empty plot '
                                     f'area(s) (axes with nothing drawn)')
-                elif is_blank(png):
+                elif is_blank(picture):
                     problems.append(f'{where}: a blank picture')
     return problems
 
 
 # ------------------------------------------------------------------ fixture notebooks
 def _png(draw, figsize=(6.0, 2.4)):
-    fig = viz.new_figure(figsize, dpi=80, layout='constrained')
+    fig = png.new_figure(figsize, dpi=80, layout='constrained')
     draw(fig)
-    return base64.b64encode(viz.figure_to_png(fig)).decode()
+    return base64.b64encode(png.figure_to_png(fig)).decode()
 
 
 def _curves(fig):

@@ -10,7 +10,7 @@ import pytest  # noqa: E402
 
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
-from week5 import curves, inside, viz  # noqa: E402
+from week5 import curves, inside, png, viz  # noqa: E402
 from week5.chapters import googlenet as ch_googlenet, nin as ch_nin  # noqa: E402
 
 
@@ -385,24 +385,24 @@ def test_confusion_matrix_counts_and_plot():
 def test_canvas_to_png_encodes_the_canvas_as_drawn_and_png_size_reads_it():
     from PIL import Image
     import io
-    fig = viz.new_figure((2.0, 1.0), dpi=50)
+    fig = png.new_figure((2.0, 1.0), dpi=50)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_facecolor('red')
     fig.canvas.draw()
-    png = viz.canvas_to_png(fig)
-    assert viz.png_size(png) == (100, 50)
-    assert Image.open(io.BytesIO(png)).convert('RGB').getpixel((50, 25)) == (255, 0, 0)
+    data = png.canvas_to_png(fig)
+    assert png.png_size(data) == (100, 50)
+    assert Image.open(io.BytesIO(data)).convert('RGB').getpixel((50, 25)) == (255, 0, 0)
     ax.set_facecolor('blue')                 # not drawn yet: the bytes show the canvas
-    assert Image.open(io.BytesIO(viz.canvas_to_png(fig))).convert('RGB').getpixel((50, 25)) == (255, 0, 0)
+    assert Image.open(io.BytesIO(png.canvas_to_png(fig))).convert('RGB').getpixel((50, 25)) == (255, 0, 0)
     with pytest.raises(ValueError, match='PNG'):
-        viz.png_size(b'GIF89a')
+        png.png_size(b'GIF89a')
 
 
 def test_figure_to_png_renders_offscreen_figure():
-    fig = viz.new_figure()
+    fig = png.new_figure()
     viz.plot_filters(np.random.randn(6, 1, 5, 5), ax=fig.add_subplot())
-    png = viz.figure_to_png(fig)
-    assert png[:8] == b'\x89PNG\r\n\x1a\n' and len(png) > 500
+    data = png.figure_to_png(fig)
+    assert data[:8] == b'\x89PNG\r\n\x1a\n' and len(data) > 500
     assert plt.get_fignums() == []          # never registered with pyplot
 
 
@@ -450,9 +450,9 @@ def _expected_rows(config):
 @pytest.mark.parametrize('name', ['lenet', 'alexnet', 'vgg', 'nin', 'googlenet'])
 def test_plot_layer_by_layer_rows_follow_the_config_at_laptop_sizes(name):
     model = _laptop_model(name)
-    fig = viz.plot_layer_by_layer(model, _image(model), fig=viz.new_figure())
+    fig = viz.plot_layer_by_layer(model, _image(model), fig=png.new_figure())
     c, h, w = model.config.input_shape
-    assert fig.axes[0].get_title(loc='left') == f'input   {c}×{h}×{w}'
+    assert fig.axes[0].get_title(loc='left') == f'input\n{c}×{h}×{w}'
     strips = _strip_axes(fig)
     expected = _expected_rows(model.config)
     assert [tuple(ax.get_title(loc='left').split()[:2]) for ax in strips] == expected
@@ -463,7 +463,7 @@ def test_plot_layer_by_layer_rows_follow_the_config_at_laptop_sizes(name):
             assert ax.get_title(loc='left').endswith(f'(8 most active of {channels})')
     width, height = fig.get_size_inches()
     assert width <= 11.0 and height <= 5.0
-    assert viz.figure_to_png(fig)[:4] == b'\x89PNG'
+    assert png.figure_to_png(fig)[:4] == b'\x89PNG'
 
 
 def test_layer_by_layer_maps_are_the_layers_outputs_in_predict_mode():
@@ -494,13 +494,13 @@ def test_plot_layer_by_layer_picks_the_most_active_or_the_first_channels():
     maps = dict(inside.layer_by_layer_maps(model, X))['conv2']          # 32 channels
     strength = np.abs(maps).reshape(len(maps), -1).mean(axis=1)
     fig = viz.plot_layer_by_layer(model, X, max_maps=4, layers=['conv2'],
-                                  fig=viz.new_figure())
+                                  fig=png.new_figure())
     (ax,) = _strip_axes(fig)
     shown = [int(t.get_text()) for t in ax.get_xticklabels()]
     assert shown == list(np.argsort(-strength, kind='stable')[:4])
     assert ax.get_title(loc='left') == 'conv2   32×14×14   (4 most active of 32)'
     fig = viz.plot_layer_by_layer(model, X, max_maps=4, layers=['conv2'], pick='first',
-                                  fig=viz.new_figure())
+                                  fig=png.new_figure())
     (ax,) = _strip_axes(fig)
     assert [t.get_text() for t in ax.get_xticklabels()] == ['0', '1', '2', '3']
     assert ax.get_title(loc='left').endswith('(first 4 of 32)')
@@ -529,20 +529,20 @@ def test_plot_filters_before_after_uses_each_array_on_a_shared_scale():
     before = rng.uniform(-1, 1, (6, 1, 5, 5))
     before[:, 0, 0, 0] = 1.0                             # each filter's largest weight
     after = before.copy()
-    fig = viz.plot_filters_before_after(before, after, fig=viz.new_figure())
+    fig = viz.plot_filters_before_after(before, after, fig=png.new_figure())
     ax_before, ax_after = fig.axes[:2]
     assert ax_before.get_title() == 'conv1 before training'
     assert ax_after.get_title() == 'conv1 after training'
     first_before = ax_before.images[0].get_array().filled(np.nan)
     np.testing.assert_array_equal(first_before, ax_after.images[0].get_array().filled(np.nan))
     after[2, 0, 3, 3] = -0.9                             # one weight changes in training
-    fig = viz.plot_filters_before_after(before, after, fig=viz.new_figure())
+    fig = viz.plot_filters_before_after(before, after, fig=png.new_figure())
     ax_before, ax_after = fig.axes[:2]
     np.testing.assert_array_equal(ax_before.images[0].get_array().filled(np.nan), first_before)
     changed = ~np.isclose(ax_after.images[0].get_array().filled(np.nan), first_before,
                           equal_nan=True)
     assert changed.sum() == 1 and np.argwhere(changed).tolist() == [[3, 15]]   # filter 2: row 0, column 2
-    fig = viz.plot_filters_before_after(before, 2 * after, fig=viz.new_figure())
+    fig = viz.plot_filters_before_after(before, 2 * after, fig=png.new_figure())
     ax_before, ax_after = fig.axes[:2]
     assert np.nanmax(np.abs(ax_before.images[0].get_array())) == pytest.approx(0.5)
     assert np.nanmax(np.abs(ax_after.images[0].get_array())) == pytest.approx(1.0)
@@ -558,7 +558,7 @@ def test_draw_inception_block_labels_come_from_the_allocation():
     from week5.models import GoogLeNetConfig
     from week5.summary import inception_params
     allocation = GoogLeNetConfig().stages[0][0]                 # (64, (96, 128), (16, 32), 32)
-    texts = _texts(ch_googlenet.draw_inception_block(allocation, ax=viz.new_figure().add_subplot()))
+    texts = _texts(ch_googlenet.draw_inception_block(allocation, ax=png.new_figure().add_subplot()))
     for label in ('1×1 conv\n64 channels', '1×1 conv\n96 channels', '3×3 conv\n128 channels',
                   '1×1 conv\n16 channels', '5×5 conv\n32 channels', '3×3 max-pool',
                   '1×1 conv\n32 channels', 'input',
@@ -567,7 +567,7 @@ def test_draw_inception_block_labels_come_from_the_allocation():
     assert not any('params' in t for t in texts)                # no c_in: no costs
     changed = (128, (96, 64), (8, 16), 48)
     texts = _texts(ch_googlenet.draw_inception_block(changed, c_in=192, size=12,
-                                            ax=viz.new_figure().add_subplot()))
+                                            ax=png.new_figure().add_subplot()))
     assert 'concatenate: 256 channels  (128 + 64 + 16 + 48)' in texts
     assert '3×3 conv\n64 channels' in texts and '1×1 conv\n8 channels' in texts
     assert 'input: 192 channels, 12×12' in texts
@@ -580,7 +580,7 @@ def test_draw_inception_block_from_a_config_takes_its_first_block_and_input():
     config = GoogLeNetConfig(width_divisor=8, pool='avg')
     (name, spec, shape), *_ = ch_googlenet.inception_blocks(config)
     assert name == 'b3.inception1' and shape == (24, 12, 12)
-    texts = _texts(ch_googlenet.draw_inception_block(config, ax=viz.new_figure().add_subplot()))
+    texts = _texts(ch_googlenet.draw_inception_block(config, ax=png.new_figure().add_subplot()))
     assert 'input: 24 channels, 12×12' in texts and '3×3 avg-pool' in texts
     assert 'concatenate: 32 channels  (8 + 16 + 4 + 4)' in texts
     with pytest.raises(ValueError, match='c1, \\(c2_reduce'):
@@ -605,7 +605,7 @@ def test_inception_branch_maps_have_the_allocated_channels_and_make_the_output()
                                                if k != 'block input']), out, rtol=1e-5)
     name, maps = ch_googlenet.inception_branch_maps(model, X, block='b4.inception2')
     assert maps['block input'].shape == blocks[3][2]                  # 4a's output, 4b's input
-    fig = ch_googlenet.plot_inception_branches(model, X, block=2, fig=viz.new_figure())
+    fig = ch_googlenet.plot_inception_branches(model, X, block=2, fig=png.new_figure())
     titles = [ax.get_title(loc='left') for ax in fig.axes]
     assert titles[0] == 'image   1×48×48'
     assert titles[1].startswith(f'block input   {"×".join(map(str, blocks[2][2]))}')
@@ -620,7 +620,7 @@ def test_inception_branch_maps_have_the_allocated_channels_and_make_the_output()
 def test_draw_nin_vs_vgg_block_is_built_from_the_layer_specs():
     from week5.models import NiNConfig, VGGConfig
     from week5.summary import param_split
-    texts = _texts(ch_nin.draw_nin_vs_vgg_block(ax=viz.new_figure().add_subplot()))
+    texts = _texts(ch_nin.draw_nin_vs_vgg_block(ax=png.new_figure().add_subplot()))
     assert texts.count('3×3 conv, 256 ch, ReLU') == 2                   # VGG-11 block3
     assert '2×2 max-pool, stride 2' in texts and '5×5 conv, 256 ch, ReLU' in texts
     assert texts.count('1×1 conv, 256 ch, ReLU\n= a dense layer at every pixel') == 2
@@ -632,7 +632,7 @@ def test_draw_nin_vs_vgg_block_is_built_from_the_layer_specs():
     vgg = VGGConfig(arch=((1, 32), (3, 64)), hidden=(256,), resize=64)
     nin = NiNConfig(channels=(16, 24), kernel_sizes=(5, 3, 3), strides=(2, 1, 1),
                     paddings=(0, 'same', 'same'), resize=64, batch_norm=True)
-    texts = _texts(ch_nin.draw_nin_vs_vgg_block(ax=viz.new_figure().add_subplot(), vgg=vgg,
+    texts = _texts(ch_nin.draw_nin_vs_vgg_block(ax=png.new_figure().add_subplot(), vgg=vgg,
                                              nin=nin))
     assert texts.count('3×3 conv, 64 ch, ReLU') == 3
     assert 'dense 256, ReLU + dropout 0.5' in texts and 'dense 10 → 10 class scores' in texts
@@ -641,21 +641,21 @@ def test_draw_nin_vs_vgg_block_is_built_from_the_layer_specs():
 
 
 def test_pngs_record_their_smallest_text_for_the_slides():
-    from week5 import viz
-    fig = viz.new_figure((4, 3), dpi=80)
+    from week5 import png
+    fig = png.new_figure((4, 3), dpi=80)
     ax = fig.add_subplot()
     ax.plot([1, 2])
     ax.set_title('title', fontsize=20)
     ax.tick_params(labelsize=9)
-    record = viz.png_text(viz.figure_to_png(fig))[viz.TEXT_SIZE_KEY]
+    record = png.png_text(png.figure_to_png(fig))[png.TEXT_SIZE_KEY]
     assert float(record) == pytest.approx(9 * 80 / 72, abs=0.01)     # the tick labels
     ax.axis('off')                                                  # ticks not drawn
-    assert viz.min_text_px(fig) == pytest.approx(20 * 80 / 72)
-    assert viz.png_text(viz.array_to_png([[0.0, 1.0]]))[viz.TEXT_SIZE_KEY] == 'none'
-    with viz.slide_fonts():
-        fig2 = viz.new_figure((4, 3), dpi=100)
+    assert png.min_text_px(fig) == pytest.approx(20 * 80 / 72)
+    assert png.png_text(png.array_to_png([[0.0, 1.0]]))[png.TEXT_SIZE_KEY] == 'none'
+    with png.slide_fonts():
+        fig2 = png.new_figure((4, 3), dpi=100)
         fig2.add_subplot().plot([1, 2])
-    assert viz.min_text_px(fig2) >= viz.SLIDE_FONT * 100 / 72 - 1e-9
+    assert png.min_text_px(fig2) >= png.SLIDE_FONT * 100 / 72 - 1e-9
 
 
 def test_the_lenet_alexnet_figure_labels_every_layer():

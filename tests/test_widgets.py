@@ -553,7 +553,7 @@ def test_before_the_first_run_the_panel_shows_the_network_not_empty_axes():
 
 
 def test_pictures_are_shown_at_their_own_size():
-    from week5.viz import png_size
+    from week5.png import png_size
     lab = lab_for('lenet')
     for image in (lab.curves, lab.filters):
         width, _ = png_size(bytes(image.value))

@@ -5,7 +5,6 @@ The Trainer (week5/core.py) knows nothing of these beyond the hooks. matplotlib,
 tqdm are imported inside the drawing methods only, so headless training never loads them.
 """
 import collections
-import io
 import time
 
 from .hparams import HyperParameters
@@ -246,9 +245,8 @@ class ProgressBoard(HyperParameters):
 
     def _show(self):
         from IPython import display
-        buf = io.BytesIO()
-        self.fig.savefig(buf, format='png')
-        image = display.Image(data=buf.getvalue(), format='png')
+        from .png import figure_png        # matplotlib only when a notebook shows a board
+        image = display.Image(data=figure_png(self.fig, bbox_inches=None), format='png')
         if self._handle is None:
             self._handle = display.display(image, display_id=True)
         else:

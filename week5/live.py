@@ -28,7 +28,8 @@ import numpy as np
 from .callbacks import Callback
 from .curves import curve_data, curve_legend, curve_metrics, draw_curve, end_labels, metric_of
 from .inside import conv_weights
-from .viz import array_to_png, canvas_to_png, figure_to_png, filter_mosaic, new_figure, plot_filters
+from .viz import filter_mosaic, plot_filters
+from .png import array_to_png, canvas_to_png, figure_to_png, new_figure
 
 __all__ = ['LiveCallback', 'LiveCurves', 'LiveFilters']
 

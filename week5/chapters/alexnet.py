@@ -4,7 +4,8 @@ from ..claims import claim
 from ..inside import dims_text
 from ..models import AlexNetConfig, LeNetConfig
 from ..models.blocks import Conv, Dense, Dropout, Pool
-from ..viz import SLIDE_FONT, axes_of_size, diagram_axes, draw_arrow, draw_box
+from ..viz import axes_of_size, diagram_axes, draw_arrow, draw_box
+from ..png import SLIDE_FONT
 from ..inside import gradient_norms
 from ..profiles import get_profile
 

@@ -3,7 +3,8 @@ when a chapter has not run), their recipes, speed, accuracy over seeds and cost.
 import numpy as np
 
 from ..claims import CHAPTERS, budget_recipe, claim, kept_run
-from ..viz import SLIDE_FONT, axes_of_size
+from ..viz import axes_of_size
+from ..png import SLIDE_FONT
 from ..models import list_models
 from ..profiles import get_profile
 from ..recipe import Recipe, RunLoadError

@@ -11,8 +11,8 @@ from ..models.blocks import Conv, Stage
 from ..models.googlenet import InceptionSpec
 from ..summary import (config_of, count_params, human_count, inception_branches, iter_layers,
                        layer_costs, output_shape, random_input)
-from ..viz import (SLIDE_FONT, SLIDE_WIDTH, diagram_axes, draw_arrow, draw_box, draw_input, draw_strip,
-                   figure_of_size, maps_title, pick_channels, positive_int)
+from ..viz import SLIDE_WIDTH, diagram_axes, draw_arrow, draw_box, draw_input, draw_strip, figure_of_size, maps_title, pick_channels, positive_int
+from ..png import SLIDE_FONT
 
 __all__ = ['claim_reduction_saves', 'inception_blocks', 'draw_inception_block',
            'inception_branch_maps', 'plot_inception_branches', 'stage_rows', 'stage_table',

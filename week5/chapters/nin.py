@@ -14,7 +14,8 @@ from ..models.blocks import (INITS, Conv, Dense, Dropout, Flatten, GlobalAvgPool
 from ..inside import dims_text
 from ..summary import layer_costs
 from ..tensor import use_np
-from ..viz import SLIDE_FONT, SLIDE_HEIGHT, SLIDE_WIDTH, diagram_axes, draw_arrow, draw_box
+from ..viz import SLIDE_HEIGHT, SLIDE_WIDTH, diagram_axes, draw_arrow, draw_box
+from ..png import SLIDE_FONT
 
 __all__ = ['conv1x1_as_dense', 'conv1x1_difference', 'nin_without_1x1', 'nin_dense_head',
            'draw_nin_vs_vgg_block']

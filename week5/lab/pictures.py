@@ -17,7 +17,8 @@ import ipywidgets as W
 from ..summary import format_summary, layer_summary
 from ..curves import plot_history
 from ..inside import conv_layers, conv_weights
-from ..viz import figure_to_png, new_figure, plot_filters, png_size
+from ..viz import plot_filters
+from ..png import figure_to_png, new_figure, png_size
 
 # the train curves are means over the batches between two points (a tenth of an epoch
 # by default), not the epoch means the status line shows: the legend says which

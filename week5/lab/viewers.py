@@ -10,7 +10,8 @@ from ..runtime import is_headless
 from ..models import Inception
 from ..summary import count_params
 from ..inside import conv_layers, conv_weights, feature_maps, list_layers, to_mx_array
-from ..viz import figure_to_png, new_figure, plot_feature_maps, plot_filters, show_images
+from ..viz import plot_feature_maps, plot_filters, show_images
+from ..png import figure_to_png, new_figure
 from .pictures import Panel, image
 
 __all__ = ['FilterViewer', 'FeatureMapExplorer', 'InceptionPanel']
