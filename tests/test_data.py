@@ -15,9 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import week5
+import week5.core
 import week5.data as wd
 import week5.fashion_mnist as fm
-from week5.data import DataModule, DataUnavailableError, FashionMNIST
+from week5.data import ArrayLoader, DataModule, DataUnavailableError, FashionMNIST
 from week5.fashion_mnist import FILES
 
 DEBIAN = Path('/usr/share/datasets/fashion-mnist')
@@ -407,6 +409,67 @@ def test_training_batches_are_reshuffled_each_epoch_and_seeded(warm):
     assert np.array_equal(e1, f1) and np.array_equal(e2, f2)       # seeded
     val = np.concatenate([y.asnumpy() for _, y in data.val_dataloader()])
     assert np.array_equal(val, data.val.labels)                    # validation in order
+
+
+@pytest.fixture
+def no_set_seed(monkeypatch):
+    """As in a fresh process where set_seed was never called (restored afterwards)."""
+    monkeypatch.setattr(week5.core, '_seed', None)
+
+
+def _draws(**kwargs):
+    """A data module's subset and two epochs of (augmented) training batches."""
+    data = FashionMNIST(batch_size=16, num_train=64, num_val=16, **kwargs)
+    loader = data.train_dataloader()
+    epochs = [np.concatenate([X.asnumpy() for X, _ in loader]) for _ in range(2)]
+    return data.train.images, data.val.images, epochs
+
+
+def _same(a, b):
+    return all(np.array_equal(x, y) for x, y in zip((a[0], a[1], *a[2]), (b[0], b[1], *b[2])))
+
+
+def test_set_seed_makes_a_data_module_without_a_seed_repeat(warm, no_set_seed):
+    week5.set_seed(5)
+    first = _draws(seed=None, augment=True)
+    week5.set_seed(5)
+    again = _draws(seed=None, augment=True)
+    assert _same(first, again)               # subset, batch order and augmentation repeat
+    assert not np.array_equal(first[2][0], first[2][1])          # still a new order per epoch
+    week5.set_seed(6)
+    assert not _same(first, _draws(seed=None, augment=True))      # from the seed given
+    assert _same(first, _draws(seed=5, augment=True))   # = the data module seeded with 5
+    week5.set_seed(6)
+    explicit = _draws(seed=2)
+    week5.set_seed(7)
+    assert _same(explicit, _draws(seed=2))               # an explicit seed wins
+
+
+def test_without_any_seed_data_modules_differ(warm, no_set_seed):
+    a, b = _draws(seed=None), _draws(seed=None)
+    assert not np.array_equal(a[0], b[0])                # another subset
+    assert not np.array_equal(a[2][0], b[2][0])          # another batch order
+
+
+def test_array_loader_and_tensorloader_without_rng_follow_set_seed(no_set_seed):
+    X = np.arange(64, dtype=np.float32).reshape(64, 1)
+
+    class Plain(DataModule):                 # no seed attribute: follows set_seed
+        batch_size = 8
+
+        def get_dataloader(self, train):
+            return self.get_tensorloader((X,), train)
+
+    def orders():
+        loaders = (ArrayLoader((X,), batch_size=8, shuffle=True), Plain().train_dataloader())
+        return [np.concatenate([b[0].asnumpy()[:, 0] for b in loader]) for loader in loaders]
+
+    week5.set_seed(3)
+    first = orders()
+    week5.set_seed(3)
+    assert all(np.array_equal(a, b) for a, b in zip(first, orders()))
+    week5.core._seed = None                  # monkeypatch restores it
+    assert not any(np.array_equal(a, b) for a, b in zip(first, orders()))
 
 
 def test_stratified_subset(warm):

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+import week5
+import week5.core
 from week5 import recipe as rc
 from week5.models import ShapeError
 from week5.profiles import book, get_profile
@@ -50,6 +52,24 @@ def test_build_sets_up_model_data_and_trainer_from_the_recipe():
     assert [type(c) for c in r.replace(lr_schedule=None).build()[2].callbacks] == []
     again, _, _ = r.build()                                       # seeded: same weights
     assert (again.net[0].weight.data() == model.net[0].weight.data()).all()
+
+
+def _metrics(run):
+    timing = ('examples_per_sec', 'wall_time', 'epoch_time')
+    return [{k: v for k, v in row.items() if k not in timing} for row in run.history.epochs]
+
+
+def test_a_seed_repeats_the_whole_run_whether_the_recipe_or_set_seed_gives_it(monkeypatch):
+    """Weights, dropout (VGG's head), subset, shuffling and augmentation all follow the
+    seed: the same metrics to the last bit, in-process (tests/test_seeds.py: across
+    processes)."""
+    monkeypatch.setattr(week5.core, '_seed', None)          # restored afterwards
+    r = get_profile('quick').recipe('vgg', num_train=192, num_val=64, augment=True)
+    seeded = _metrics(r.replace(seed=4).fit())
+    assert seeded == _metrics(r.replace(seed=4).fit())
+    week5.set_seed(4)
+    assert _metrics(r.fit()) == seeded                      # set_seed(4) + no recipe seed
+    assert _metrics(r.replace(seed=5).fit()) != seeded
 
 
 def test_describe_lists_only_what_differs_from_the_book():

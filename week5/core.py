@@ -75,18 +75,34 @@ def try_all_gpus():
 
 
 def set_seed(seed):
-    """Seed Python, NumPy and MXNet so that a run repeats on the same machine.
+    """Seed every random stream of a run so that it repeats on the same machine.
 
-    Call it before building the model (its weights are drawn at construction) and the
-    data module (shuffling). Thread counts must match between runs for bit-identical
-    results, which the library defaults guarantee.
+    Python's ``random``, NumPy's global state and MXNet's (initialisers, dropout) are
+    seeded, and ``seed`` is recorded for the data: a data module built afterwards without
+    a seed of its own (``FashionMNIST(seed=None)``, a ``Recipe`` without a seed) draws its
+    subset, shuffling and augmentation from it (``seed_sequence``). Call it before
+    building the model (its weights are drawn at construction) and the data module. A run
+    repeats bit for bit in a fresh process with the same thread settings, which the
+    library's defaults fix (``THREAD_DEFAULTS``); another machine may differ (MXNet build,
+    CPU instruction set, library versions).
     """
+    global _seed
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f'set_seed(seed={seed!r}): seed must be a non-negative int, '
                          'e.g. set_seed(0)')
+    _seed = seed
     random.seed(seed)
     onp.random.seed(seed)
     mx.random.seed(seed)
+
+
+_seed = None    # the seed of the last set_seed call in this process (None: never called)
+
+
+def seed_sequence(seed=None):
+    """The ``numpy.random.SeedSequence`` a random stream of the library starts from:
+    ``seed`` when given, else the last ``set_seed``'s, else fresh entropy from the OS."""
+    return onp.random.SeedSequence(seed if seed is not None else _seed)
 
 
 def init_cnn(block=None):

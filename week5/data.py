@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .core import seed_sequence
 from .hparams import HyperParameters
 from .fashion_mnist import (TEXT_LABELS, DataUnavailableError, cache_dir,  # noqa: F401
                             decoded_dir, fetch_fashion_mnist, load_fashion_mnist, mirror_urls)
@@ -137,8 +138,10 @@ def _is_mx(a):
 class ArrayLoader:
     """Batches over in-memory arrays: an iterable with ``__len__``, re-iterable every epoch.
 
-    ``shuffle=True`` draws a new permutation from ``rng`` each epoch. The last partial batch
-    is kept (as in d2l's gluon DataLoader). No worker processes. Each array is one of:
+    ``shuffle=True`` draws a new permutation from ``rng`` each epoch (without ``rng``: a
+    generator seeded by the last ``set_seed``, else by fresh entropy; see
+    ``core.seed_sequence``). The last partial batch is kept (as in d2l's gluon
+    DataLoader). No worker processes. Each array is one of:
 
     - an ``mxnet.np`` array: batches are gathered on the device (``take``) or sliced;
     - a numpy array without a transform: copied to MXNet once (on the first epoch) and
@@ -156,7 +159,7 @@ class ArrayLoader:
             raise ValueError(f'arrays must have the same length (got '
                              f'{[len(a) for a in self.arrays]})')
         self.batch_size, self.shuffle = batch_size, shuffle
-        self.rng = rng if rng is not None else np.random.default_rng()
+        self.rng = rng if rng is not None else np.random.default_rng(seed_sequence())
         self.transforms = transforms or (None,) * len(self.arrays)
         self.needs_rng = needs_rng
         self._on_device = None     # the transform-free numpy arrays, copied to MXNet once
@@ -216,15 +219,14 @@ class DataModule(HyperParameters):
 
     def _shuffle_rng(self):
         if getattr(self, '_rng', None) is None:
-            seed = getattr(self, 'seed', None)
-            # Without a seed attribute, follow numpy's global state (which set_seed sets).
-            self._rng = np.random.default_rng(
-                seed if seed is not None else np.random.randint(2**31))
+            # self.seed when set, else the last set_seed's, else fresh entropy
+            self._rng = np.random.default_rng(seed_sequence(getattr(self, 'seed', None)))
         return self._rng
 
     def get_tensorloader(self, tensors, train, indices=slice(0, None)):
         """An in-memory loader over ``tensors`` (mxnet or numpy arrays) restricted to
-        ``indices``; shuffled (seeded by ``self.seed`` when set) when ``train``."""
+        ``indices``; shuffled when ``train`` (seeded by ``self.seed`` when set, else by
+        the last ``set_seed``)."""
         batch_size = _check_positive_int(getattr(self, 'batch_size', None), 'batch_size', 32)
         tensors = tuple((t if _is_mx(t) else np.asarray(t))[indices] for t in tensors)
         return ArrayLoader(tensors, batch_size, shuffle=train, rng=self._shuffle_rng())
@@ -273,7 +275,9 @@ class FashionMNIST(DataModule):
             None keeps all (60,000 / 10,000).
         augment: random horizontal flips and random crops (after ``crop_padding`` pixels of
             zero padding at 28x28) on training batches only.
-        seed: seeds the subset, the shuffling and the augmentation (None: not seeded).
+        seed: seeds the subset, the shuffling and the augmentation. The default 0 gives
+            the same subset and batch order in every process; None follows ``set_seed``
+            (the seed it was last called with, or fresh entropy if it never was).
         mirrors: download base URLs (default: ``WEEK5_MIRRORS`` or the official ones).
         progress: show a progress bar while downloading.
 
@@ -306,7 +310,7 @@ class FashionMNIST(DataModule):
 
         data = load_fashion_mnist(root, mirrors, progress)
         self.source = data.source
-        sub_rng, self._rng = map(np.random.default_rng, np.random.SeedSequence(seed).spawn(2))
+        sub_rng, self._rng = map(np.random.default_rng, seed_sequence(seed).spawn(2))
         train_idx = self._subset(data.train_labels, num_train, sub_rng)
         val_idx = self._subset(data.val_labels, num_val, sub_rng)
         self._plain = _ImageBatches(self.resize)

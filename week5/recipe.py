@@ -69,7 +69,9 @@ class Recipe:
     augment: bool = False               # random flips and crops of the training images
     # schedule of the run
     num_epochs: int = 10
-    seed: Optional[int] = None          # seeds weights, subset, shuffling; None = unseeded
+    # seeds everything random: weights, dropout, subset, shuffling, augmentation; None =
+    # whatever the last set_seed set (random if it was never called)
+    seed: Optional[int] = None
 
     def __post_init__(self):
         self._validate()
@@ -153,7 +155,8 @@ class Recipe:
                                 weight_decay=self.weight_decay, init=self.init)
 
     def data(self):
-        """The Fashion-MNIST data module this recipe trains on."""
+        """The Fashion-MNIST data module this recipe trains on (its subset, shuffling and
+        augmentation drawn from the recipe's seed, else from the last ``set_seed``'s)."""
         return FashionMNIST(batch_size=self.batch_size, resize=self.resize,
                             num_train=self.num_train, num_val=self.num_val,
                             augment=self.augment, seed=self.seed, progress=False)
