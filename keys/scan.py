@@ -42,7 +42,7 @@ def patterns():
             nums = [str(d) for d in answer]
             forms = [r'[(\[]\s*' + r'\s*,\s*'.join(nums) + r'\s*[)\]]', ','.join(nums)]
         elif isinstance(answer, int) and abs(answer) >= 1000:
-            forms = [r'(?<![\d,._])' + re.escape(f) + r'(?![\d,_]\d)' for f in _number_forms(answer)]
+            forms = [r'(?<![\w.,])' + re.escape(f) + r'(?!\w|[.,_]\d)' for f in _number_forms(answer)]
         else:       # small or a name: only beside its check's name
             value = re.escape(str(answer))
             forms = [rf'\b{name}\b.*(?<![\w.]){value}(?![\w.])',

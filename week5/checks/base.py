@@ -140,7 +140,7 @@ HASH_ITERATIONS = 100_000
 
 def canonical(kind, value):
     """The text a keyed answer is hashed as: a whole number in decimal without separators
-    (``880``), a shape as its numbers joined by commas (``1,16,14,14``), a choice as its
+    (``1234``), a shape as its numbers joined by commas (``1,3,8,8``), a choice as its
     normalised name (``nin``)."""
     if kind == NUMBER:
         return str(int(value))
@@ -177,7 +177,7 @@ def judge_keyed(check, value, entry):
 
 
 def shown(value):
-    """A keyed answer as a verdict shows it: ``16,448``, ``(1, 16, 14, 14)``, ``'nin'``."""
+    """A keyed answer as a verdict shows it: ``1,234``, ``(1, 3, 8, 8)``, ``'lenet'``."""
     if isinstance(value, numbers.Integral):
         return f'{int(value):,}'
     return repr(value) if isinstance(value, str) else str(value)
