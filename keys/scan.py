@@ -45,8 +45,9 @@ def patterns():
             forms = [r'(?<![\w.,])' + re.escape(f) + r'(?!\w|[.,_]\d)' for f in _number_forms(answer)]
         else:       # small or a name: only beside its check's name
             value = re.escape(str(answer))
-            forms = [rf'\b{name}\b.*(?<![\w.]){value}(?![\w.])',
-                     rf'(?<![\w.]){value}(?![\w.]).*\b{name}\b']
+            named = rf'(?<![a-z0-9]){name}(?![a-z0-9])'
+            forms = [rf'{named}.*(?<![\w.]){value}(?![\w.])',
+                     rf'(?<![\w.]){value}(?![\w.]).*{named}']
         found += [(f'{name} answer', re.compile(f, re.I)) for f in forms]
         found += [(f'{name} expression', re.compile(e)) for e in EXPRESSIONS.get(name, [])]
     found += [('solution marker', re.compile(m)) for m in MARKERS]
