@@ -47,7 +47,8 @@ def main(argv=None):
                         help='exit with status 1 when the overhead is 5%% or more')
     args = parser.parse_args(argv)
 
-    from week5.core import Callback, Trainer, set_seed
+    from week5.callbacks import Callback
+    from week5.core import Trainer, set_seed
     from week5.data import FashionMNIST
     from week5.live import LiveCurves, LiveFilters
     from week5.models import LeNet

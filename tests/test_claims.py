@@ -4,22 +4,15 @@ says DOES NOT HOLD (a claim that does not show at laptop scale is said so in the
 not printed as a claim). Also the claim helpers themselves."""
 from pathlib import Path
 
-import nbformat
 import pytest
 
-from week5 import experiments as ex
-from week5.core import History
+from week5.callbacks import History
 from week5.recipe import Recipe, Run
 
-from test_notebooks_structure import outputs_text
+from week5 import claims
 
 NB_DIR = Path(__file__).resolve().parent.parent / 'notebooks'
 CHAPTERS = sorted(p for p in NB_DIR.glob('0[1-6]_*.ipynb'))
-
-
-def _outputs(path):
-    cells = nbformat.read(str(path), as_version=4).cells
-    return '\n'.join(outputs_text(cell) for cell in cells)
 
 
 def test_six_chapters_are_checked():
@@ -27,12 +20,12 @@ def test_six_chapters_are_checked():
 
 
 @pytest.mark.parametrize('path', CHAPTERS, ids=lambda p: p.stem)
-def test_committed_claims_hold(path):
-    claims = ex.parse_claims(_outputs(path))
-    assert claims, f'{path.name} prints no [week5 claim] verdict'
-    failing = [f'{name}: {evidence}' for name, holds, evidence in claims if not holds]
+def test_committed_claims_hold(path, notebook_outputs):
+    printed = claims.parse_claims(notebook_outputs(path))
+    assert printed, f'{path.name} prints no [week5 claim] verdict'
+    failing = [f'{name}: {evidence}' for name, holds, evidence in printed if not holds]
     assert not failing, f'{path.name}: claims that DO NOT HOLD: {failing}'
-    assert any(holds for _, holds, _ in claims)
+    assert any(holds for _, holds, _ in printed)
 
 
 def _run(val, label, seed):
@@ -44,20 +37,20 @@ def _run(val, label, seed):
 def test_claim_lines_round_trip_and_judge_the_spread(capsys):
     far = {'a': [_run(v, 'a', i) for i, v in enumerate((0.86, 0.85, 0.87))],
            'b': [_run(v, 'b', i) for i, v in enumerate((0.41, 0.46, 0.36))]}
-    verdict = ex.claim_greater('a_beats_b', far, 'a', 'b')
+    verdict = claims.claim_greater('a_beats_b', far, 'a', 'b')
     line = capsys.readouterr().out.strip()
     assert verdict.holds and line == str(verdict)
     assert line.startswith('[week5 claim] a_beats_b: HOLDS - val acc 0.860 ± 0.010 (a) vs '
                            '0.410 ± 0.050 (b) after 1 epoch, 3 seeds')
-    assert ex.parse_claims(line) == [('a_beats_b', True, line.split(' - ', 1)[1])]
+    assert claims.parse_claims(line) == [('a_beats_b', True, line.split(' - ', 1)[1])]
     close = {'a': [_run(v, 'a', i) for i, v in enumerate((0.86, 0.84, 0.88))],
              'b': [_run(v, 'b', i) for i, v in enumerate((0.85, 0.83, 0.87))]}
-    assert not ex.claim_greater('a_beats_b', close, 'a', 'b').holds   # within the spread
+    assert not claims.claim_greater('a_beats_b', close, 'a', 'b').holds   # within the spread
     assert 'DOES NOT HOLD' in capsys.readouterr().out
-    assert ex.claim_within('a_matches_b', close, 'b', 'a', tolerance=0.02).holds
-    assert not ex.claim_within('b_matches_a', far, 'b', 'a', tolerance=0.02).holds
+    assert claims.claim_within('a_matches_b', close, 'b', 'a', tolerance=0.02).holds
+    assert not claims.claim_within('b_matches_a', far, 'b', 'a', tolerance=0.02).holds
     with pytest.raises(ValueError, match='snake_case'):
-        ex.claim('Not A Name', True, 'x')
+        claims.claim('Not A Name', True, 'x')
 
 
 def test_clean_train_accuracy_is_measured_in_eval_mode_without_augmentation():
@@ -65,7 +58,7 @@ def test_clean_train_accuracy_is_measured_in_eval_mode_without_augmentation():
                                 num_train=256, num_val=64, num_epochs=2, batch_size=64,
                                 seed=0, dropout=0.5, augment=True)
     run = recipe.fit('r')
-    clean = ex.clean_train_accuracy(run)
-    again = ex.clean_train_accuracy(run)
+    clean = claims.clean_train_accuracy(run)
+    again = claims.clean_train_accuracy(run)
     assert clean == again                          # no dropout, no random crops: repeatable
     assert 0.0 <= clean <= 1.0

@@ -16,7 +16,9 @@ import numpy as np
 import pytest
 
 import week5.data as wd
-from week5.data import FILES, DataModule, DataUnavailableError, FashionMNIST
+import week5.fashion_mnist as fm
+from week5.data import DataModule, DataUnavailableError, FashionMNIST
+from week5.fashion_mnist import FILES
 
 DEBIAN = Path('/usr/share/datasets/fashion-mnist')
 LABELS = 'train-labels-idx1-ubyte.gz'
@@ -31,7 +33,7 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv('WEEK5_CACHE', str(tmp_path / 'cache'))
     monkeypatch.delenv('WEEK5_DATA', raising=False)
     monkeypatch.delenv('WEEK5_MIRRORS', raising=False)
-    monkeypatch.setattr(wd, 'RETRY_DELAY', 0.0)
+    monkeypatch.setattr(fm, 'RETRY_DELAY', 0.0)
     return tmp_path / 'cache'
 
 
@@ -122,7 +124,7 @@ def server(gz_dir, tmp_path, monkeypatch):
         (tmp_path / 'www' / mirror).mkdir(parents=True)
         for name in FILES:
             shutil.copyfile(gz_dir / name, tmp_path / 'www' / mirror / name)
-    monkeypatch.setattr(wd, 'SYSTEM_DIRS', (str(tmp_path / 'no-debian'),))
+    monkeypatch.setattr(fm, 'SYSTEM_DIRS', (str(tmp_path / 'no-debian'),))
     srv = _Server(tmp_path / 'www')
     monkeypatch.setenv('WEEK5_MIRRORS', ' '.join(srv.mirrors))
     yield srv
@@ -231,7 +233,7 @@ def test_bad_file_from_first_mirror_is_rejected_and_reported(server, isolated, f
     server.faults[('m1', LABELS)] = [fault]
     with pytest.warns(UserWarning, match=f'{LABELS} came from download .*/m2/ .*/m1/{LABELS}: '
                                          f'downloaded file rejected: {reason}'):
-        found = wd._locate(progress=False)
+        found = fm._locate(progress=False)
     assert found[LABELS][1] == f'download {server.mirrors[1]}'
     assert _content_ok(isolated / 'fashion-mnist' / LABELS, LABELS)
     assert ('m2', LABELS) in server.log
@@ -240,7 +242,7 @@ def test_bad_file_from_first_mirror_is_rejected_and_reported(server, isolated, f
 @pytest.mark.parametrize('fault', ['500', 'drop'])
 def test_server_failing_once_is_retried(server, isolated, fault):
     server.faults[('m1', LABELS)] = [fault]
-    found = wd._locate(progress=False)
+    found = fm._locate(progress=False)
     assert found[LABELS][1] == f'download {server.mirrors[0]}'
     assert server.log.count(('m1', LABELS)) == 2 and ('m2', LABELS) not in server.log
     assert _content_ok(isolated / 'fashion-mnist' / LABELS, LABELS)
@@ -249,8 +251,8 @@ def test_server_failing_once_is_retried(server, isolated, fault):
 def test_persistent_failure_gives_up_after_the_retries(server, isolated):
     server.faults[('m1', LABELS)] = ['500'] * 10
     with pytest.warns(UserWarning, match=r'HTTP 500 .*\(tried 3 times\)'):
-        wd._locate(progress=False)
-    assert server.log.count(('m1', LABELS)) == wd.RETRIES + 1
+        fm._locate(progress=False)
+    assert server.log.count(('m1', LABELS)) == fm.RETRIES + 1
 
 
 def test_all_sources_failing_is_one_error_with_the_fixes(server, isolated):
@@ -276,8 +278,8 @@ def test_second_load_needs_neither_network_nor_decoder(server, monkeypatch):
 
     def fail(*args, **kwargs):
         raise AssertionError('decoded again')
-    monkeypatch.setattr(wd, '_decode', fail)
-    monkeypatch.setattr(wd.gzip, 'decompress', fail)
+    monkeypatch.setattr(fm, '_decode', fail)
+    monkeypatch.setattr(fm.gzip, 'decompress', fail)
     data = FashionMNIST(batch_size=16, progress=False)
     assert data.source.startswith('decoded cache') and 'download' in data.source
     assert len(data.train) == 60000
@@ -442,7 +444,7 @@ def test_text_labels(warm):
     assert data.text_labels(range(10)) == ['t-shirt', 'trouser', 'pullover', 'dress', 'coat',
                                            'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot']
     _, y = next(iter(data.val_dataloader()))
-    assert data.text_labels(y) == [wd.TEXT_LABELS[i] for i in y.asnumpy()]
+    assert data.text_labels(y) == [fm.TEXT_LABELS[i] for i in y.asnumpy()]
     with pytest.raises(ValueError, match='label 10 is out of range'):
         data.text_labels([10])
 

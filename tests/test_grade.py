@@ -22,7 +22,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from week5 import grade, sandbox
+from week5 import checks
+from week5.grading import batch, judging, notebooks, report, sandbox
 
 _spec = importlib.util.spec_from_file_location(
     'build_class', Path(__file__).parent / 'fixtures' / 'grading' / 'build_class.py')
@@ -101,6 +102,7 @@ def checks_of(row):
     return result
 
 
+@pytest.mark.slow
 def test_correct_submission_scores_full_marks(graded):
     rows, _ = graded
     row = rows['alice', VGG]
@@ -112,6 +114,7 @@ def test_correct_submission_scores_full_marks(graded):
     assert (total['passed'], total['total']) == ('3', '3')
 
 
+@pytest.mark.slow
 def test_wrong_vgg_block_fails_with_the_check_reason(graded):
     rows, _ = graded
     row = rows['bob', VGG]
@@ -121,6 +124,7 @@ def test_wrong_vgg_block_fails_with_the_check_reason(graded):
     assert checks['vgg_block'] == 'vgg_block(2, 8) has 1 convolution(s), expected 2'
 
 
+@pytest.mark.slow
 def test_missing_exercise_fails_even_when_its_check_cell_was_deleted(graded):
     rows, _ = graded
     row = rows['carol', VGG]
@@ -130,6 +134,7 @@ def test_missing_exercise_fails_even_when_its_check_cell_was_deleted(graded):
     assert 'restored from the reference' in row['errored_cells']
 
 
+@pytest.mark.slow
 def test_syntax_error_is_reported_on_the_students_cell(graded):
     rows, _ = graded
     row = rows['dave', VGG]
@@ -139,6 +144,7 @@ def test_syntax_error_is_reported_on_the_students_cell(graded):
     assert checks_of(row)['vgg_block'].startswith('check cell raised NameError')
 
 
+@pytest.mark.slow
 def test_infinite_loop_times_out_and_the_rest_still_runs(graded):
     rows, _ = graded
     row = rows['erin', VGG]
@@ -154,6 +160,7 @@ def test_infinite_loop_times_out_and_the_rest_still_runs(graded):
     ('frank', 'unreadable: invalid JSON'),
     ('grace', 'unreadable: not a valid notebook: The notebook is invalid and is missing an expected key: cells'),
 ])
+@pytest.mark.slow
 def test_corrupted_files_are_reported_and_score_zero(graded, student, reason):
     rows, _ = graded
     row = rows[student, VGG]
@@ -162,6 +169,7 @@ def test_corrupted_files_are_reported_and_score_zero(graded, student, reason):
     assert (row['passed'], row['total']) == ('0', '2')
 
 
+@pytest.mark.slow
 def test_printed_or_edited_verdicts_do_not_count(graded):
     rows, _ = graded
     checks = checks_of(rows['heidi', VGG])
@@ -169,6 +177,7 @@ def test_printed_or_edited_verdicts_do_not_count(graded):
     assert checks['vgg_dense_inputs'] is None
 
 
+@pytest.mark.slow
 def test_unchanged_cells_are_compared_with_the_reference_outputs(graded):
     rows, _ = graded
     row = rows['ivan', VGG]
@@ -181,9 +190,10 @@ def test_unchanged_cells_are_compared_with_the_reference_outputs(graded):
 def test_an_unreadable_sanitize_file_names_the_parameter(tmp_path):
     path = write(tmp_path, 'amy', FLOPS, submission(FLOPS, {'ex1': 'flops = 2 * 512 * 2048 * 256'}))
     with pytest.raises(ValueError, match='sanitize file .* cannot be read'):
-        grade.grade_notebook('amy', path, REFERENCE / FLOPS, sanitize=tmp_path / 'no-such-sanitize.cfg')
+        judging.grade_notebook('amy', path, REFERENCE / FLOPS, sanitize=tmp_path / 'no-such-sanitize.cfg')
 
 
+@pytest.mark.slow
 def test_missing_and_unknown_notebooks(graded):
     rows, _ = graded
     assert rows['bob', FLOPS]['status'] == 'missing'
@@ -192,6 +202,7 @@ def test_missing_and_unknown_notebooks(graded):
     assert ('bob', 'extra.ipynb') not in rows  # only who submitted an unknown name hears of it
 
 
+@pytest.mark.slow
 def test_stdout_table_lists_every_student_with_reasons(graded):
     rows, stdout = graded
     students = {s for s, _ in rows}
@@ -212,19 +223,19 @@ def test_load_notebook_names_what_is_wrong(tmp_path):
     for name, (content, message) in cases.items():
         p = tmp_path / name
         p.write_bytes(content if isinstance(content, bytes) else content.encode())
-        with pytest.raises(grade.GradingInputError, match=message):
-            grade.load_notebook(p)
-    with pytest.raises(grade.GradingInputError, match='cannot read'):
-        grade.load_notebook(tmp_path / 'absent.ipynb')
+        with pytest.raises(notebooks.GradingInputError, match=message):
+            notebooks.load_notebook(p)
+    with pytest.raises(notebooks.GradingInputError, match='cannot read'):
+        notebooks.load_notebook(tmp_path / 'absent.ipynb')
 
 
 def test_expected_checks_come_from_the_reference_outputs():
-    assert grade.expected_checks(reference(VGG)) == ['vgg_block', 'vgg_dense_inputs']
+    assert notebooks.expected_checks(reference(VGG)) == ['vgg_block', 'vgg_dense_inputs']
     unrun = reference(FLOPS)
     for cell in unrun.cells:
         if cell.cell_type == 'code':
             cell.outputs, cell.execution_count = [], None
-    assert grade.expected_checks(unrun) == ['matmul_flops']  # from the call's name
+    assert notebooks.expected_checks(unrun) == ['matmul_flops']  # from the call's name
 
 
 def test_graded_copy_keeps_reference_outputs_only_for_unchanged_cells():
@@ -232,7 +243,7 @@ def test_graded_copy_keeps_reference_outputs_only_for_unchanged_cells():
                          insert_before={'arch': ['x = 1']})
     student.cells[-2].metadata['tags'] = ['nbval-skip', 'mine']  # the student's ex2 cell
     student.cells[1].metadata['tags'] = ['nbval-skip']  # an unchanged cell: reference tags win
-    nb, labels, check_cells = grade.build_graded_notebook(student, reference(VGG))
+    nb, labels, check_cells = notebooks.build_graded_notebook(student, reference(VGG))
     sources = [c.source for c in nb.cells]
     arch = next(i for i, s in enumerate(sources) if s.startswith('arch'))
     assert nb.cells[arch].outputs[0]['text'] == '8 conv layers\n'  # compared by nbval
@@ -250,7 +261,7 @@ def test_graded_copy_keeps_reference_outputs_only_for_unchanged_cells():
 
 def test_deleted_check_cells_are_restored_in_place():
     student = submission(VGG, drop={'ex1-check', 'ex2-check'})
-    nb, labels, check_cells = grade.build_graded_notebook(student, reference(VGG))
+    nb, labels, check_cells = notebooks.build_graded_notebook(student, reference(VGG))
     sources = [c.source for c in nb.cells]
     assert sources.index('check_vgg_block(vgg_block)') == sources.index(reference(VGG).cells[3].source) + 1
     assert sources[-1] == 'check_vgg_dense_inputs(dense_inputs)'
@@ -259,34 +270,34 @@ def test_deleted_check_cells_are_restored_in_place():
 
 
 def test_report_formats(tmp_path):
-    CheckResult = grade.CheckResult
+    CheckResult = checks.CheckResult
     results = [
-        grade.NotebookResult('ann', 'a.ipynb', 'errors',
+        judging.NotebookResult('ann', 'a.ipynb', 'errors',
                              [CheckResult('x', True), CheckResult('y', False, 'too small')],
                              ['cell 3 `foo()`: NameError: foo'], [], 2.0),
-        grade.NotebookResult('ann', 'b.ipynb', 'missing', [CheckResult('z', False, 'not submitted')],
+        judging.NotebookResult('ann', 'b.ipynb', 'missing', [CheckResult('z', False, 'not submitted')],
                              note='notebook not submitted')]
     path = tmp_path / 'r.csv'
-    grade.write_csv(results, path)
+    report.write_csv(results, path)
     rows = list(csv.DictReader(open(path)))
     assert [r['notebook'] for r in rows] == ['a.ipynb', 'b.ipynb', 'TOTAL']
     assert rows[0]['failed_checks'] == 'y: too small'
     assert (rows[2]['passed'], rows[2]['total'], rows[2]['score_percent']) == ('1', '3', '33')
-    table = grade.format_table(results)
+    table = report.format_table(results)
     assert 'FAILED y: too small' in table and 'ERROR cell 3 `foo()`: NameError: foo' in table
     assert 'NOTE notebook not submitted' in table and 'FAILED z' not in table
 
 
 def test_bad_arguments_name_the_fix(tmp_path):
     with pytest.raises(ValueError, match='submissions_dir .* is not a folder'):
-        grade.find_submissions(tmp_path / 'nope')
+        batch.find_submissions(tmp_path / 'nope')
     (tmp_path / 'x.ipynb').write_text('{}')
     with pytest.raises(ValueError, match='SUBMISSIONS_DIR/<student>/<notebook>.ipynb'):
-        grade.find_submissions(tmp_path)
+        batch.find_submissions(tmp_path)
     with pytest.raises(ValueError, match='jobs must be a positive integer'):
-        grade.grade(tmp_path, REFERENCE, jobs=0)
+        batch.grade(tmp_path, REFERENCE, jobs=0)
     with pytest.raises(ValueError, match='reference_dir'):
-        grade.grade(tmp_path, tmp_path / 'missing')
+        batch.grade(tmp_path, tmp_path / 'missing')
     proc = subprocess.run([sys.executable, '-m', 'week5.grade', str(tmp_path / 'nope')],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and 'is not a folder' in proc.stderr
@@ -308,12 +319,13 @@ def _grade_processes(marker):
 
 
 @pytest.mark.skipif(not Path('/proc/self/environ').exists(), reason='needs /proc')
+@pytest.mark.slow
 def test_notebook_wall_timeout_kills_the_run_and_its_kernel(tmp_path, monkeypatch):
     scratch = tmp_path / 'scratch'
     scratch.mkdir()
     monkeypatch.setattr(tempfile, 'tempdir', str(scratch))
     path = write(tmp_path / 'subs', 'zed', FLOPS, submission(FLOPS, {'ex1': 'while True:\n    pass'}))
-    result = grade.grade_notebook('zed', path, REFERENCE / FLOPS, cell_timeout=300, notebook_timeout=12)
+    result = judging.grade_notebook('zed', path, REFERENCE / FLOPS, cell_timeout=300, notebook_timeout=12)
     assert result.status == 'killed'
     assert result.checks[0].reason == 'not reached: notebook stopped at the 12 s timeout'
     assert 'notebook timeout' in result.note
@@ -345,7 +357,7 @@ def test_classify_events_after_a_timeout_a_crash_and_a_stuck_cell():
         _cell(4, 'error', [{'output_type': 'error', 'ename': 'NameError', 'evalue': "name 'y' is not defined"}]),
         {'event': 'done'},
     ]
-    out = grade.classify_events(events, nb, labels, check_cells={1, 4}, cell_timeout=5)
+    out = judging.classify_events(events, nb, labels, check_cells={1, 4}, cell_timeout=5)
     assert out['timed_out'] and out['crashed'] and out['started']
     assert out['errored'] == [
         'cell 3 `c2`: timed out after 5 s and ignored the interrupt: kernel killed, restarted with the setup cells',
@@ -354,9 +366,9 @@ def test_classify_events_after_a_timeout_a_crash_and_a_stuck_cell():
     assert out['answers'] == {'a': {'value': 1}}  # "b" came from the cell that calls check_a
     assert out['cell_problem'][4] == "raised NameError: name 'y' is not defined"
     assert 'the run stopped before the end of the notebook (its driver was ended)' not in out['errored']
-    cut_short = grade.classify_events(events[:3], nb, labels, check_cells={1, 4}, cell_timeout=5)
+    cut_short = judging.classify_events(events[:3], nb, labels, check_cells={1, 4}, cell_timeout=5)
     assert cut_short['errored'] == ['the run stopped before the end of the notebook (its driver was ended)']
-    killed = grade.classify_events(events[:3], nb, labels, check_cells={1, 4}, cell_timeout=5, finished=False)
+    killed = judging.classify_events(events[:3], nb, labels, check_cells={1, 4}, cell_timeout=5, finished=False)
     assert killed['errored'] == []  # the notebook timeout says it
 
 
@@ -395,7 +407,7 @@ def adversarial(tmp_path_factory):
     refs.mkdir()
     for p in REFERENCE.iterdir():
         (refs / p.name).write_bytes(p.read_bytes())
-    package = Path(grade.__file__).parent
+    package = Path(sandbox.__file__).parents[1]   # week5/
     protected = [refs] + ([package] if BWRAP else [])
     out = tmp / 'report.csv'
     # without bubblewrap the tamperer's late rewrite would succeed (as docs/instructors.md says):
@@ -417,6 +429,7 @@ def adversarial(tmp_path_factory):
 
 
 @pytest.mark.parametrize('student', sorted(build_class.EXPECTED))
+@pytest.mark.slow
 def test_every_row_of_the_adversarial_class_is_what_its_answers_deserve(adversarial, student):
     row = adversarial['rows'][student, build_class.LENET]
     status, passed, total = build_class.EXPECTED[student]
@@ -424,12 +437,14 @@ def test_every_row_of_the_adversarial_class_is_what_its_answers_deserve(adversar
 
 
 @pytest.mark.parametrize('student', sorted(build_class.CHEATS) + ['mallory'])
+@pytest.mark.slow
 def test_no_cheat_earns_a_point(adversarial, student):
     checks = checks_of(adversarial['rows'][student, build_class.LENET])
     assert set(checks) == set(build_class.CHECKS)
     assert all(reason is not None for reason in checks.values()), checks  # all FAILED
 
 
+@pytest.mark.slow
 def test_a_crash_is_reported_as_a_crash_at_once_and_later_exercises_still_run(adversarial):
     row = adversarial['rows']['crash', build_class.LENET]
     [error] = [e for e in row['errored_cells'].split('; ') if 'died' in e]
@@ -441,6 +456,7 @@ def test_a_crash_is_reported_as_a_crash_at_once_and_later_exercises_still_run(ad
     assert checks_of(row) == {n: None for n in build_class.CHECKS}  # after the crash too
 
 
+@pytest.mark.slow
 def test_a_swallowed_interrupt_kills_the_kernel_and_later_exercises_still_run(adversarial):
     row = adversarial['rows']['stubborn', build_class.LENET]
     assert (f'cell 7 `import signal, time`: timed out after {CELL_TIMEOUT} s and ignored the interrupt: '
@@ -448,6 +464,7 @@ def test_a_swallowed_interrupt_kills_the_kernel_and_later_exercises_still_run(ad
     assert checks_of(row)['lenet_modern'] is None  # the exercise after the loop
 
 
+@pytest.mark.slow
 def test_honest_students_get_what_their_answers_deserve(adversarial):
     rows = adversarial['rows']
     assert checks_of(rows['victim', build_class.LENET]) == {n: None for n in build_class.CHECKS}
@@ -455,6 +472,7 @@ def test_honest_students_get_what_their_answers_deserve(adversarial):
     assert partial['lenet_conv2_params'] == '864 is not it: you forgot the 16 biases, one per output channel'
 
 
+@pytest.mark.slow
 def test_missing_names_a_near_match_and_the_rename(adversarial):
     row = adversarial['rows']['kim', build_class.LENET]
     assert row['note'] == ('notebook not submitted - found lenet_exercises (1).ipynb in kim/: '
@@ -462,6 +480,8 @@ def test_missing_names_a_near_match_and_the_rename(adversarial):
 
 
 @needs_bwrap
+@pytest.mark.slow
+@pytest.mark.slow
 def test_the_tamperer_changes_no_other_file_nor_the_report(adversarial):
     assert adversarial['victim'].read_bytes() == adversarial['before']['victim']
     assert _digest(adversarial['protected']) == adversarial['before']['protected']
@@ -470,6 +490,7 @@ def test_the_tamperer_changes_no_other_file_nor_the_report(adversarial):
     assert adversarial['rows']['victim', build_class.LENET]['passed'] == '3'
 
 
+@pytest.mark.slow
 def test_the_report_on_disk_equals_the_printed_table(adversarial):
     stdout = adversarial['stdout']
     assert stdout.startswith('isolation: ')
@@ -482,21 +503,22 @@ def test_the_report_on_disk_equals_the_printed_table(adversarial):
     assert proc.returncode == 0, proc.stdout
 
 
+@pytest.mark.slow
 def test_check_finds_a_changed_row_and_a_forged_verdict(adversarial, tmp_path):
     out = tmp_path / 'report.csv'
     text = adversarial['out'].read_text()
-    records = json.loads(grade.records_path(adversarial['out']).read_text())
+    records = json.loads(report.records_path(adversarial['out']).read_text())
     out.write_text(text.replace('mallory,lenet_exercises.ipynb,ok,0,3,0',
                                 'mallory,lenet_exercises.ipynb,ok,3,3,100'))
-    grade.records_path(out).write_text(json.dumps(records))
-    assert grade.check_report(out) == ['mallory/lenet_exercises.ipynb: the CSV differs from the '
+    report.records_path(out).write_text(json.dumps(records))
+    assert report.check_report(out) == ['mallory/lenet_exercises.ipynb: the CSV differs from the '
                                        'records in passed, score_percent']
     out.write_text(text)
     for rec in records['results']:
         if rec['student'] == 'partial':
             rec['checks'][0]['passed'] = True  # a verdict the answer does not give
-    grade.records_path(out).write_text(json.dumps(records))
-    verdict, row, total = grade.check_report(out)
+    report.records_path(out).write_text(json.dumps(records))
+    verdict, row, total = report.check_report(out)
     assert verdict.startswith('partial/lenet_exercises.ipynb: lenet_conv2_params recorded as PASSED, '
                               'its answer gives FAILED - 864 is not it')
     assert row.startswith('partial/lenet_exercises.ipynb: the CSV differs from the records in passed')
@@ -504,6 +526,7 @@ def test_check_finds_a_changed_row_and_a_forged_verdict(adversarial, tmp_path):
 
 
 @needs_bwrap
+@pytest.mark.slow
 def test_the_bubblewrap_sandbox_seals_a_run(tmp_path):
     """Inside: no network, no other processes, nothing of the host writable but scratch,
     no home folder; after kill() nothing the run started is left."""
@@ -521,7 +544,7 @@ def test_the_bubblewrap_sandbox_seals_a_run(tmp_path):
                 pass
             pids = [p for p in os.listdir('/proc') if p.isdigit()]
             print('pids', len(pids))
-            for path in ({str(Path(grade.__file__))!r}, {str(tmp_path / 'outside.txt')!r}):
+            for path in ({str(Path(sandbox.__file__))!r}, {str(tmp_path / 'outside.txt')!r}):
                 try:
                     open(path, 'a').close()
                     print('wrote', path)
@@ -547,22 +570,22 @@ def test_the_bubblewrap_sandbox_seals_a_run(tmp_path):
 
 def test_bad_isolation_names_the_parameter(tmp_path):
     with pytest.raises(ValueError, match='isolation must be one of auto, bubblewrap, user, none'):
-        grade.grade(tmp_path, REFERENCE, isolation='docker')
+        batch.grade(tmp_path, REFERENCE, isolation='docker')
 
 
 def test_near_matches_are_the_usual_misnamings():
     files = ['01_lenet (1).ipynb', '01_LeNet.ipynb', '01_lenet.ipynb.txt', '01_lenet - Copy.ipynb',
              '02_alexnet.ipynb', 'notes.txt']
-    assert grade.near_matches('01_lenet.ipynb', files) == [
+    assert batch.near_matches('01_lenet.ipynb', files) == [
         '01_LeNet.ipynb', '01_lenet (1).ipynb', '01_lenet - Copy.ipynb', '01_lenet.ipynb.txt']
-    assert grade.near_matches('03_vgg.ipynb', files) == []
+    assert batch.near_matches('03_vgg.ipynb', files) == []
 
 
 def test_grading_without_isolation_warns_loudly(tmp_path, capsys):
     write(tmp_path, 'amy', FLOPS, submission(FLOPS))
-    assert grade.grade(tmp_path, REFERENCE, isolation='none', notebooks=['nothing']) == []
+    assert batch.grade(tmp_path, REFERENCE, isolation='none', notebooks=['nothing']) == []
     assert 'WARNING: no isolation: student code runs with your permissions' in capsys.readouterr().err
-    table = grade.format_table([grade.NotebookResult('amy', FLOPS, 'ok', isolation='none')])
+    table = report.format_table([judging.NotebookResult('amy', FLOPS, 'ok', isolation='none')])
     assert table.startswith("isolation: NONE - student code ran with the grader's permissions")
 
 
@@ -579,10 +602,11 @@ def test_parallel_jobs_get_distinct_scratch_folders():
 
 
 def test_an_answer_to_a_check_week5_does_not_have_fails_instead_of_crashing():
-    result = grade._judge_known('no_such_check', {'value': 1})
+    result = judging._judge_known('no_such_check', {'value': 1})
     assert not result.passed and result.reason.startswith("cannot be judged: unknown check 'no_such_check'")
 
 
+@pytest.mark.slow
 def test_a_kernel_that_kills_the_driver_ends_only_its_own_run(adversarial):
     row = adversarial['rows']['driver_killer', build_class.LENET]
     assert 'the run stopped before the end of the notebook (its driver was ended)' in row['errored_cells']

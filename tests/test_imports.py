@@ -3,7 +3,10 @@ import subprocess
 import sys
 
 FRONTEND = ['matplotlib', 'IPython', 'ipywidgets']
-HEADLESS = ['week5', 'week5.core', 'week5.data', 'week5.models', 'week5.summary',
+HEADLESS = ['week5', 'week5.runtime', 'week5.files', 'week5.hparams', 'week5.tensor',
+            'week5.fashion_mnist', 'week5.inside', 'week5.claims',
+            'week5.callbacks', 'week5.core', 'week5.data', 'week5.models', 'week5.summary',
+            'week5.recipe',
             'week5.profiles']
 
 

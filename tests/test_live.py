@@ -10,7 +10,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from week5 import live  # noqa: E402
-from week5.core import Callback  # noqa: E402
+from week5.callbacks import Callback  # noqa: E402
 
 
 class FakeClock:

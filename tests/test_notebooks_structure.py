@@ -12,6 +12,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from conftest import outputs_text
+
 ROOT = Path(__file__).resolve().parent.parent
 NB_DIR = ROOT / 'notebooks'
 NOTEBOOKS = sorted(NB_DIR.glob('[0-9][0-9]_*.ipynb'))
@@ -39,16 +41,6 @@ def text(cell):
 
 def norm(s):
     return ' '.join(s.lower().split())
-
-
-def outputs_text(cell):
-    parts = []
-    for out in cell.get('outputs', []):
-        if out.get('output_type') == 'stream':
-            parts.append(out.get('text', ''))
-        elif 'data' in out:
-            parts.append(out['data'].get('text/plain', ''))
-    return ''.join(''.join(p) if isinstance(p, list) else p for p in parts)
 
 
 def test_all_seven_notebooks_exist():

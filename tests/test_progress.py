@@ -8,13 +8,17 @@ import types
 import pytest
 
 import week5
-from week5 import core
-from test_core import TinyNet, ToyData
+from week5 import callbacks, runtime
 
 
-def _fit(stream, epochs=3):
+@pytest.fixture
+def fit(tiny_net, toy_data):
+    return lambda stream, epochs=3: _fit(stream, tiny_net, toy_data, epochs)
+
+
+def _fit(stream, tiny_net, toy_data, epochs=3):
     trainer = week5.Trainer(max_epochs=epochs, progress=False, log_every=2)
-    trainer.fit(TinyNet(), ToyData(), callbacks=[core.ProgressBar(file=stream)])
+    trainer.fit(tiny_net(), toy_data(), callbacks=[callbacks.ProgressBar(file=stream)])
     return trainer
 
 
@@ -23,9 +27,9 @@ def _last_state(text):
     return [line.split('\r')[-1] for line in text.split('\n') if line.split('\r')[-1].strip()]
 
 
-def test_one_finished_line_for_the_whole_fit():
+def test_one_finished_line_for_the_whole_fit(fit):
     out = io.StringIO()
-    _fit(out, epochs=3)
+    fit(out, epochs=3)
     shown = _last_state(out.getvalue())
     assert len(shown) == 1, shown                        # not one line per epoch
     line = shown[0]
@@ -48,24 +52,24 @@ def kernel(monkeypatch):
     return monkeypatch
 
 
-def test_where_the_line_goes(kernel, capsys):
+def test_where_the_line_goes(kernel, capsys, tiny_net, toy_data):
     # a notebook in JupyterLab: stdout, never the pink stderr box
     kernel.setenv('JPY_SESSION_NAME', 'lab.ipynb')
     kernel.delenv('JPY_PARENT_PID', raising=False)
-    assert core.progress_stream() is sys.stdout
-    week5.Trainer(max_epochs=1, progress=True, board=False, log_every=2).fit(TinyNet(), ToyData())
+    assert runtime.progress_stream() is sys.stdout
+    week5.Trainer(max_epochs=1, progress=True, board=False, log_every=2).fit(tiny_net(), toy_data())
     captured = capsys.readouterr()
     assert 'epoch 1/1' in captured.out and captured.err == ''
     # the same notebook run by nbconvert / nbval: no Jupyter server session, no bar
     kernel.delenv('JPY_SESSION_NAME')
-    assert core.is_headless() and core.progress_stream() is None
-    week5.Trainer(max_epochs=1, progress=True, board=False, log_every=2).fit(TinyNet(), ToyData())
+    assert runtime.is_headless() and runtime.progress_stream() is None
+    week5.Trainer(max_epochs=1, progress=True, board=False, log_every=2).fit(tiny_net(), toy_data())
     captured = capsys.readouterr()
     assert captured.out == '' and captured.err == ''
     kernel.setenv('WEEK5_HEADLESS', '0')                 # the override
-    assert core.progress_stream() is sys.stdout
+    assert runtime.progress_stream() is sys.stdout
 
 
 def test_a_terminal_keeps_stderr(monkeypatch):
     monkeypatch.delitem(sys.modules, 'IPython', raising=False)
-    assert core.is_headless() and core.progress_stream() is sys.stderr
+    assert runtime.is_headless() and runtime.progress_stream() is sys.stderr

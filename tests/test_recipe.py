@@ -52,23 +52,6 @@ def test_build_sets_up_model_data_and_trainer_from_the_recipe():
     assert (again.net[0].weight.data() == model.net[0].weight.data()).all()
 
 
-def test_only_recipe_build_assembles_a_trainer_for_a_run():
-    """The issue's rule, as a test: no other module of week5 constructs a Trainer."""
-    offenders = []
-    for path in (ROOT / 'week5').rglob('*.py'):
-        if path.name in ('recipe.py', 'core.py'):
-            continue
-        if 'Trainer(' in path.read_text().replace('gluon.Trainer(', ''):
-            offenders.append(path.name)
-    assert offenders == []
-    for path in (ROOT / 'week5').rglob('*.py'):
-        text = path.read_text()
-        assert 'DATA_KEYS' not in text and 'TRAINER_KEYS' not in text \
-            and 'TRAINING_KNOBS' not in text, path.name
-        if path.name != 'core.py':
-            assert '._children' not in text, f'{path.name} walks Gluon internals'
-
-
 def test_describe_lists_only_what_differs_from_the_book():
     laptop = get_profile('laptop').recipe('alexnet')
     text = laptop.describe(versus=book('alexnet'))

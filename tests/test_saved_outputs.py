@@ -19,7 +19,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from week5 import slides, viz  # noqa: E402
+from week5 import curves, slides, viz  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / 'notebooks').glob('*.ipynb'))
@@ -140,7 +140,7 @@ def _png(draw, figsize=(6.0, 2.4)):
 def _curves(fig):
     rows = [{'epoch': e + 1, 'train_loss': 2 / (e + 1), 'val_loss': 2.1 / (e + 1),
              'train_acc': 0.5 + 0.05 * e, 'val_acc': 0.45 + 0.05 * e} for e in range(6)]
-    viz.plot_history([rows], labels=['#1 relu'], ax=fig.subplots(1, 2))
+    curves.plot_history([rows], labels=['#1 relu'], ax=fig.subplots(1, 2))
 
 
 def _empty_axes(fig):                    # what the old headless lab saved before a run

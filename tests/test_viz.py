@@ -10,8 +10,9 @@ import pytest  # noqa: E402
 
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
+from week5 import curves, inside, viz  # noqa: E402
+from week5.chapters import googlenet as ch_googlenet, nin as ch_nin  # noqa: E402
 
-from week5 import viz  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -42,7 +43,7 @@ class Cfg:
 
 # ---------------------------------------------------------------------------- curves
 def test_plot_history_one_run_two_panels():
-    axes = viz.plot_history(_rows())
+    axes = curves.plot_history(_rows())
     assert len(axes) == 2
     loss_ax, acc_ax = axes
     assert [l.get_label() for l in loss_ax.lines] == ['train_loss', 'val_loss']
@@ -55,7 +56,7 @@ def test_plot_history_one_run_two_panels():
 
 def test_plot_history_overlays_runs_with_labels_and_colours():
     runs = {'sigmoid': FakeHistory(_rows()), 'relu': FakeHistory(_rows(offset=-0.3))}
-    loss_ax, acc_ax = viz.plot_history(runs)
+    loss_ax, acc_ax = curves.plot_history(runs)
     labels = [l.get_label() for l in loss_ax.lines]
     assert labels == ['sigmoid train_loss', 'sigmoid val_loss',
                       'relu train_loss', 'relu val_loss']
@@ -67,7 +68,7 @@ def test_plot_history_overlays_runs_with_labels_and_colours():
                                                           'validation']
     assert loss_ax.get_legend() is None and acc_ax.get_legend() is None
     # the old place, inside each panel, on request
-    loss_ax, _ = viz.plot_history(runs, legend_loc='upper right')
+    loss_ax, _ = curves.plot_history(runs, legend_loc='upper right')
     assert [t.get_text() for t in loss_ax.get_legend().get_texts()] == labels
 
 
@@ -87,7 +88,7 @@ def _three_runs():
 
 
 def _value_labels(ax):
-    return [t for a in ax.artists if isinstance(a, viz.CurveEndLabels) for t in a.texts]
+    return [t for a in ax.artists if isinstance(a, curves.CurveEndLabels) for t in a.texts]
 
 
 def _extent(artist):
@@ -118,7 +119,7 @@ def _assert_nothing_covers_the_data(axes, legend):
 
 
 def test_legend_and_final_values_never_cover_the_curves():
-    axes = viz.plot_history(_three_runs())
+    axes = curves.plot_history(_three_runs())
     (legend,) = axes[0].figure.legends
     _assert_nothing_covers_the_data(axes, legend)
     loss_ax, acc_ax = axes
@@ -135,7 +136,7 @@ def test_legend_outside_also_on_the_callers_axes(layout):
     """The lab's static picture: curves on the caller's first two panels, filters on a
     third. Constrained layout: one legend above all panels; tight: above the first."""
     fig, axes = plt.subplots(1, 3, figsize=(10, 3), layout=layout)
-    viz.plot_history(_three_runs(), ax=axes[:2])
+    curves.plot_history(_three_runs(), ax=axes[:2])
     viz.plot_filters(np.random.randn(6, 1, 5, 5), ax=axes[2], title='conv1 filters (last run)')
     if layout == 'constrained':
         (legend,) = fig.legends
@@ -154,16 +155,16 @@ def test_legend_outside_also_on_the_callers_axes(layout):
 def test_plot_history_uses_batch_rows_for_train_curves():
     batches = [{'step': s, 'train_loss': 3 - s, 'train_acc': s / 4} for s in (0.5, 1, 1.5, 2)]
     h = FakeHistory(_rows(2), batches)
-    (loss_ax,) = viz.plot_history(h, keys=['train_loss', 'val_loss'])
+    (loss_ax,) = curves.plot_history(h, keys=['train_loss', 'val_loss'])
     np.testing.assert_allclose(loss_ax.lines[0].get_xdata(), [0.5, 1, 1.5, 2])
     np.testing.assert_allclose(loss_ax.lines[1].get_xdata(), [1, 2])
-    (loss_ax2,) = viz.plot_history(h, keys=['train_loss'], use_batches=False)
+    (loss_ax2,) = curves.plot_history(h, keys=['train_loss'], use_batches=False)
     np.testing.assert_allclose(loss_ax2.lines[0].get_xdata(), [1, 2])
 
 
 def test_plot_history_accepts_to_dict_columns_and_run_objects():
     cols = {'train_loss': [1.0, 0.5], 'val_acc': [0.5, 0.7]}
-    loss_ax, acc_ax = viz.plot_history(cols, keys=['train_loss', 'val_acc'])
+    loss_ax, acc_ax = curves.plot_history(cols, keys=['train_loss', 'val_acc'])
     np.testing.assert_allclose(acc_ax.lines[0].get_ydata(), [0.5, 0.7])
     as_dict = {'epochs': _rows(2), 'batches': []}
 
@@ -171,7 +172,7 @@ def test_plot_history_accepts_to_dict_columns_and_run_objects():
         label = 'lr=0.9'
         history = FakeHistory(_rows(2))
 
-    axes = viz.plot_history([as_dict, Run()])
+    axes = curves.plot_history([as_dict, Run()])
     assert [l.get_label() for l in axes[0].lines][-1] == 'lr=0.9 val_loss'
     assert axes[0].lines[0].get_label() == 'run 1 train_loss'
 
@@ -180,32 +181,32 @@ def test_plot_history_skips_missing_and_nan_values():
     rows = _rows(3)
     rows[1]['val_loss'] = float('nan')
     del rows[2]['val_loss']
-    loss_ax, _ = viz.plot_history(rows)
+    loss_ax, _ = curves.plot_history(rows)
     np.testing.assert_allclose(loss_ax.lines[1].get_xdata(), [1])
 
 
 def test_plot_history_single_axes_and_bad_input():
     fig, ax = plt.subplots()
-    assert viz.plot_history(_rows(), ax=ax) == [ax]
+    assert curves.plot_history(_rows(), ax=ax) == [ax]
     assert len(ax.lines) == 4
     with pytest.raises(ValueError, match='one axes per metric'):
-        viz.plot_history(_rows(), ax=[ax])
+        curves.plot_history(_rows(), ax=[ax])
     with pytest.raises(TypeError, match='History'):
-        viz.plot_history(42)
+        curves.plot_history(42)
     with pytest.raises(ValueError, match='labels'):
-        viz.plot_history([_rows(), _rows()], labels=['only one'])
+        curves.plot_history([_rows(), _rows()], labels=['only one'])
 
 
 def test_run_label_names_changed_fields_only():
-    assert viz.run_label(Cfg()) == 'defaults'
-    assert viz.run_label(Cfg(activation='relu', kernel_sizes=(3, 5)), lr=0.1) == \
+    assert curves.run_label(Cfg()) == 'defaults'
+    assert curves.run_label(Cfg(activation='relu', kernel_sizes=(3, 5)), lr=0.1) == \
         'activation=relu, kernel_sizes=(3, 5), lr=0.1'
     with pytest.raises(TypeError, match='dataclass'):
-        viz.run_label({'activation': 'relu'})
+        curves.run_label({'activation': 'relu'})
 
 
 def test_format_metrics_rounds():
-    assert viz.format_metrics({'train_loss': 0.123456, 'val_acc': 0.87654, 'x': 1}) == \
+    assert curves.format_metrics({'train_loss': 0.123456, 'val_acc': 0.87654, 'x': 1}) == \
         'train_loss 0.123, val_acc 0.877'
 
 
@@ -334,15 +335,15 @@ def _check_layers_and_maps(net):
         pass
     model = Model()
     model.net = net
-    layers = viz.list_layers(model, (1, 1, 8, 8))
+    layers = inside.list_layers(model, (1, 1, 8, 8))
     assert layers == [(0, '0: Conv2D', (1, 4, 8, 8)), (1, '1: MaxPool2D', (1, 4, 4, 4)),
                       (2, '2: Dense', (1, 10))]
     X = np.random.rand(1, 8, 8).astype(np.float32)
-    maps = viz.feature_maps(model, X, '1: MaxPool2D')
+    maps = inside.feature_maps(model, X, '1: MaxPool2D')
     assert maps.shape == (1, 4, 4, 4) and (maps >= 0).all()
-    np.testing.assert_allclose(viz.feature_maps(net, X, 0).max(), maps.max(), rtol=1e-6)
+    np.testing.assert_allclose(inside.feature_maps(net, X, 0).max(), maps.max(), rtol=1e-6)
     with pytest.raises(ValueError, match='pick 0..2'):
-        viz.feature_maps(net, X, 7)
+        inside.feature_maps(net, X, 7)
 
 
 def test_conv_layers_finds_nested_convs_and_first_weights():
@@ -352,17 +353,17 @@ def test_conv_layers_finds_nested_convs_and_first_weights():
     block.add(nn.Conv2D(3, kernel_size=1), nn.Activation('relu'))
     net = nn.Sequential()
     net.add(nn.Conv2D(5, kernel_size=3, in_channels=1), nn.MaxPool2D(), block, nn.Dense(2))
-    assert viz.conv_weights(net) is None                  # initialize() not called
+    assert inside.conv_weights(net) is None                  # initialize() not called
     net.initialize(init.Xavier())
-    assert viz.conv_weights(net, 1) is None               # deferred until a forward pass
-    assert [p for p, _ in viz.conv_layers(net)] == ['0', '2.0']
-    w = viz.conv_weights(net)
+    assert inside.conv_weights(net, 1) is None               # deferred until a forward pass
+    assert [p for p, _ in inside.conv_layers(net)] == ['0', '2.0']
+    w = inside.conv_weights(net)
     assert w.shape == (5, 1, 3, 3)
     np.testing.assert_array_equal(w, net[0].weight.data().asnumpy())
     with pytest.raises(ValueError, match='pick 0..1'):
-        viz.conv_weights(net, 2)
+        inside.conv_weights(net, 2)
     with pytest.raises(ValueError, match='no convolution'):
-        viz.conv_weights(nn.Dense(3))
+        inside.conv_weights(nn.Dense(3))
 
 
 # ---------------------------------------------------------------------------- confusion
@@ -472,25 +473,25 @@ def test_layer_by_layer_maps_are_the_layers_outputs_in_predict_mode():
 def _check_layer_by_layer_maps():
     model = _laptop_model('nin')
     X = _image(model)
-    rows = viz.layer_by_layer_maps(model, X[None])
+    rows = inside.layer_by_layer_maps(model, X[None])
     names = [n for n, _ in rows]
     assert 'dropout' not in names                                  # identity at prediction
     np.testing.assert_array_equal(rows[0][1], X)
-    pool1 = viz.feature_maps(model, X, 1)[0]
+    pool1 = inside.feature_maps(model, X, 1)[0]
     np.testing.assert_allclose(rows[names.index('pool1')][1], pool1, rtol=1e-5)
-    again = viz.layer_by_layer_maps(model, viz.to_mx_array(X), layers=['block4', 0])
+    again = inside.layer_by_layer_maps(model, inside.to_mx_array(X), layers=['block4', 0])
     assert [n for n, _ in again] == ['input', 'block1', 'block4']
     np.testing.assert_allclose(again[2][1], rows[names.index('block4')][1], rtol=1e-5)
     with pytest.raises(ValueError, match='recipe.data'):
-        viz.layer_by_layer_maps(model, np.zeros((1, 64, 64)))
+        inside.layer_by_layer_maps(model, np.zeros((1, 64, 64)))
     with pytest.raises(ValueError, match='not in this net'):
-        viz.layer_by_layer_maps(model, X, layers=['conv9'])
+        inside.layer_by_layer_maps(model, X, layers=['conv9'])
 
 
 def test_plot_layer_by_layer_picks_the_most_active_or_the_first_channels():
     model = _laptop_model('alexnet')
     X = _image(model, seed=1)
-    maps = dict(viz.layer_by_layer_maps(model, X))['conv2']          # 32 channels
+    maps = dict(inside.layer_by_layer_maps(model, X))['conv2']          # 32 channels
     strength = np.abs(maps).reshape(len(maps), -1).mean(axis=1)
     fig = viz.plot_layer_by_layer(model, X, max_maps=4, layers=['conv2'],
                                   fig=viz.new_figure())
@@ -510,15 +511,15 @@ def test_plot_layer_by_layer_picks_the_most_active_or_the_first_channels():
 def test_conv_weights_is_a_copy_that_training_does_not_change():
     from mxnet import autograd
     model = _laptop_model('lenet')
-    before = viz.conv_weights(model)
+    before = inside.conv_weights(model)
     kept = before.copy()
     trainer = model.configure_optimizers()
-    X = viz.to_mx_array(np.random.rand(4, 1, 28, 28).astype(np.float32))
+    X = inside.to_mx_array(np.random.rand(4, 1, 28, 28).astype(np.float32))
     with autograd.record():
         loss = (model.net(X) ** 2).sum()
     loss.backward()
     trainer.step(4)                                      # updates the weights in place
-    after = viz.conv_weights(model)
+    after = inside.conv_weights(model)
     assert not np.allclose(after, kept)
     np.testing.assert_array_equal(before, kept)
 
@@ -557,7 +558,7 @@ def test_draw_inception_block_labels_come_from_the_allocation():
     from week5.models import GoogLeNetConfig
     from week5.summary import inception_params
     allocation = GoogLeNetConfig().stages[0][0]                 # (64, (96, 128), (16, 32), 32)
-    texts = _texts(viz.draw_inception_block(allocation, ax=viz.new_figure().add_subplot()))
+    texts = _texts(ch_googlenet.draw_inception_block(allocation, ax=viz.new_figure().add_subplot()))
     for label in ('1×1 conv\n64 channels', '1×1 conv\n96 channels', '3×3 conv\n128 channels',
                   '1×1 conv\n16 channels', '5×5 conv\n32 channels', '3×3 max-pool',
                   '1×1 conv\n32 channels', 'input',
@@ -565,7 +566,7 @@ def test_draw_inception_block_labels_come_from_the_allocation():
         assert label in texts
     assert not any('params' in t for t in texts)                # no c_in: no costs
     changed = (128, (96, 64), (8, 16), 48)
-    texts = _texts(viz.draw_inception_block(changed, c_in=192, size=12,
+    texts = _texts(ch_googlenet.draw_inception_block(changed, c_in=192, size=12,
                                             ax=viz.new_figure().add_subplot()))
     assert 'concatenate: 256 channels  (128 + 64 + 16 + 48)' in texts
     assert '3×3 conv\n64 channels' in texts and '1×1 conv\n8 channels' in texts
@@ -577,34 +578,34 @@ def test_draw_inception_block_labels_come_from_the_allocation():
 def test_draw_inception_block_from_a_config_takes_its_first_block_and_input():
     from week5.models import GoogLeNetConfig
     config = GoogLeNetConfig(width_divisor=8, pool='avg')
-    (name, spec, shape), *_ = viz.inception_blocks(config)
+    (name, spec, shape), *_ = ch_googlenet.inception_blocks(config)
     assert name == 'b3.inception1' and shape == (24, 12, 12)
-    texts = _texts(viz.draw_inception_block(config, ax=viz.new_figure().add_subplot()))
+    texts = _texts(ch_googlenet.draw_inception_block(config, ax=viz.new_figure().add_subplot()))
     assert 'input: 24 channels, 12×12' in texts and '3×3 avg-pool' in texts
     assert 'concatenate: 32 channels  (8 + 16 + 4 + 4)' in texts
     with pytest.raises(ValueError, match='c1, \\(c2_reduce'):
-        viz.draw_inception_block((1, 2, 3))
+        ch_googlenet.draw_inception_block((1, 2, 3))
 
 
 def test_inception_branch_maps_have_the_allocated_channels_and_make_the_output():
     from mxnet import autograd
     model = _laptop_model('googlenet')
     X = _image(model)
-    blocks = viz.inception_blocks(model)
-    name, maps = viz.inception_branch_maps(model, X)
+    blocks = ch_googlenet.inception_blocks(model)
+    name, maps = ch_googlenet.inception_branch_maps(model, X)
     _, spec, shape = blocks[0]
     assert name == 'b3.inception1'
     assert maps['block input'].shape == shape
     assert [m.shape[0] for k, m in maps.items() if k != 'block input'] == [
         spec.c1, spec.c2[1], spec.c3[1], spec.c4]
-    _, path, block = viz._find_inception(model, 'b3.inception1')
+    _, path, block = ch_googlenet._find_inception(model, 'b3.inception1')
     with autograd.predict_mode():
-        out = block(viz.to_mx_array(maps['block input'][None])).asnumpy()[0]
+        out = block(inside.to_mx_array(maps['block input'][None])).asnumpy()[0]
     np.testing.assert_allclose(np.concatenate([m for k, m in maps.items()
                                                if k != 'block input']), out, rtol=1e-5)
-    name, maps = viz.inception_branch_maps(model, X, block='b4.inception2')
+    name, maps = ch_googlenet.inception_branch_maps(model, X, block='b4.inception2')
     assert maps['block input'].shape == blocks[3][2]                  # 4a's output, 4b's input
-    fig = viz.plot_inception_branches(model, X, block=2, fig=viz.new_figure())
+    fig = ch_googlenet.plot_inception_branches(model, X, block=2, fig=viz.new_figure())
     titles = [ax.get_title(loc='left') for ax in fig.axes]
     assert titles[0] == 'image   1×48×48'
     assert titles[1].startswith(f'block input   {"×".join(map(str, blocks[2][2]))}')
@@ -613,13 +614,13 @@ def test_inception_branch_maps_have_the_allocated_channels_and_make_the_output()
         'branch 4: 3×3 pool → 1×1 conv']
     assert 'b4.inception1' in fig.texts[0].get_text()           # the suptitle
     with pytest.raises(ValueError, match='pick an index 0..8'):
-        viz.inception_branch_maps(model, X, block=9)
+        ch_googlenet.inception_branch_maps(model, X, block=9)
 
 
 def test_draw_nin_vs_vgg_block_is_built_from_the_layer_specs():
     from week5.models import NiNConfig, VGGConfig
     from week5.summary import param_split
-    texts = _texts(viz.draw_nin_vs_vgg_block(ax=viz.new_figure().add_subplot()))
+    texts = _texts(ch_nin.draw_nin_vs_vgg_block(ax=viz.new_figure().add_subplot()))
     assert texts.count('3×3 conv, 256 ch, ReLU') == 2                   # VGG-11 block3
     assert '2×2 max-pool, stride 2' in texts and '5×5 conv, 256 ch, ReLU' in texts
     assert texts.count('1×1 conv, 256 ch, ReLU\n= a dense layer at every pixel') == 2
@@ -631,7 +632,7 @@ def test_draw_nin_vs_vgg_block_is_built_from_the_layer_specs():
     vgg = VGGConfig(arch=((1, 32), (3, 64)), hidden=(256,), resize=64)
     nin = NiNConfig(channels=(16, 24), kernel_sizes=(5, 3, 3), strides=(2, 1, 1),
                     paddings=(0, 'same', 'same'), resize=64, batch_norm=True)
-    texts = _texts(viz.draw_nin_vs_vgg_block(ax=viz.new_figure().add_subplot(), vgg=vgg,
+    texts = _texts(ch_nin.draw_nin_vs_vgg_block(ax=viz.new_figure().add_subplot(), vgg=vgg,
                                              nin=nin))
     assert texts.count('3×3 conv, 64 ch, ReLU') == 3
     assert 'dense 256, ReLU + dropout 0.5' in texts and 'dense 10 → 10 class scores' in texts

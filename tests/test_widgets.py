@@ -10,7 +10,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from week5 import widgets  # noqa: E402
-from week5.core import Callback, Classifier  # noqa: E402
+from week5.callbacks import Callback  # noqa: E402
+from week5.core import Classifier  # noqa: E402
 from week5.profiles import get_profile  # noqa: E402
 
 

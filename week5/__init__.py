@@ -5,11 +5,17 @@ chapters on LeNet, AlexNet, VGG, NiN and GoogLeNet. Importing it has no side eff
 no seed, no rcParams, no display mode (see `set_seed` and `use_svg_display`).
 """
 
-# The d2l-compatible core first: core.py sets MXNet's thread defaults before mxnet loads.
+# The d2l-compatible core first: it imports runtime.py, which sets MXNet's thread defaults
+# before mxnet loads.
 from .core import *  # noqa: F401,F403  (the names listed in core.__all__)
 from .core import __all__ as _core_all
+from .hparams import HyperParameters, add_to_class  # noqa: E402
+from .callbacks import BoardCallback, Callback, History, ProgressBar, ProgressBoard  # noqa: E402
+from .tensor import *  # noqa: F401,F403,E402  (the book's tensor aliases, use_np)
+from .tensor import __all__ as _tensor_all  # noqa: E402
 
-__all__ = [*_core_all]
+__all__ = [*_core_all, 'HyperParameters', 'add_to_class', 'Callback', 'History',
+           'ProgressBar', 'ProgressBoard', 'BoardCallback', *_tensor_all]
 
 # Data: DataModule and FashionMNIST (week5/data.py), loaded on first use (see _LAZY) so
 # that `python -m week5.data prepare` does not find week5.data already imported.
@@ -31,9 +37,10 @@ __all__ += ['MODELS', 'get_model', 'list_models', 'LeNet', 'AlexNet', 'VGG', 'Ni
 _LAZY = {
     **{name: 'viz' for name in (
         'use_svg_display', 'set_figsize', 'set_axes', 'plot', 'show_images',
-        'show_image_grid', 'plot_history', 'plot_filters', 'plot_feature_maps',
-        'feature_maps', 'list_layers', 'confusion_matrix', 'plot_confusion_matrix',
-        'figure_to_png')},
+        'show_image_grid', 'plot_filters', 'plot_feature_maps', 'confusion_matrix',
+        'plot_confusion_matrix', 'figure_to_png')},
+    'plot_history': 'curves',
+    **{name: 'inside' for name in ('feature_maps', 'list_layers')},
     **{name: 'data' for name in ('DataModule', 'FashionMNIST')},
     # runs and profiles import data, so they load on first use too
     **{name: 'recipe' for name in ('Recipe', 'Run')},
@@ -46,7 +53,7 @@ _LAZY = {
 
 def __getattr__(name):
     import importlib
-    if name in ('viz', 'live', 'widgets'):
+    if name in ('viz', 'curves', 'live', 'widgets'):
         return importlib.import_module(f'{__name__}.{name}')
     if name == 'plt':
         return importlib.import_module('matplotlib.pyplot')

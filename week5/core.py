@@ -1,47 +1,20 @@
-"""The d2l-compatible training core: HyperParameters, Module, Classifier, Trainer,
-Callback, History, ProgressBoard and the device and tensor helpers.
+"""The d2l-compatible training core: Module, Classifier, Trainer, the device helpers,
+``set_seed`` and ``init_cnn``.
 
 Book code written for ``from d2l import mxnet as d2l`` runs with ``import week5 as d2l``;
 the difference is underneath: ``Trainer.fit`` hybridizes the network, keeps the metrics
 on the device and reads them back once per reporting interval, and lets callbacks
-observe every step.
+observe every step. What watches a fit (Callback, History, the progress line and board)
+is in week5/callbacks.py, the book's tensor aliases in week5/tensor.py, MXNet's thread
+settings and headless detection in week5/runtime.py, persistence in week5/files.py.
 
 Never imports matplotlib, IPython or ipywidgets at module level (tests/test_imports.py
-checks this); ``ProgressBoard`` imports them inside its drawing method.
+checks this).
 """
-import os
-import sys
+from . import runtime  # noqa: F401  (sets MXNet's thread defaults before mxnet loads)
 
-# --- MXNet threading defaults --------------------------------------------------------
-# The one accepted side effect of importing week5 (DESIGN: no other import effects): these are
-# read by libmxnet / libgomp only when mxnet is first imported, so they are set here,
-# before `import mxnet` below, and only where the user has not set them (setdefault).
-# Measured on the course machines (2 cores; hybridized book LeNet, batch 128, img/s; the
-# numbers drift by +-20% between runs on these shared hosts, the orderings do not):
-#   idle:             OMP=1 threaded 6,500-7,400 | OMP=2 threaded 4,200-5,000 (the engine's
-#                     worker, its OpenMP team and Python oversubscribe 2 cores) |
-#                     OMP=2 + NaiveEngine 7,500-9,400
-#   one busy process: OMP=1 threaded 4,300-6,900 | OMP=2 + NaiveEngine 1,700-2,800 --
-#                     libgomp's barriers collapse as soon as another process wants a core,
-#                     the normal state of a laptop with a browser or of a shared grader.
-# One OpenMP thread per operator on MXNet's threaded engine is therefore the default (the
-# engine still overlaps Python with compute). On 2 cores it is also what MXNet picks by
-# itself (omp_get_max_threads() is 1 after import); pinning it keeps machines with more
-# cores on the measured, robust setting. These settings are read when libmxnet loads
-# and cannot be changed afterwards (omp_set_num_threads from Python only reaches the
-# calling thread, not the engine's workers). NaiveEngine is MXNet's synchronous debugging
-# engine (it segfaulted here when the thread count changed at run time), so it is not a
-# default; export OMP_NUM_THREADS / MXNET_ENGINE_TYPE before starting Jupyter to try it.
-THREAD_DEFAULTS = {
-    'OMP_NUM_THREADS': '1',
-    'MXNET_CPU_WORKER_NTHREADS': '1',
-}
-if 'mxnet' not in sys.modules:
-    for _key, _value in THREAD_DEFAULTS.items():
-        os.environ.setdefault(_key, _value)
-
-import collections  # noqa: E402  (the environment must be set before mxnet loads)
-import functools  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
 import inspect  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
@@ -56,73 +29,20 @@ import mxnet as mx  # noqa: E402
 from mxnet import autograd, gluon, init, np, npx  # noqa: E402
 from mxnet.gluon import nn  # noqa: E402
 
+from .callbacks import BoardCallback, History, ProgressBar, ProgressBoard  # noqa: E402
 from .files import atomic_write_json, from_json, import_qualified, to_json  # noqa: E402
+from .hparams import HyperParameters  # noqa: E402
+from .runtime import in_notebook  # noqa: E402
+from .tensor import (argmax, astype, float32, randn, reduce_mean, reshape, to,  # noqa: E402
+                     use_np)
 
 __all__ = [
-    'HyperParameters', 'Module', 'Classifier', 'Trainer', 'Callback', 'History',
-    'ProgressBoard', 'ProgressBar', 'BoardCallback', 'NonFiniteLossError',
-    'add_to_class', 'set_seed', 'use_np', 'init_cnn', 'child_blocks',
-    'cpu', 'gpu', 'num_gpus', 'try_gpu', 'try_all_gpus',
-    # tensor helpers with the book's names
-    'size', 'transpose', 'sigmoid', 'batch_matmul', 'ones_like', 'ones', 'zeros_like',
-    'zeros', 'arange', 'meshgrid', 'sin', 'sinh', 'cos', 'cosh', 'tanh', 'linspace', 'exp',
-    'log', 'tensor', 'normal', 'randn', 'expand_dims', 'rand', 'matmul', 'int32', 'int64',
-    'float32', 'concat', 'stack', 'abs', 'eye', 'numpy', 'reshape', 'to', 'reduce_sum',
-    'argmax', 'astype', 'reduce_mean', 'swapaxes', 'repeat',
+    'Module', 'Classifier', 'Trainer', 'NonFiniteLossError', 'set_seed', 'init_cnn',
+    'child_blocks', 'cpu', 'gpu', 'num_gpus', 'try_gpu', 'try_all_gpus',
     'nn_Module', 'autograd', 'gluon', 'init', 'np', 'npx', 'nn',
 ]
 
 nn_Module = nn.Block
-
-
-# --- NumPy semantics -----------------------------------------------------------------
-def use_np():
-    """Activate MXNet's NumPy semantics (``npx.set_np()``) for the calling thread.
-
-    d2l's chapters call ``npx.set_np()`` themselves; week5 calls this lazily -- in
-    ``Module.__init__``, ``Trainer.fit``, the data loaders and the tensor helpers -- rather
-    than at import, so that importing week5 changes nothing. The array semantics is per
-    thread in MXNet, so a training thread started by a widget gets it from ``fit``.
-    """
-    if not (mx.util.is_np_array() and mx.util.is_np_shape()):
-        npx.set_np()
-
-
-def _np_creator(fn):
-    """Wrap an ``mxnet.np`` array creator so that it switches NumPy semantics on first."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        use_np()
-        return fn(*args, **kwargs)
-    return wrapper
-
-
-# --- hyperparameters and class patching ------------------------------------------------
-def add_to_class(Class):
-    """Register the decorated function as a method of ``Class`` (the book's helper).
-
-    For students' notebooks: the library itself defines each class in one place.
-    """
-    def wrapper(obj):
-        setattr(Class, obj.__name__, obj)
-        return obj
-    return wrapper
-
-
-class HyperParameters:
-    """Saves the arguments of the calling ``__init__`` as attributes (d2l's helper)."""
-
-    def save_hyperparameters(self, ignore=()):
-        """Store the caller's arguments (not its other locals: a closure variable is not
-        a hyperparameter) in ``self.hparams`` and as attributes, minus ``ignore``."""
-        frame = inspect.currentframe().f_back
-        args, varargs, varkw, local_vars = inspect.getargvalues(frame)
-        names = [a for a in args + [varargs, varkw] if a]
-        skip = set(ignore) | {'self'}
-        self.hparams = {k: local_vars[k] for k in names
-                        if k not in skip and not k.startswith('_')}
-        for k, v in self.hparams.items():
-            setattr(self, k, v)
 
 
 # --- devices ---------------------------------------------------------------------------
@@ -178,343 +98,8 @@ def init_cnn(block=None):
     return init.Xavier()
 
 
-# --- tensor helpers with the book's names (d2l's config.ini aliases) ----------------------
-size = lambda a: a.size  # noqa: E731
-transpose = lambda a: a.T  # noqa: E731
-sigmoid = npx.sigmoid
-batch_matmul = npx.batch_dot
-ones_like = np.ones_like
-zeros_like = np.zeros_like
-meshgrid = np.meshgrid
-sin, sinh, cos, cosh, tanh = np.sin, np.sinh, np.cos, np.cosh, np.tanh
-exp, log, abs = np.exp, np.log, np.abs  # noqa: A001  (the book's name)
-expand_dims, concat, stack = np.expand_dims, np.concatenate, np.stack
-matmul = np.dot
-int32, int64, float32 = np.int32, np.int64, np.float32
-ones, zeros, arange, linspace, eye = (_np_creator(f) for f in (
-    np.ones, np.zeros, np.arange, np.linspace, np.eye))
-tensor = _np_creator(np.array)
-normal, randn, rand = (_np_creator(f) for f in (
-    np.random.normal, np.random.randn, np.random.rand))
-numpy = lambda x, *args, **kwargs: x.asnumpy(*args, **kwargs)  # noqa: E731
-reshape = lambda x, *args, **kwargs: x.reshape(*args, **kwargs)  # noqa: E731
-to = lambda x, *args, **kwargs: (x.as_in_ctx if hasattr(x, 'as_in_ctx')  # noqa: E731
-                                  else x.as_in_context)(*args, **kwargs)
-reduce_sum = lambda x, *args, **kwargs: x.sum(*args, **kwargs)  # noqa: E731
-argmax = lambda x, *args, **kwargs: x.argmax(*args, **kwargs)  # noqa: E731
-astype = lambda x, *args, **kwargs: x.astype(*args, **kwargs)  # noqa: E731
-reduce_mean = lambda x, *args, **kwargs: x.mean(*args, **kwargs)  # noqa: E731
-swapaxes = lambda x, *args, **kwargs: x.swapaxes(*args, **kwargs)  # noqa: E731
-repeat = lambda x, *args, **kwargs: x.repeat(*args, **kwargs)  # noqa: E731
-
-
-# --- the progress board (d2l's API; draws with Agg, never through pylabtools) -----------
-def _in_notebook():
-    """True inside a Jupyter kernel (checked without importing IPython)."""
-    ipython = sys.modules.get('IPython')
-    shell = ipython.get_ipython() if ipython is not None else None
-    return shell is not None and 'IPKernelApp' in getattr(shell, 'config', {})
-
-
-class ProgressBoard(HyperParameters):
-    """The book's animated board: ``draw(x, y, label, every_n)`` averages every ``every_n``
-    points of a curve and redraws.
-
-    It renders with Matplotlib's Agg canvas (no pyplot, no ``backend2gui``) into
-    ``self.fig``; inside Jupyter it shows the picture as a PNG that replaces itself.
-    Outside Jupyter it only keeps the figure, so headless training never fails.
-    """
-
-    def __init__(self, xlabel=None, ylabel=None, xlim=None,
-                 ylim=None, xscale='linear', yscale='linear',
-                 ls=('-', '--', '-.', ':'), colors=('C0', 'C1', 'C2', 'C3'),
-                 fig=None, axes=None, figsize=(3.5, 2.5), display=True):
-        self.save_hyperparameters()
-        self.raw_points = collections.OrderedDict()
-        self.data = collections.OrderedDict()
-        self._handle = None
-
-    def add(self, x, y, label, every_n=1):
-        """Record a point without redrawing; returns True if a new averaged point exists."""
-        if label not in self.raw_points:
-            self.raw_points[label], self.data[label] = [], []
-        points = self.raw_points[label]
-        points.append((float(x), float(y)))
-        if len(points) < max(1, int(every_n)):
-            return False
-        xs, ys = zip(*points)
-        self.data[label].append((sum(xs) / len(xs), sum(ys) / len(ys)))
-        points.clear()
-        return True
-
-    def draw(self, x, y, label, every_n=1):
-        """Add a point (``y`` may be a device scalar) and redraw if a new average exists."""
-        if hasattr(y, 'asnumpy'):
-            y = float(y.asnumpy())
-        if self.add(x, y, label, every_n) and self.display:
-            self.render()
-
-    def render(self):
-        """Draw the curves into ``self.fig`` (and show it when running in Jupyter)."""
-        from matplotlib.figure import Figure
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        if self.fig is None:
-            # constrained layout costs nothing until the figure is actually drawn
-            self.fig = Figure(figsize=self.figsize, layout='constrained')
-            FigureCanvasAgg(self.fig)
-        axes = self.axes if self.axes is not None else (
-            self.fig.axes[0] if self.fig.axes else self.fig.add_subplot())
-        axes.cla()
-        for (label, line), ls, color in zip(self.data.items(), self.ls, self.colors):
-            if line:
-                axes.plot([p[0] for p in line], [p[1] for p in line], linestyle=ls,
-                          color=color, label=label)
-        if self.xlim:
-            axes.set_xlim(self.xlim)
-        if self.ylim:
-            axes.set_ylim(self.ylim)
-        axes.set_xlabel(self.xlabel or 'epoch')
-        if self.ylabel:
-            axes.set_ylabel(self.ylabel)
-        axes.set_xscale(self.xscale)
-        axes.set_yscale(self.yscale)
-        if self.data:
-            axes.legend()
-        if _in_notebook():
-            self._show()
-        return self.fig
-
-    def _show(self):
-        import io
-        from IPython import display
-        buf = io.BytesIO()
-        self.fig.savefig(buf, format='png')
-        image = display.Image(data=buf.getvalue(), format='png')
-        if self._handle is None:
-            self._handle = display.display(image, display_id=True)
-        else:
-            self._handle.update(image)
-
-
-# --- callbacks and history ---------------------------------------------------------------
-class Callback:
-    """Observer of ``Trainer.fit``: override the hooks you need; all default to no-ops.
-
-    Read what you need from ``trainer.history``, ``trainer.epoch``,
-    ``trainer.train_batch_idx``, ``trainer.num_train_batches`` and ``trainer.max_epochs``;
-    call ``trainer.stop()`` to end the fit after the current batch.
-    """
-
-    def on_fit_start(self, trainer, model):
-        pass
-
-    def on_train_batch_end(self, trainer, model, batch_idx):
-        pass
-
-    def on_epoch_end(self, trainer, model, epoch):
-        pass
-
-    def on_fit_end(self, trainer, model):
-        pass
-
-
-class History:
-    """Metrics of a fit: ``epochs`` (one dict per epoch) and ``batches`` (one dict per
-    reporting interval, ``step`` = fractional epoch). ``history['val_acc']`` is the list
-    of per-epoch values of a key.
-    """
-    EPOCH_KEYS = ('epoch', 'train_loss', 'train_acc', 'val_loss', 'val_acc',
-                  'examples_per_sec', 'wall_time')
-
-    def __init__(self, epochs=None, batches=None):
-        self.epochs = list(epochs or [])
-        self.batches = list(batches or [])
-
-    def __getitem__(self, key):
-        if not self.epochs or key not in self.epochs[-1]:
-            known = sorted({k for row in self.epochs for k in row}) or list(self.EPOCH_KEYS)
-            if self.epochs:
-                raise KeyError(f'history has no per-epoch key {key!r}; known: {known}')
-        return [row.get(key) for row in self.epochs]
-
-    def __len__(self):
-        return len(self.epochs)
-
-    def last(self, key, default=None):
-        """The latest value of ``key`` from the epoch rows, else the batch rows."""
-        for rows in (self.epochs, self.batches):
-            for row in reversed(rows):
-                if row.get(key) is not None:
-                    return row[key]
-        return default
-
-    def to_dict(self):
-        return {'epochs': [dict(r) for r in self.epochs],
-                'batches': [dict(r) for r in self.batches]}
-
-    @classmethod
-    def from_dict(cls, d):
-        return cls(d.get('epochs'), d.get('batches'))
-
-    def __repr__(self):
-        return f'History({len(self.epochs)} epochs, {len(self.batches)} batch rows)'
-
-
 class NonFiniteLossError(FloatingPointError, ValueError):
     """The loss became NaN or infinite; the message names epoch, batch and learning rate."""
-
-
-class ProgressBar(Callback):
-    """One text progress line (tqdm) for the whole fit: the epoch, the batches done and
-    the latest metrics, ending as one finished line. Off with ``Trainer(progress=False)``
-    or the environment variable ``WEEK5_PROGRESS=0``.
-
-    Where it goes (``file=None``): in a terminal, stderr, as tqdm does; in a Jupyter
-    notebook with a frontend, stdout (stderr shows as a pink error box, and the
-    frontend keeps only the line's last state when the notebook is saved); in a kernel
-    that no frontend watches (nbconvert, nbval: `is_headless`), nowhere: the raw
-    updates would be saved as they were written, so executed notebooks keep no bar.
-    """
-
-    def __init__(self, file=None):
-        self.file = file
-        self._bar = None
-        self._out = None
-
-    def on_fit_start(self, trainer, model):
-        self._close()
-        self._seen = len(trainer.history.batches)
-        self._out = self.file if self.file is not None else progress_stream()
-
-    def on_train_batch_end(self, trainer, model, batch_idx):
-        if self._out is None:
-            return
-        desc = f'epoch {trainer.epoch + 1}/{trainer._target}'
-        if self._bar is None:
-            from tqdm import tqdm
-            todo = trainer._target - trainer._epochs_done
-            self._bar = tqdm(total=todo * trainer.num_train_batches, file=self._out,
-                             desc=desc, unit='batch', leave=True, mininterval=0.5,
-                             dynamic_ncols=True)
-        elif self._bar.desc != desc:
-            self._bar.set_description(desc, refresh=False)
-        self._bar.update(1)
-        if len(trainer.history.batches) > self._seen:
-            self._seen = len(trainer.history.batches)
-            self._bar.set_postfix(_fmt(trainer.history.batches[-1], (
-                'train_loss', 'train_acc')), refresh=False)
-
-    def on_epoch_end(self, trainer, model, epoch):
-        if self._bar is not None:
-            self._bar.set_postfix(_fmt(trainer.history.epochs[-1], (
-                'train_loss', 'train_acc', 'val_loss', 'val_acc', 'examples_per_sec')),
-                refresh=False)
-
-    def on_fit_end(self, trainer, model):
-        self._close()
-
-    def _close(self):
-        if self._bar is not None:
-            self._bar.close()            # the finished line, then a newline
-            self._bar = None
-
-
-HEADLESS_ENV = 'WEEK5_HEADLESS'
-_TRUE, _FALSE = ('1', 'true', 'yes', 'on'), ('0', 'false', 'no', 'off')
-_RUNNERS = ('pytest', 'py.test', 'nbval', 'jupyter-nbconvert', 'nbconvert', 'nbclient',
-            'jupyter-execute', 'papermill')
-
-
-def is_headless():
-    """True when no Jupyter frontend will render what this process displays.
-
-    1. ``WEEK5_HEADLESS=1`` / ``=0`` decides when set.
-    2. No IPython kernel (plain Python, pytest, a terminal IPython): headless.
-    3. In a kernel: a Jupyter server (JupyterLab, Notebook) starts kernels with
-       ``JPY_SESSION_NAME`` in their environment and VS Code defines
-       ``__vsc_ipynb_file__``; kernels started by nbconvert / nbclient / nbval / papermill
-       have neither: headless. A kernel whose parent process is such a runner is
-       headless too, even with an inherited ``JPY_SESSION_NAME`` (``!make test`` run
-       from a notebook).
-    Checked without importing IPython (only if a kernel already imported it).
-    """
-    flag = os.environ.get(HEADLESS_ENV, '').strip().lower()
-    if flag in _TRUE:
-        return True
-    if flag in _FALSE:
-        return False
-    if not _in_notebook():
-        return True
-    shell = sys.modules['IPython'].get_ipython()
-    if '__vsc_ipynb_file__' in shell.user_ns:
-        return False
-    return not os.environ.get('JPY_SESSION_NAME') or _started_by_runner()
-
-
-def _started_by_runner():
-    """True when the kernel's parent (``JPY_PARENT_PID``, set by jupyter_client) runs
-    pytest / nbconvert / papermill. Reads /proc (Linux); elsewhere False."""
-    try:
-        pid = int(os.environ.get('JPY_PARENT_PID', ''))
-        with open(f'/proc/{pid}/cmdline', 'rb') as f:
-            argv = f.read().decode(errors='replace').split('\0')
-    except (ValueError, OSError):
-        return False
-    # `python -m pytest`, a script run through its shebang (`python .../pytest`), or a
-    # binary
-    programs = argv[2:3] if argv[1:2] == ['-m'] else argv[:2]
-    return any(os.path.basename(p) in _RUNNERS for p in programs)
-
-
-def progress_stream():
-    """Where a progress line goes: stderr outside Jupyter, stdout in a notebook that a
-    frontend shows, None (no line) in a notebook that nobody watches."""
-    if not _in_notebook():
-        return sys.stderr
-    return None if is_headless() else sys.stdout
-
-
-def _fmt(row, keys):
-    short = {'train_loss': 'loss', 'train_acc': 'acc', 'val_loss': 'val_loss',
-             'val_acc': 'val_acc', 'examples_per_sec': 'ex/s'}
-    return {short[k]: (f'{row[k]:.0f}' if k == 'examples_per_sec' else f'{row[k]:.3f}')
-            for k in keys if row.get(k) is not None}
-
-
-class BoardCallback(Callback):
-    """Feeds ``model.board`` (the book's ProgressBoard) from the History: train curves at
-    each reporting interval, validation at each epoch end, redrawn at most every
-    ``min_interval`` seconds -- never a draw per batch."""
-
-    def __init__(self, min_interval=2.0):
-        self.min_interval = min_interval
-        self._seen = 0
-        self._last = 0.0
-
-    def on_fit_start(self, trainer, model):
-        self._seen = len(trainer.history.batches)
-
-    def on_train_batch_end(self, trainer, model, batch_idx):
-        rows = trainer.history.batches
-        if len(rows) > self._seen:
-            for row in rows[self._seen:]:
-                for key in ('train_loss', 'train_acc'):
-                    if row.get(key) is not None:
-                        model.board.add(row['step'], row[key], key)
-            self._seen = len(rows)
-            if time.perf_counter() - self._last > self.min_interval:
-                self._render(model)
-
-    def on_epoch_end(self, trainer, model, epoch):
-        row = trainer.history.epochs[-1]
-        for key in ('val_loss', 'val_acc'):
-            if row.get(key) is not None:
-                model.board.add(row['epoch'], row[key], key)
-        self._render(model)
-
-    def _render(self, model):
-        self._last = time.perf_counter()
-        model.board.render()
 
 
 # --- models ------------------------------------------------------------------------------
@@ -846,7 +431,7 @@ class Trainer(HyperParameters):
             os.environ.get('WEEK5_PROGRESS', '1').lower() not in ('0', 'false', 'off', 'no'))
         if progress:
             self._cbs.append(ProgressBar())
-        if self.board if self.board is not None else _in_notebook():
+        if self.board if self.board is not None else in_notebook():
             self._cbs.append(BoardCallback())
         self._call('on_fit_start')
         try:

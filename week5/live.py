@@ -25,10 +25,10 @@ import time
 
 import numpy as np
 
-from .core import Callback
-from .viz import (array_to_png, canvas_to_png, conv_weights, curve_data, curve_legend,
-                  curve_metrics, draw_curve, end_labels, figure_to_png, filter_mosaic,
-                  metric_of, new_figure, plot_filters)
+from .callbacks import Callback
+from .curves import curve_data, curve_legend, curve_metrics, draw_curve, end_labels, metric_of
+from .inside import conv_weights
+from .viz import array_to_png, canvas_to_png, figure_to_png, filter_mosaic, new_figure, plot_filters
 
 __all__ = ['LiveCallback', 'LiveCurves', 'LiveFilters']
 

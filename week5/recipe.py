@@ -36,7 +36,8 @@ import time
 from dataclasses import dataclass
 from typing import Optional
 
-from .core import Callback, History, Trainer, set_seed
+from .callbacks import Callback, History
+from .core import Trainer, set_seed
 from .data import FashionMNIST, cache_dir
 from .files import atomic_write_json
 from .models import MODELS, NetConfig, get_config

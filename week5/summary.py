@@ -31,14 +31,13 @@ from mxnet import util
 from mxnet.gluon import Block, HybridBlock, nn
 
 from .core import child_blocks
-from .models import Inception, get_config, list_models
+from .models import get_config, list_models
 from .models.blocks import Dense, Stage
 from .models.googlenet import InceptionSpec
 
 __all__ = ['LayerRow', 'iter_layers', 'layer_summary', 'format_summary', 'print_summary',
-           'count_params', 'layer_costs', 'param_split', 'body_head_rows', 'body_head_table',
-           'stage_rows', 'stage_table', 'inception_branches', 'inception_params', 'largest_branch',
-           'inception_branch_table', 'allocation_rows', 'allocation_table', 'cost_rows',
+           'count_params', 'layer_costs', 'param_split', 'body_head_rows',
+           'body_head_table', 'inception_branches', 'inception_params', 'cost_rows',
            'cost_table']
 
 LayerRow = namedtuple('LayerRow', 'name output_shape params macs path depth')
@@ -63,9 +62,9 @@ def _is_symbolic(args):
     return any(isinstance(a, mx.sym.Symbol) for a in args)
 
 
-def _shape(out):
+def output_shape(out):
     if isinstance(out, (list, tuple)):
-        return tuple(_shape(o) for o in out)
+        return tuple(output_shape(o) for o in out)
     return tuple(out.shape)
 
 
@@ -109,7 +108,7 @@ def _check_initialized(net):
                              f'(e.g. net.initialize(init.Xavier())) before layer_summary')
 
 
-def _random_input(net, X_shape):
+def random_input(net, X_shape):
     ctx = mx.cpu()
     for p in net.collect_params().values():
         ctx = p._deferred_init[1][0] if p._data is None else p.list_ctx()[0]
@@ -160,7 +159,7 @@ def layer_summary(net, X_shape=None, depth=1):
                 return
             record = calls[path]
             if record[0] is None:
-                record[0] = _shape(out)
+                record[0] = output_shape(out)
             record[1] += _macs(block, out)
         return pre, post
 
@@ -175,7 +174,7 @@ def layer_summary(net, X_shape=None, depth=1):
             block._active = False
     try:
         with mx.autograd.predict_mode():
-            net(_random_input(net, tuple(X_shape)))
+            net(random_input(net, tuple(X_shape)))
     except mx.base.MXNetError as err:
         raise ValueError(f'the forward pass on an input of shape {tuple(X_shape)} failed — '
                          f'check X_shape is (batch, channels, height, width) as the net '
@@ -198,7 +197,7 @@ def layer_summary(net, X_shape=None, depth=1):
     return rows
 
 
-def _human(n):
+def human_count(n):
     """A count in G / M / K with two decimals (e.g. '1.99 M'), else as it is."""
     for unit, scale in (('G', 1e9), ('M', 1e6), ('K', 1e3)):
         if abs(n) >= scale:
@@ -222,8 +221,8 @@ def format_summary(rows, title=None):
     top = [r for r in rows if r.depth == 1]
     params, macs = sum(r.params for r in top), sum(r.macs for r in top)
     lines += ['=' * len(header),
-              f'Total params: {params:,} ({_human(params)})',
-              f'Total MACs:   {macs:,} ({_human(macs)}) per forward pass of the input '
+              f'Total params: {params:,} ({human_count(params)})',
+              f'Total MACs:   {macs:,} ({human_count(macs)}) per forward pass of the input '
               f'batch; FLOPs ~ 2 x MACs']
     return '\n'.join(lines)
 
@@ -240,7 +239,7 @@ def print_summary(net, X_shape=None, depth=1, print_fn=print):
 # knows its ``cost(shape)`` beside its ``out_shape``; these tables add them up.
 # ---------------------------------------------------------------------------------------
 
-def _config(spec, overrides=None):
+def config_of(spec, overrides=None):
     """A network config: from a registry name (+ overrides), a model, or a config."""
     if isinstance(spec, str):
         return get_config(spec, **(overrides or {}))
@@ -278,7 +277,7 @@ def param_split(spec, X_shape=None):
     arithmetic, instant even for VGG at 224x224); or a plain Gluon net with ``X_shape``
     (measured with one forward pass through ``week5.summary``)."""
     out = {'conv_params': 0, 'dense_params': 0, 'conv_macs': 0, 'dense_macs': 0}
-    config = _config(spec)
+    config = config_of(spec)
     if hasattr(config, 'layers'):
         rows = [(kind, params, macs) for _, kind, params, macs, _ in layer_costs(config)]
         total = sum(r[1] for r in rows)     # BatchNorm included
@@ -301,7 +300,7 @@ def body_head_rows(name, variants):
     """``{label: param_split(...)}`` for several networks at their configs' input size:
     ``variants`` maps a label to config overrides of network ``name`` (e.g.
     ``dict(arch=...)``), or, with ``name=None``, to a registry name."""
-    return {label: param_split(_config(spec) if name is None else _config(name, spec))
+    return {label: param_split(config_of(spec) if name is None else config_of(name, spec))
             for label, spec in variants.items()}
 
 
@@ -314,34 +313,7 @@ def body_head_table(name, variants, print_fn=print):
     for label, s in out.items():
         share = s['dense_params'] / s['total_params'] if s['total_params'] else 0.0
         print_fn(f'{label:<{width}}  {s["conv_params"]:>12,}  {s["dense_params"]:>12,}  '
-                 f'{share:>11.1%}  {_human(s["conv_macs"]):>10}  {_human(s["dense_macs"]):>10}')
-
-
-def stage_rows(name, groups, **overrides):
-    """``{group: (params, MACs)}`` for named groups of a network's top-level stages,
-    e.g. ``groups={'stem': ('b1', 'b2'), 'body': ('b3', 'b4', 'b5'), 'head': ('dense',)}``
-    (names of the config's layer table), per example at the config's input size."""
-    rows = layer_costs(_config(name, overrides))
-    top = list(dict.fromkeys(r[0].split('.')[0] for r in rows))
-    unknown = [st for stages in groups.values() for st in stages if st not in top]
-    if unknown:
-        raise ValueError(f'groups name unknown stages {unknown}; the stages of {name} are '
-                         f'{top}')
-    return {g: (sum(r[2] for r in rows if r[0].split('.')[0] in stages),
-                sum(r[3] for r in rows if r[0].split('.')[0] in stages))
-            for g, stages in groups.items()}
-
-
-def stage_table(name, groups, print_fn=print, **overrides):
-    """Print ``stage_rows`` with each group's share of parameters and MACs."""
-    out = stage_rows(name, groups, **overrides)
-    total_p = sum(p for p, _ in out.values()) or 1
-    total_m = sum(m for _, m in out.values()) or 1
-    print_fn(f'{"part":<6}  {"stages":<14}  {"params":>11}  {"share":>6}  {"MACs":>10}  '
-             f'{"share":>6}')
-    for g, (p, m) in out.items():
-        print_fn(f'{g:<6}  {", ".join(groups[g]):<14}  {p:>11,}  {p / total_p:>6.1%}  '
-                 f'{_human(m):>10}  {m / total_m:>6.1%}')
+                 f'{share:>11.1%}  {human_count(s["conv_macs"]):>10}  {human_count(s["dense_macs"]):>10}')
 
 
 def inception_branches(c_in, c1, c2, c3, c4, size):
@@ -357,62 +329,22 @@ def inception_params(c_in, c1, c2, c3, c4):
     return sum(p for _, _, p, _ in inception_branches(c_in, c1, c2, c3, c4, 1))
 
 
-def largest_branch(c_in, c1, c2, c3, c4):
-    """The label of the branch of ``Inception(c1, c2, c3, c4)`` on ``c_in`` channels
-    with the most parameters (e.g. '1x1 -> 3x3')."""
-    return max(inception_branches(c_in, c1, c2, c3, c4, 1), key=lambda row: row[2])[0]
-
-
-def inception_branch_table(c_in, c1, c2, c3, c4, size, print_fn=print):
-    """Print what each branch of ``Inception(c1, c2, c3, c4)`` on a c_in x size x size
-    input outputs and costs; cross-checked against ``week5.models.Inception``."""
-    rows = inception_branches(c_in, c1, c2, c3, c4, size)
-    blk = Inception(c1, c2, c3, c4, in_channels=c_in)
-    blk.initialize()
-    out_shape = _shape(blk(_random_input(blk, (1, c_in, size, size))))
-    assert count_params(blk) == sum(r[2] for r in rows), 'branch table disagrees with model'
-    print_fn(f'input {c_in} x {size} x {size} -> output {tuple(out_shape)[1:]}')
-    print_fn(f'{"branch":<12}  {"channels":>8}  {"params":>9}  {"MACs":>10}')
-    for label, ch, p, m in rows:
-        print_fn(f'{label:<12}  {ch:>8}  {p:>9,}  {_human(m):>10}')
-    print_fn(f'{"total":<12}  {sum(r[1] for r in rows):>8}  {sum(r[2] for r in rows):>9,}  '
-             f'{_human(sum(r[3] for r in rows)):>10}')
-
-
-def allocation_rows(c_in, allocations, size):
-    """``{label: (output channels, params, MACs)}`` of channel allocations
-    ``{label: (c1, c2, c3, c4)}`` of an Inception block on c_in x size x size."""
-    out = {}
-    for label, (c1, c2, c3, c4) in allocations.items():
-        rows = inception_branches(c_in, c1, c2, c3, c4, size)
-        out[label] = tuple(sum(r[i] for r in rows) for i in (1, 2, 3))
-    return out
-
-
-def allocation_table(c_in, allocations, size, print_fn=print):
-    """Print ``allocation_rows`` as a table."""
-    width = max(len('allocation'), *(len(k) for k in allocations))
-    print_fn(f'{"allocation":<{width}}  {"channels":>8}  {"params":>9}  {"MACs":>10}')
-    for label, (ch, p, m) in allocation_rows(c_in, allocations, size).items():
-        print_fn(f'{label:<{width}}  {ch:>8}  {p:>9,}  {_human(m):>10}')
-
-
 def cost_rows(names=None, configs=None):
     """``{name: param_split(...)}`` of each network: at the book's input size (the
     configs' defaults: 28x28 LeNet, 96x96 GoogLeNet, 224x224 the others), or of the
     given ``configs`` (``{name: config}``, e.g. a profile's recipes' configs)."""
-    configs = configs or {name: _config(name) for name in (names or list_models())}
+    configs = configs or {name: config_of(name) for name in (names or list_models())}
     return {name: param_split(config) for name, config in configs.items()}
 
 
 def cost_table(names=None, configs=None, print_fn=print):
     """Print parameters and MACs per example of each network (see ``cost_rows``), with
     the share of parameters in dense layers."""
-    configs = configs or {name: _config(name) for name in (names or list_models())}
+    configs = configs or {name: config_of(name) for name in (names or list_models())}
     print_fn(f'{"network":<10}  {"input":>9}  {"params":>12}  {"in dense":>8}  '
              f'{"MACs":>10}')
     for name, s in cost_rows(configs=configs).items():
         _, h, w = configs[name].input_shape
         share = s['dense_params'] / s['total_params']
         print_fn(f'{name:<10}  {h:>4}x{w:<4}  {s["total_params"]:>12,}  '
-                 f'{share:>8.1%}  {_human(s["total_macs"]):>10}')
+                 f'{share:>8.1%}  {human_count(s["total_macs"]):>10}')

@@ -25,16 +25,17 @@ import ipywidgets as W
 import numpy as onp
 from mxnet import init
 
-from .core import Callback, is_headless
+from .callbacks import Callback
+from .runtime import is_headless
 from .live import LiveCurves, LiveFilters
 from .models import ACTIVATIONS, MODELS, POOLS, Inception
 from .models.blocks import INITS
 from .profiles import get_profile
 from .recipe import Recipe, Run
 from .summary import count_params, format_summary, layer_summary
-from .viz import (conv_layers, conv_weights, feature_maps, figure_to_png,
-                  format_metrics, list_layers, new_figure, plot_feature_maps, plot_filters,
-                  plot_history, png_size, show_images, to_mx_array)
+from .curves import format_metrics, plot_history
+from .inside import conv_layers, conv_weights, feature_maps, list_layers, to_mx_array
+from .viz import figure_to_png, new_figure, plot_feature_maps, plot_filters, png_size, show_images
 
 __all__ = ['is_headless', 'TrainingLab', 'FilterViewer', 'FeatureMapExplorer',
            'InceptionPanel']

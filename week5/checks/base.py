@@ -301,7 +301,7 @@ def call_factory(factory, args, fname):
     require(factory, f'your {fname}')
     if not callable(factory):
         raise Fail(f'{fname} should be a function or class, got {type(factory).__name__}')
-    from ..core import use_np
+    from ..tensor import use_np
     use_np()        # build with week5's array semantics, as the notebooks do
     label = f'{fname}{fmt_args(args)}'
     return _as_block(factory(*args), label), label

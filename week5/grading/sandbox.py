@@ -42,7 +42,7 @@ __all__ = ['ISOLATIONS', 'DESCRIPTIONS', 'Sandbox', 'make_sandbox', 'run_process
 
 ISOLATIONS = ('bubblewrap', 'user', 'none')
 NOBODY = 65534
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]   # week5/, bound read-only into runs
 # The only /etc files a run sees (no passwd hashes, keys or the instructor's configuration).
 ETC_FILES = ('ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'passwd', 'group', 'nsswitch.conf',
              'localtime', 'timezone', 'hosts', 'fonts', 'mime.types', 'os-release', 'alternatives')
@@ -193,7 +193,7 @@ def run_processes(marker):
 def _works(sandbox):
     """Can a run start under this sandbox (the driver module imports)?"""
     scratch = sandbox.scratch()
-    argv, kwargs = sandbox.command(scratch, [sys.executable, '-c', 'import week5.gradebox'],
+    argv, kwargs = sandbox.command(scratch, [sys.executable, '-c', 'import week5.grading.driver'],
                                    sandbox.env(scratch, {}))
     try:
         proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=120,

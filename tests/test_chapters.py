@@ -1,15 +1,17 @@
-"""week5.experiments: the numbers behind the chapters' key experiments."""
+"""week5.claims and week5/chapters/: the numbers behind the chapters' key experiments."""
 import matplotlib
 import pytest
 
 matplotlib.use('Agg')
 
-from week5 import experiments as ex  # noqa: E402
 from week5.models import Inception, get_config, get_model  # noqa: E402
-from week5 import summary as sm, viz  # noqa: E402
 from week5.profiles import get_profile  # noqa: E402
 from week5.recipe import RunLoadError  # noqa: E402
 from week5.summary import count_params, layer_summary  # noqa: E402
+from week5 import claims, curves, inside, summary, viz  # noqa: E402
+from week5.chapters import alexnet as ch_alexnet, compare as ch_compare  # noqa: E402
+from week5.chapters import googlenet as ch_googlenet, nin as ch_nin  # noqa: E402
+from week5.chapters import overview as ch_overview  # noqa: E402
 
 SMALL = {'lenet': {}, 'alexnet': dict(resize=64, width_divisor=8, kernel_sizes=(5, 5, 3, 3, 3),
                                       strides=(2, 1, 1, 1, 1)),
@@ -24,8 +26,8 @@ SMALL = {'lenet': {}, 'alexnet': dict(resize=64, width_divisor=8, kernel_sizes=(
 def test_shape_arithmetic_matches_a_forward_pass(name, batch_norm):
     """layer_costs (no compute) agrees with week5.summary's measured rows."""
     model = get_model(name, batch_norm=batch_norm, **SMALL[name])
-    split = sm.param_split(model)
-    measured = sm.param_split(model.net, model.input_shape)
+    split = summary.param_split(model)
+    measured = summary.param_split(model.net, model.input_shape)
     assert split == measured
     assert split['total_params'] == count_params(model.net)
     rows = layer_summary(model, model.input_shape)
@@ -33,7 +35,7 @@ def test_shape_arithmetic_matches_a_forward_pass(name, batch_norm):
 
 
 def test_book_costs_and_dense_shares():
-    costs = sm.cost_rows()
+    costs = summary.cost_rows()
     assert costs['lenet']['total_params'] == 61706
     assert costs['alexnet']['dense_params'] == 6400 * 4096 + 4096 + 4096 * 4096 + 4096 + 4096 * 10 + 10
     assert costs['nin']['dense_params'] == 0
@@ -43,98 +45,98 @@ def test_book_costs_and_dense_shares():
 
 def test_body_head_rows_take_arch_overrides():
     vgg16 = ((2, 64), (2, 128), (3, 256), (3, 512), (3, 512))
-    rows = sm.body_head_rows('vgg', {'11': {}, '16': dict(arch=vgg16)})
+    rows = summary.body_head_rows('vgg', {'11': {}, '16': dict(arch=vgg16)})
     assert rows['11']['dense_params'] == rows['16']['dense_params']
     assert rows['16']['conv_params'] > rows['11']['conv_params']
-    by_name = sm.body_head_rows(None, {'NiN': 'nin'})
+    by_name = summary.body_head_rows(None, {'NiN': 'nin'})
     assert by_name['NiN']['dense_params'] == 0
 
 
 def test_stage_rows_and_unknown_stage():
     groups = {'stem': ('b1', 'b2'), 'body': ('b3', 'b4', 'b5'), 'head': ('dense',)}
-    rows = sm.stage_rows('googlenet', groups)
+    rows = ch_googlenet.stage_rows('googlenet', groups)
     assert sum(p for p, _ in rows.values()) == 5977530 == \
-        sm.param_split(get_config('googlenet'))['total_params']
+        summary.param_split(get_config('googlenet'))['total_params']
     assert rows['head'][0] == 1024 * 10 + 10
     with pytest.raises(ValueError, match=r"unknown stages \['head'\].*'dense'"):
-        sm.stage_rows('googlenet', {'head': ('head',)})
+        ch_googlenet.stage_rows('googlenet', {'head': ('head',)})
 
 
 def test_inception_branches_match_the_block():
     blk = Inception(64, (96, 128), (16, 32), 32, in_channels=192)
     blk.initialize()
-    assert sm.inception_params(192, 64, (96, 128), (16, 32), 32) == count_params(blk) == 163696
-    rows = sm.inception_branches(192, 64, (96, 128), (16, 32), 32, 28)
+    assert summary.inception_params(192, 64, (96, 128), (16, 32), 32) == count_params(blk) == 163696
+    rows = summary.inception_branches(192, 64, (96, 128), (16, 32), 32, 28)
     assert [r[1] for r in rows] == [64, 128, 32, 32]
-    alloc = sm.allocation_rows(192, {'a': (64, (96, 128), (16, 32), 32),
+    alloc = ch_googlenet.allocation_rows(192, {'a': (64, (96, 128), (16, 32), 32),
                                      'no reduction': (64, (192, 128), (192, 32), 32)}, 28)
     assert alloc['a'][0] == alloc['no reduction'][0] == 256
     assert alloc['no reduction'][1] > 2 * alloc['a'][1]
 
 
 def test_conv1x1_is_a_dense_layer_per_pixel(capsys):
-    diff, x_shape, pixels = ex.conv1x1_difference(6, 3, 4)
+    diff, x_shape, pixels = ch_nin.conv1x1_difference(6, 3, 4)
     assert diff < 1e-5 and x_shape == (1, 6, 4, 4) and pixels == (16, 6)
-    ex.conv1x1_as_dense()
+    ch_nin.conv1x1_as_dense()
     assert '[week5 claim] conv1x1_is_a_dense_layer_per_pixel: HOLDS - same weights, same ' \
         'outputs: max |difference| < 1e-5 over 25 pixels x 4 channels' in capsys.readouterr().out
 
 
 def test_nin_without_1x1_drops_only_the_1x1_convs():
     full = get_model('nin', **SMALL['nin'])
-    cut = ex.nin_without_1x1(get_profile('quick').recipe('nin', **SMALL['nin']))
+    cut = ch_nin.nin_without_1x1(get_profile('quick').recipe('nin', **SMALL['nin']))
     kernels = [k for k in (layer._kwargs['kernel'][0] for _, layer in
-                           ex._weight_layers(cut.net))]
+                           inside._weight_layers(cut.net))]
     assert 1 not in kernels and len(kernels) == 4
     assert count_params(cut.net) < count_params(full.net)
 
 
 def test_gradient_norms_vanish_with_sigmoid():
-    grads = ex.gradient_norms_by_activation('alexnet', ('relu', 'sigmoid'), batch_size=16,
+    grads = ch_alexnet.gradient_norms_by_activation('alexnet', ('relu', 'sigmoid'), batch_size=16,
                                             profile='quick')
     assert [label for label, _ in grads['relu']] == [
         'conv1', 'conv2', 'conv3', 'conv4', 'conv5', 'dense1', 'dense2', 'dense3']
-    ratios = ex.gradient_ratios(grads)
+    ratios = ch_alexnet.gradient_ratios(grads)
     assert ratios['sigmoid'] < 1e-2 < ratios['relu']
 
 
 def test_budgets_shrink_the_profile():
-    s = ex.budget_recipe('alexnet', 'experiment', profile='laptop')
+    s = claims.budget_recipe('alexnet', 'experiment', profile='laptop')
     assert s.num_train == 6000 and s.num_val == 2000 and 1 <= s.num_epochs <= 3
-    q = ex.budget_recipe('alexnet', 'overfit', profile='quick')
+    q = claims.budget_recipe('alexnet', 'overfit', profile='quick')
     assert q.num_train == 512 and q.num_epochs >= 2 and q.batch_size == 32
     # a smaller batch takes proportionally smaller steps (linear scaling rule)
     base = get_profile('quick').recipe('alexnet')
     assert q.lr == pytest.approx(base.lr * 32 / base.batch_size)
-    assert ex.lab_sizes('lenet', profile='quick') == {'num_train': 512, 'num_val': 256}
+    assert claims.lab_sizes('lenet', profile='quick') == {'num_train': 512, 'num_val': 256}
     relu_lr = get_profile('laptop').recipe('lenet', activation='relu').lr
     assert relu_lr != get_profile('laptop').recipe('lenet').lr
-    assert ex.budget_recipe('lenet', 'experiment', profile='laptop',
+    assert claims.budget_recipe('lenet', 'experiment', profile='laptop',
                             activation='relu').lr == relu_lr     # the profile's rule
-    assert ex.budget_recipe('lenet', 'experiment', profile='laptop', num_epochs=5,
+    assert claims.budget_recipe('lenet', 'experiment', profile='laptop', num_epochs=5,
                             lr=0.3).num_epochs == 5              # explicit changes win
     with pytest.raises(ValueError, match="budget 'huge' is unknown"):
-        ex.budget_recipe('lenet', 'huge')
+        claims.budget_recipe('lenet', 'huge')
 
 
 def test_compare_trains_each_variant_on_the_same_budget(capsys):
-    runs = ex.compare('lenet', {'sigmoid': {}, 'relu': dict(activation='relu')},
+    runs = claims.compare('lenet', {'sigmoid': {}, 'relu': dict(activation='relu')},
                       budget='experiment', profile='quick')
     assert list(runs) == ['sigmoid', 'relu']
     assert runs['relu'].model.config.activation == 'relu'
     assert all(len(r.history) == 1 for r in runs.values())
-    rows = ex.run_rows(runs)
+    rows = claims.run_rows(runs)
     assert [r['params'] for r in rows] == [61706, 61706]
-    ex.runs_table(runs)
-    ex.final_metrics(runs['relu'].history)
+    claims.runs_table(runs)
+    claims.final_metrics(runs['relu'].history)
     out = capsys.readouterr().out
     assert 'variant' in out and 'after 1 epoch(s): train_loss' in out
-    axes = viz.plot_runs(runs)
+    axes = curves.plot_runs(runs)
     assert len(axes) == 2
     with pytest.raises(ValueError, match='variants is empty'):
-        ex.compare('lenet', {})
+        claims.compare('lenet', {})
     with pytest.raises(TypeError, match='a variant is a dict'):
-        ex.compare('lenet', {'x': 3})
+        claims.compare('lenet', {'x': 3})
 
 
 def test_architecture_rows_and_figure():
@@ -148,38 +150,38 @@ def test_architecture_rows_and_figure():
 
 
 def test_cpu_gflops_and_gpu_reference():
-    assert ex.cpu_gflops(n=64, repeats=2) > 0
-    assert ex.cpu_gflops(n=64, repeats=1, use_mxnet=False) > 0
+    assert ch_overview.cpu_gflops(n=64, repeats=2) > 0
+    assert ch_overview.cpu_gflops(n=64, repeats=1, use_mxnet=False) > 0
     with pytest.raises(ValueError, match='n must be an int >= 16'):
-        ex.cpu_gflops(n=4)
+        ch_overview.cpu_gflops(n=4)
     with pytest.raises(ValueError, match='repeats'):
-        ex.cpu_gflops(repeats=0)
-    ref = ex.gpu_reference()
+        ch_overview.cpu_gflops(repeats=0)
+    ref = ch_overview.gpu_reference()
     assert all(spec['gflops'] > 1000 and spec['cores'] > 500 for spec in ref.values())
 
 
 def test_chapter_runs_reuse_saved_runs_and_train_the_rest(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv('WEEK5_CACHE', str(tmp_path))
     with pytest.raises(FileNotFoundError):
-        ex.kept_run('lenet', profile='quick')
-    runs = ex.compare('lenet', {'lenet': {}}, budget='experiment', profile='quick')
+        claims.kept_run('lenet', profile='quick')
+    runs = claims.compare('lenet', {'lenet': {}}, budget='experiment', profile='quick')
     run = runs['lenet']
-    ex.keep_run('lenet', run.recipe, run.model, run.history, profile='quick')
-    saved = ex.kept_run('lenet', profile='quick')
+    claims.keep_run('lenet', run.recipe, run.model, run.history, profile='quick')
+    saved = claims.kept_run('lenet', profile='quick')
     assert saved.history.epochs == run.history.epochs
     assert saved.recipe == run.recipe and saved.params == 61706 and saved.model is None
     with pytest.raises(FileNotFoundError):
-        ex.kept_run('lenet', profile='laptop')                    # kept per profile
-    got = ex.chapter_runs(['lenet', 'vgg'], profile='quick')
+        claims.kept_run('lenet', profile='laptop')                    # kept per profile
+    got = ch_compare.chapter_runs(['lenet', 'vgg'], profile='quick')
     out = capsys.readouterr().out
     assert 'lenet      the run of chapter 1' in out and 'vgg        trained now' in out
     assert got['lenet'].history.epochs == saved.history.epochs
-    assert [r['label'] for r in ex.speed_rows(got)] == ['lenet', 'vgg']
-    assert ex.run_rows(got)[0]['params'] == 61706
+    assert [r['label'] for r in ch_compare.speed_rows(got)] == ['lenet', 'vgg']
+    assert claims.run_rows(got)[0]['params'] == 61706
     (tmp_path / 'runs' / 'quick' / 'lenet.json').write_text('{broken')
     with pytest.raises(RunLoadError, match='not valid JSON'):
-        ex.kept_run('lenet', profile='quick')
-    got = ex.chapter_runs(['lenet'], profile='quick')             # unreadable: retrained
+        claims.kept_run('lenet', profile='quick')
+    got = ch_compare.chapter_runs(['lenet'], profile='quick')             # unreadable: retrained
     assert 'lenet      trained now' in capsys.readouterr().out
 
 
@@ -197,11 +199,11 @@ def test_best_variant_and_within_use_the_mean_over_seeds():
     runs = {'a': [_FakeRun(val_acc=0.90, examples_per_sec=100), _FakeRun(val_acc=0.50, examples_per_sec=120)],
             'b': [_FakeRun(val_acc=0.72, examples_per_sec=300), _FakeRun(val_acc=0.72, examples_per_sec=280)],
             'c': [_FakeRun(val_acc=0.60, examples_per_sec=50), _FakeRun(val_acc=0.61, examples_per_sec=60)]}
-    assert ex.mean_metric(runs) == pytest.approx({'a': 0.70, 'b': 0.72, 'c': 0.605})
-    assert ex.best_variant(runs) == 'b'              # not 'a', the best single run
-    assert ex.best_variant(runs, lowest=True) == 'c'
-    assert ex.best_variant(runs, key='examples_per_sec') == 'b'
-    assert ex.best_variant({'x': runs['b'], 'y': runs['b']}) == 'x'     # ties: the first
-    assert ex.within(runs, 'a', 'b', 0.03) is True   # 0.70 >= 0.72 - 0.03
-    assert ex.within(runs, 'c', 'b', 0.02) is False
-    assert ex.within(runs, 'b', 'c', 0.0) is True    # above counts as within
+    assert claims.mean_metric(runs) == pytest.approx({'a': 0.70, 'b': 0.72, 'c': 0.605})
+    assert claims.best_variant(runs) == 'b'              # not 'a', the best single run
+    assert claims.best_variant(runs, lowest=True) == 'c'
+    assert claims.best_variant(runs, key='examples_per_sec') == 'b'
+    assert claims.best_variant({'x': runs['b'], 'y': runs['b']}) == 'x'     # ties: the first
+    assert claims.within(runs, 'a', 'b', 0.03) is True   # 0.70 >= 0.72 - 0.03
+    assert claims.within(runs, 'c', 'b', 0.02) is False
+    assert claims.within(runs, 'b', 'c', 0.0) is True    # above counts as within

@@ -1,0 +1,69 @@
+"""Chapter 2, AlexNet: gradients through depth with ReLU and with sigmoid -- the measured
+reason the 2012 network trains where a sigmoid one of its depth stalls."""
+from ..claims import claim
+from ..viz import axes_of_size
+from ..inside import gradient_norms
+from ..profiles import get_profile
+
+__all__ = ['gradient_norms_by_activation', 'claim_vanishing_gradients', 'gradient_ratios',
+           'gradient_table', 'plot_gradient_norms']
+
+
+def gradient_norms_by_activation(name, activations=('relu', 'sigmoid'), batch_size=64,
+                                 seed=0, profile=None, **changes):
+    """``{activation: [(layer, gradient norm), ...]}`` for freshly initialised copies of
+    network ``name`` (the profile's recipe, plus ``changes``) that differ only in their
+    activation, on the same batch of real Fashion-MNIST images."""
+    base = get_profile(profile).recipe(name, **changes).replace(
+        seed=seed, batch_size=batch_size, num_train=batch_size, num_val=10)
+    batch = next(iter(base.data().train_dataloader()))
+    return {act: gradient_norms(base.replace(activation=act).model(), *batch)
+            for act in activations}
+
+
+def claim_vanishing_gradients(name, network='alexnet', seeds=(0, 1, 2), profile=None,
+                              print_fn=print):
+    """Claim that with sigmoid the first layer's gradient is < 1% of the last layer's
+    while with ReLU it stays above 10%, for every seed's fresh initialisation."""
+    ratios = {'relu': [], 'sigmoid': []}
+    for seed in seeds:
+        for act, r in gradient_ratios(gradient_norms_by_activation(
+                network, tuple(ratios), seed=seed, profile=profile)).items():
+            ratios[act].append(r)
+    holds = max(ratios['sigmoid']) < 1e-2 and min(ratios['relu']) > 1e-1
+    text = ('first/last layer gradient norm: ' + '; '.join(
+        f'{act} {min(v):.1e} to {max(v):.1e}' for act, v in ratios.items())
+        + f' ({len(seeds)} initialisations)')
+    return claim(name, holds, text, print_fn)
+
+
+def gradient_ratios(grads):
+    """``{activation: first layer's gradient norm / last layer's}``."""
+    return {n: rows[0][1] / rows[-1][1] if rows[-1][1] else float('nan')
+            for n, rows in grads.items()}
+
+
+def gradient_table(grads, print_fn=print):
+    """Print the gradient norms side by side, with each column's first/last ratio."""
+    names = list(grads)
+    layers = [label for label, _ in grads[names[0]]]
+    print_fn(f'{"layer":<10}' + ''.join(f'{n:>14}' for n in names))
+    for i, layer in enumerate(layers):
+        print_fn(f'{layer:<10}' + ''.join(f'{grads[n][i][1]:>14.3e}' for n in names))
+    ratios = gradient_ratios(grads)
+    print_fn(f'{"first/last":<10}' + ''.join(f'{ratios[n]:>14.1e}' for n in names))
+
+
+def plot_gradient_norms(grads, ax=None):
+    """Gradient norm per layer (log scale), one line per activation."""
+    if ax is None:
+        ax = axes_of_size((5.0, 2.8))
+    for name, rows in grads.items():
+        ax.plot([label for label, _ in rows], [norm for _, norm in rows], marker='o',
+                label=name)
+    ax.set_yscale('log')
+    ax.set_xlabel('layer (input side → output side)')
+    ax.set_ylabel('weight gradient norm')
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    return ax

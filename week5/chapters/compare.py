@@ -1,0 +1,139 @@
+"""Chapter 6, the five networks side by side: the runs the chapters kept (or trained here
+when a chapter has not run), their recipes, speed, accuracy over seeds and cost."""
+import numpy as np
+
+from ..claims import CHAPTERS, budget_recipe, claim, kept_run
+from ..viz import axes_of_size
+from ..models import list_models
+from ..profiles import get_profile
+from ..recipe import Recipe, RunLoadError
+from ..summary import param_split
+
+__all__ = ['train_networks', 'train_networks_seeds', 'recipes_table', 'chapter_runs',
+           'speed_rows', 'speed_table', 'plot_accuracy_vs_cost', 'claim_bigger_params']
+
+
+def train_networks(names=None, budget='compare', profile=None, seed=0, progress=False):
+    """Train several networks (registry names), each as its profile's recipe says, under
+    the same budget (the same data subset and epochs); returns ``{name: Run}``."""
+    _warm_up()
+    return {name: budget_recipe(name, budget, profile, seed=seed).fit(name, progress=progress)
+            for name in (names or list_models())}
+
+
+def train_networks_seeds(names=None, seeds=(0, 1, 2), budget='compare', profile=None):
+    """``train_networks`` once per seed: ``{name: [Run for each seed]}``."""
+    runs = {name: [] for name in (names or list_models())}
+    for seed in seeds:
+        for name, run in train_networks(list(runs), budget, profile, seed).items():
+            runs[name].append(run)
+    return runs
+
+
+def recipes_table(names=None, budget='compare', profile=None, print_fn=print):
+    """What differs between the networks' recipes under one budget: input, optimizer,
+    learning rate, schedule, initialisation, batch norm, data and epochs."""
+    recipes = {n: budget_recipe(n, budget, profile) for n in (names or list_models())}
+    keys = ('input', 'optimizer', 'lr', 'lr_schedule', 'init', 'batch_norm', 'num_train',
+            'num_epochs')
+    rows = {n: dict(r.items()) for n, r in recipes.items()}
+    widths = [max(len(k), *(len(rows[n].get(k, '-')) for n in rows)) for k in keys]
+    print_fn(f'{"network":<10}  ' + '  '.join(f'{k:<{w}}' for k, w in zip(keys, widths)))
+    for n in rows:
+        print_fn((f'{n:<10}  ' + '  '.join(f'{rows[n].get(k, "-"):<{w}}'
+                                            for k, w in zip(keys, widths))).rstrip())
+
+
+def chapter_runs(names=None, budget='compare', profile=None, refresh=False, seed=0,
+                 print_fn=print):
+    """``{name: Run}``: for each network the run its chapter notebook kept in this
+    profile (``keep_run``); a network whose chapter has not run yet (or all, with
+    ``refresh=True``) is trained now under ``budget``. Prints where each run came from."""
+    prof = get_profile(profile)
+    names = list(names or list_models())
+    runs, why = {}, {}
+    for name in names:
+        try:
+            runs[name] = None if refresh else kept_run(name, prof)
+        except FileNotFoundError:
+            runs[name], why[name] = None, 'its chapter has not run'
+        except RunLoadError as err:
+            runs[name], why[name] = None, str(err)
+    if any(run is None for run in runs.values()):
+        _warm_up()
+    for name in names:
+        if runs[name] is not None:
+            print_fn(f'{name:<10} the run of chapter {CHAPTERS.get(name, "?")} '
+                     f'({len(runs[name].history)} epoch(s), profile {prof.name!r})')
+            continue
+        runs[name] = budget_recipe(name, budget, prof, seed=seed).fit(name)
+        print_fn(f'{name:<10} trained now: {why.get(name, "refresh asked")} in profile '
+                 f'{prof.name!r} ({budget!r} budget, {len(runs[name].history)} epoch(s))')
+    return runs
+
+
+def _warm_up():
+    """One tiny fit, so that the first timed network does not pay for loading the data
+    and for MXNet's one-off start-up costs."""
+    Recipe.for_network('lenet', batch_size=64, num_train=128, num_val=64,
+                       num_epochs=1).fit()
+
+
+def speed_rows(runs):
+    """Per run: input side, parameters, measured training throughput (examples/s) and
+    the seconds a full 60,000-image epoch would take at that rate."""
+    rows = []
+    for label, run in runs.items():
+        rate = run.history.last('examples_per_sec') or float('nan')
+        rows.append({'label': label, 'resize': run.recipe.resize[0], 'params': run.params,
+                     'examples_per_sec': rate, 'epoch_seconds': 60000 / rate})
+    return rows
+
+
+def speed_table(runs, print_fn=print):
+    """Print ``speed_rows(runs)`` as a table."""
+    print_fn(f'{"network":<10}  {"input":>7}  {"params":>10}  {"examples/s":>10}  '
+             f'{"s / 60k epoch":>13}')
+    for r in speed_rows(runs):
+        side = r['resize']
+        print_fn(f'{r["label"]:<10}  {side:>3}x{side:<3}  {r["params"]:>10,}  '
+                 f'{r["examples_per_sec"]:>10,.0f}  {r["epoch_seconds"]:>13,.0f}')
+
+
+def claim_bigger_params(name, profile, heavy, light, factor=3.0, print_fn=print):
+    """Claim that each network in ``light`` trains at least ``factor`` times fewer
+    parameters than each in ``heavy``, as the profile's recipes build them."""
+    prof = get_profile(profile)
+    params = {n: param_split(prof.recipe(n).config)['total_params'] for n in heavy + light}
+    ratio = min(params[h] for h in heavy) / max(params[l] for l in light)
+    text = ', '.join(f'{n} {params[n]:,}' for n in heavy + light) + \
+        f' parameters in profile {prof.name!r}: heavy/light >= {ratio:.1f}x'
+    return claim(name, ratio >= factor, text, print_fn)
+
+
+def plot_accuracy_vs_cost(runs, ax=None, cost='time'):
+    """Validation accuracy against cost, one point per network: ``{label: Run}``, or
+    ``{label: [Run, ...]}`` over seeds (then the mean with error bars of one standard
+    deviation). ``cost``: 'time' (training ms per example, log scale) or 'params'
+    (learned parameters, log scale)."""
+    if ax is None:
+        ax = axes_of_size((6.0, 3.4))
+    for i, (label, seeded) in enumerate(runs.items()):
+        seeded = seeded if isinstance(seeded, (list, tuple)) else [seeded]
+        accs = np.array([r.history.last('val_acc') for r in seeded], dtype=float)
+        if cost == 'params':
+            x = float(seeded[0].params)
+        else:
+            x = float(np.mean([1e3 / r.history.last('examples_per_sec', float('nan'))
+                               for r in seeded]))
+        ax.errorbar([x], [accs.mean()], yerr=[accs.std(ddof=1) if len(accs) > 1 else 0.0],
+                    fmt='o', ms=7, capsize=4, color=f'C{i % 10}')
+        ax.annotate(label, (x, accs.mean()), textcoords='offset points', xytext=(7, 4),
+                    fontsize=9)
+    ax.set_xscale('log')
+    ax.set_xlabel('training time per example (ms, log scale)' if cost == 'time'
+                  else 'learned parameters (log scale)')
+    ax.set_ylabel('validation accuracy')
+    ax.margins(x=0.25, y=0.15)
+    ax.grid(True, alpha=0.3)
+    return ax

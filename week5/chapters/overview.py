@@ -1,0 +1,50 @@
+"""Chapter 0, the overview: why deep CNNs took until 2012 -- this machine's matrix-multiply
+throughput beside a 2012 GPU's and today's."""
+import time
+
+import numpy
+from mxnet import np, npx
+
+from ..tensor import use_np
+
+__all__ = ['GPU_REFERENCE', 'gpu_reference', 'cpu_gflops']
+
+
+GPU_REFERENCE = {
+    'GeForce GTX 580 (2010; AlexNet was trained on two)':
+        dict(gflops=1581, cores=512, clock_ghz=1.544),
+    'A100 (2020)': dict(gflops=19500, cores=6912, clock_ghz=1.41),
+}
+
+
+def gpu_reference():
+    """The published GPU figures, as a dict (see ``GPU_REFERENCE``)."""
+    return {k: dict(v) for k, v in GPU_REFERENCE.items()}
+
+
+def cpu_gflops(n=1024, repeats=5, use_mxnet=True):
+    """Measure this machine's float32 matrix-multiply throughput in GFLOP/s: the best of
+    ``repeats`` products of two n x n matrices (2 n^3 floating-point operations each),
+    through MXNet (with week5's thread settings) or through NumPy."""
+    if not isinstance(n, int) or n < 16:
+        raise ValueError(f'n must be an int >= 16 (the matrix side), got {n!r}')
+    if not isinstance(repeats, int) or repeats < 1:
+        raise ValueError(f'repeats must be an int >= 1, got {repeats!r}')
+    rng = numpy.random.RandomState(0)
+    A = rng.standard_normal((n, n)).astype('float32')
+    B = rng.standard_normal((n, n)).astype('float32')
+    if use_mxnet:
+        use_np()
+        A, B = np.array(A), np.array(B)
+        dot, sync = np.dot, npx.waitall
+    else:
+        dot, sync = numpy.dot, (lambda: None)
+    dot(A, B)
+    sync()
+    best = float('inf')
+    for _ in range(repeats):
+        start = time.perf_counter()
+        dot(A, B)
+        sync()
+        best = min(best, time.perf_counter() - start)
+    return 2 * n ** 3 / best / 1e9

@@ -1,0 +1,203 @@
+"""Judging a run in the grader's process: the driver's events -> a NotebookResult.
+
+Verdicts come from ``week5.checks.judge`` applied to the answers the check cells recorded;
+text a kernel printed can at most forge an answer.
+"""
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..checks import CheckResult, judge, parse_answers
+from ..data import decoded_dir
+from .notebooks import (CHECK_CALL_RE, GradingInputError, build_graded_notebook, expected_checks,
+                        load_notebook, load_sanitize, nbval_options, outputs_differ, _text)
+from .runs import (DEFAULT_CELL_TIMEOUT, DEFAULT_INTERRUPT_GRACE, DEFAULT_NOTEBOOK_TIMEOUT,
+                   build_job, run_sealed)
+from .sandbox import make_sandbox
+
+__all__ = ['NotebookResult', 'classify_events', 'grade_notebook', 'instructor_data_dir']
+
+
+@dataclass
+class NotebookResult:
+    student: str
+    notebook: str
+    # ok | errors | timeout | crashed | killed | unreadable | missing | unknown-notebook
+    status: str
+    checks: list = field(default_factory=list)
+    errored_cells: list = field(default_factory=list)
+    differing_cells: list = field(default_factory=list)
+    seconds: float = 0.0
+    note: str = ''
+    isolation: str = ''
+    answers: dict = field(default_factory=dict)   # check name -> the answer data judged
+
+    @property
+    def passed(self):
+        return sum(c.passed for c in self.checks)
+
+    @property
+    def total(self):
+        return len(self.checks)
+
+
+
+def _error_summary(outputs):
+    errors = [o for o in outputs if o.get('output_type') == 'error']
+    if not errors:
+        return 'failed'
+    e = errors[-1]
+    value = e['evalue'].strip().splitlines()[0] if e['evalue'].strip() else ''
+    return f"{e['ename']}: {value}"[:160] if value else e['ename']
+
+
+def classify_events(events, nb, labels, check_cells, cell_timeout, patterns=(), finished=True):
+    """Sort the driver's events into what the report says.
+
+    Returns a dict: ``errored`` (readable lines), ``differing`` (labels of unchanged cells
+    whose output differs from the reference), ``timed_out`` and ``crashed`` (flags),
+    ``cell_problem`` ({code-cell index: why it gave no answer}), ``answers`` ({check name:
+    data} recorded by the check cells), ``started``. A run that `finished` (was not killed
+    at the notebook timeout) without the driver's last event was cut short from inside.
+    """
+    errored, differing, cell_problem, answers = [], [], {}, {}
+    timed_out = crashed = started = False
+    for ev in events:
+        kind = ev.get('event')
+        if kind == 'start':
+            started = True
+        elif kind == 'failed':
+            errored.append(f"the run could not go on: {ev.get('error', '')}")
+        elif kind == 'restart':
+            bad = ev.get('setup_errors') or []
+            if bad:
+                errored.append('after the restart the setup cells failed: '
+                               + _error_summary(bad[0].get('outputs', [])))
+        if kind != 'cell' or not isinstance(ev.get('cell'), int) or not 0 <= ev['cell'] < len(labels):
+            continue
+        i, status, outputs = ev['cell'], ev.get('status'), ev.get('outputs') or []
+        label, cell = labels[i], nb.cells[i]
+        if status == 'timeout':
+            timed_out = True
+            why = f'timed out after {cell_timeout:g} s'
+            if ev.get('interrupt') == 'ignored':
+                why += ' and ignored the interrupt: kernel killed, restarted with the setup cells'
+            cell_problem[i] = why
+            errored.append(f'{label}: {why}')
+        elif status == 'dead':
+            crashed = True
+            code = ev.get('exit_code')
+            why = (f"the kernel died after {ev.get('seconds', 0):g} s"
+                   + (f' (exit code {code})' if code is not None else ''))
+            cell_problem[i] = why
+            errored.append(f'{label}: {why} - restarted with the setup cells')
+        elif status == 'error' and not nbval_options(cell).get('check_exception'):
+            cell_problem[i] = f'raised {_error_summary(outputs)}'
+            errored.append(f'{label}: {_error_summary(outputs)}')
+        elif status == 'ok' and cell.get('outputs') is not None and \
+                cell.metadata.get('week5_grade') != 'check' and outputs_differ(outputs, cell, patterns):
+            differing.append(label)
+        if i in check_cells:
+            called = {m.group('name') for m in CHECK_CALL_RE.finditer(cell.source)}
+            text = ''.join(_text(o.get('text', '')) for o in outputs if o.get('output_type') == 'stream')
+            for name, data in parse_answers(text):
+                if name in called:
+                    answers[name] = data
+    if finished and started and not any(ev.get('event') in ('done', 'failed') for ev in events):
+        errored.append('the run stopped before the end of the notebook (its driver was ended)')
+    return {'errored': errored, 'differing': differing, 'timed_out': timed_out, 'crashed': crashed,
+            'cell_problem': cell_problem, 'answers': answers, 'started': started}
+
+
+def _missing_reason(check, nb, check_cells, reached, cell_problem, finished, notebook_timeout):
+    """Why a check recorded no answer: its cell raised, timed out or was never reached."""
+    cells = [i for i in sorted(check_cells)
+             if check in {m.group('name') for m in CHECK_CALL_RE.finditer(nb.cells[i].source)}]
+    cells = cells or sorted(check_cells)
+    for i in cells:
+        if i in cell_problem:
+            return f'check cell {cell_problem[i]}'
+    if not finished and not any(i in reached for i in cells):
+        return f'not reached: notebook stopped at the {notebook_timeout:g} s timeout'
+    if not any(i in reached for i in cells):
+        return 'check did not run'
+    return 'check recorded no answer'
+
+
+def _judge_known(name, data):
+    """judge(), or a failed check if the reference names a check week5.checks lacks."""
+    try:
+        return judge(name, data)
+    except ValueError as e:
+        return CheckResult(name, False, f'cannot be judged: {e}')
+
+
+def grade_notebook(student, student_nb, ref_path, cell_timeout=DEFAULT_CELL_TIMEOUT,
+                   notebook_timeout=DEFAULT_NOTEBOOK_TIMEOUT, sanitize=None, profile='quick',
+                   threads=None, sandbox=None, interrupt_grace=DEFAULT_INTERRUPT_GRACE,
+                   ref_nb=None):
+    """Grade one student notebook (a path, its bytes, or None if missing) against its
+    reference; never raises for a bad submission."""
+    name = Path(ref_path).name
+    ref_nb = ref_nb if ref_nb is not None else load_notebook(ref_path)
+    patterns = load_sanitize(sanitize) if not isinstance(sanitize, list) else sanitize
+    expected = expected_checks(ref_nb)
+    start = time.monotonic()
+    own_sandbox = sandbox is None
+    isolation = '' if own_sandbox else sandbox.isolation
+
+    def failed_all(status, reason, note=''):
+        return NotebookResult(student, name, status, [CheckResult(n, False, reason) for n in expected],
+                              note=note or reason, seconds=round(time.monotonic() - start, 1),
+                              isolation=isolation)
+
+    if student_nb is None:
+        return failed_all('missing', 'notebook not submitted')
+    try:
+        student_nb = load_notebook(student_nb)
+    except GradingInputError as e:
+        return failed_all('unreadable', 'notebook unreadable', note=f'unreadable: {e}')
+
+    nb, labels, check_cells = build_graded_notebook(student_nb, ref_nb)
+    if own_sandbox:
+        sandbox = make_sandbox(os.environ.get('WEEK5_GRADE_ISOLATION', 'auto'),
+                               data_dir=instructor_data_dir())
+        isolation = sandbox.isolation
+    try:
+        scratch = sandbox.scratch()
+        job = build_job(nb, ref_nb, scratch, cell_timeout, interrupt_grace, profile, threads)
+        events, finished, stderr = run_sealed(sandbox, scratch, job, notebook_timeout)
+        sandbox.remove(scratch)
+    finally:
+        if own_sandbox:
+            sandbox.cleanup()
+
+    outcome = classify_events(events, nb, labels, check_cells, cell_timeout, patterns, finished)
+    errored, differing = outcome['errored'], outcome['differing']
+    answers, cell_problem = outcome['answers'], outcome['cell_problem']
+    reached = {ev['cell'] for ev in events if ev.get('event') == 'cell'}
+    if not outcome['started'] and finished:
+        last = stderr.strip().splitlines()[-1:] or ['no output']
+        errored.insert(0, f'the notebook could not start: {last[0][:200]}')
+        cell_problem.update({i: 'not run: the notebook could not start' for i in check_cells})
+    checks = []
+    for n in expected:
+        if n in answers:
+            checks.append(_judge_known(n, answers[n]))
+        else:
+            checks.append(CheckResult(n, False, _missing_reason(n, nb, check_cells, reached, cell_problem,
+                                                                finished, notebook_timeout)))
+    status = ('killed' if not finished else 'crashed' if outcome['crashed']
+              else 'timeout' if outcome['timed_out'] else 'errors' if errored else 'ok')
+    note = '' if finished else f'stopped after the {notebook_timeout:g} s notebook timeout'
+    return NotebookResult(student, name, status, checks, errored, differing,
+                          round(time.monotonic() - start, 1), note, isolation,
+                          {n: answers[n] for n in expected if n in answers})
+
+
+
+def instructor_data_dir():
+    """The decoded Fashion-MNIST files of this user's cache, shared read-only with the runs."""
+    decoded = decoded_dir()
+    return decoded if decoded.is_dir() else None
