@@ -127,3 +127,37 @@ def test_the_student_edition_runs_on_its_own(student, tmp_path):
                    if 'check' in c['metadata'].get('tags', []) for o in c['outputs']]
         assert checked and all(': FAILED - no answer yet' in t or ': FAILED - ' in t
                                for t in checked), checked
+
+
+@pytest.mark.slow
+def test_the_grader_grades_a_student_edition_notebook_with_the_hidden_tests(student, tmp_path):
+    """Chapter 4 as handed out, filled in by a student whose NiN head has no padding: it
+    passes every visible check, fails nin_head's hidden test (a 1x1 input), and gets the
+    visible points only; the report names the hidden check."""
+    nb = json.loads((student / 'notebooks' / '04_nin.ipynb').read_text())
+    _, solutions = build_notebooks.parse_source(ROOT / 'notebooks' / 'src' / '04_nin.nbsrc')
+    answers = dict(solutions)
+    answers['nin-ex3-code'] = solutions['nin-ex3-code'].replace('padding=1', 'padding=0')
+    for cell in nb['cells']:
+        if cell['id'] in answers:
+            cell['source'], cell['outputs'] = answers[cell['id']], []
+    (tmp_path / 'subs' / 'zoe').mkdir(parents=True)
+    (tmp_path / 'subs' / 'zoe' / '04_nin.ipynb').write_text(json.dumps(nb))
+    refs = tmp_path / 'refs'
+    refs.mkdir()
+    shutil.copy2(ROOT / 'notebooks' / '04_nin.ipynb', refs / '04_nin.ipynb')
+    out = tmp_path / 'report.csv'
+    res = subprocess.run([sys.executable, '-m', 'week5.grade', str(tmp_path / 'subs'),
+                          '--reference', str(refs), '--out', str(out), '--timeout', '600'],
+                         cwd=ROOT, capture_output=True, text=True, timeout=1800,
+                         env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert res.returncode == 0, res.stderr[-3000:]
+    import csv
+    with open(out, newline='') as f:
+        rows = [r for r in csv.DictReader(f) if r['notebook'] == '04_nin.ipynb']
+    assert len(rows) == 1, rows
+    row = rows[0]
+    passed = row['passed_checks'].split('; ')
+    assert set(passed) == {'nin_block', 'nin_block_hidden', 'conv1x1_params', 'nin_head'}
+    assert row['failed_checks'].startswith('nin_head_hidden: '), row['failed_checks']
+    assert (row['passed'], row['total']) == ('4', '5')

@@ -8,8 +8,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..checks import CheckResult, judge, parse_answers
+from ..checks import CheckResult, parse_answers
 from ..data import decoded_dir
+from .keyring import HIDDEN_ENV, graded_names, verdicts, write_hidden_cases
 from .notebooks import (CHECK_CALL_RE, GradingInputError, build_graded_notebook, expected_checks,
                         load_notebook, load_sanitize, nbval_options, outputs_differ, _text)
 from .runs import (DEFAULT_CELL_TIMEOUT, DEFAULT_INTERRUPT_GRACE, DEFAULT_NOTEBOOK_TIMEOUT,
@@ -125,14 +126,6 @@ def _missing_reason(check, nb, check_cells, reached, cell_problem, finished, not
     return 'check recorded no answer'
 
 
-def _judge_known(name, data):
-    """judge(), or a failed check if the reference names a check week5.checks lacks."""
-    try:
-        return judge(name, data)
-    except ValueError as e:
-        return CheckResult(name, False, f'cannot be judged: {e}')
-
-
 def grade_notebook(student, student_nb, ref_path, cell_timeout=DEFAULT_CELL_TIMEOUT,
                    notebook_timeout=DEFAULT_NOTEBOOK_TIMEOUT, sanitize=None, profile='quick',
                    threads=None, sandbox=None, interrupt_grace=DEFAULT_INTERRUPT_GRACE,
@@ -148,7 +141,8 @@ def grade_notebook(student, student_nb, ref_path, cell_timeout=DEFAULT_CELL_TIME
     isolation = '' if own_sandbox else sandbox.isolation
 
     def failed_all(status, reason, note=''):
-        return NotebookResult(student, name, status, [CheckResult(n, False, reason) for n in expected],
+        return NotebookResult(student, name, status,
+                              [CheckResult(n, False, reason) for n in graded_names(expected)],
                               note=note or reason, seconds=round(time.monotonic() - start, 1),
                               isolation=isolation)
 
@@ -167,6 +161,9 @@ def grade_notebook(student, student_nb, ref_path, cell_timeout=DEFAULT_CELL_TIME
     try:
         scratch = sandbox.scratch()
         job = build_job(nb, ref_nb, scratch, cell_timeout, interrupt_grace, profile, threads)
+        # the hidden cases reach the kernel now only, inside its sealed scratch folder
+        job['kernel_env'][HIDDEN_ENV] = write_hidden_cases(Path(scratch) / 'hidden_cases.json',
+                                                           expected)
         events, finished, stderr = run_sealed(sandbox, scratch, job, notebook_timeout)
         sandbox.remove(scratch)
     finally:
@@ -183,11 +180,14 @@ def grade_notebook(student, student_nb, ref_path, cell_timeout=DEFAULT_CELL_TIME
         cell_problem.update({i: 'not run: the notebook could not start' for i in check_cells})
     checks = []
     for n in expected:
+        names = graded_names([n])
         if n in answers:
-            checks.append(_judge_known(n, answers[n]))
+            judged = verdicts(n, answers[n])
+            checks += [judged.get(v) or CheckResult(v, False, 'cannot be judged') for v in names]
         else:
-            checks.append(CheckResult(n, False, _missing_reason(n, nb, check_cells, reached, cell_problem,
-                                                                finished, notebook_timeout)))
+            why = _missing_reason(n, nb, check_cells, reached, cell_problem, finished,
+                                  notebook_timeout)
+            checks += [CheckResult(v, False, why) for v in names]
     status = ('killed' if not finished else 'crashed' if outcome['crashed']
               else 'timeout' if outcome['timed_out'] else 'errors' if errored else 'ok')
     note = '' if finished else f'stopped after the {notebook_timeout:g} s notebook timeout'
