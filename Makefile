@@ -3,7 +3,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.setup-done
 
-.PHONY: setup lab test bench slides grade clean
+.PHONY: setup lab test bench slides grade release clean
 
 # Creates .venv (Python 3.11), installs requirements.txt and week5, makes the data available.
 $(STAMP): requirements.txt pyproject.toml scripts/setup.sh
@@ -35,6 +35,10 @@ SUBMISSIONS ?= submissions
 OUT         ?= report.csv
 grade: setup
 	$(PY) -m week5.grade $(SUBMISSIONS) --reference notebooks --out $(OUT)
+
+# The student edition (no answers, no keys, no speaker notes) -> dist/student/
+release: setup
+	$(PY) scripts/release.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

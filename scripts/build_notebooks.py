@@ -3,6 +3,14 @@
     python scripts/build_notebooks.py            # write notebooks/NN_*.ipynb from sources
     python scripts/build_notebooks.py --check    # exit 1 if a notebook is out of date
     python scripts/build_notebooks.py --solutions DIR   # solved copies (for graders)
+    python scripts/build_notebooks.py --pull            # notebooks edited in JupyterLab -> sources
+    python scripts/build_notebooks.py --pull DIR        # solved copies edited in DIR -> sources
+
+The sources round-trip: `--pull` writes each notebook's cells back into its source (ids,
+cell types, slide types, tags and text; other cell metadata is not kept and `--pull` names
+what it drops). Pulling a solved copy (built with `--solutions`, marked so in its metadata)
+writes its exercise cells into the `%%solution` blocks and keeps the stubs; pulling the
+ordinary notebooks keeps the solutions.
 
 A source file is a sequence of cells, each introduced by a header line::
 
@@ -150,11 +158,56 @@ def solved_notebook(src_path, notebook):
     """A copy of ``notebook`` whose exercise cells hold the reference solutions."""
     _, solutions = parse_source(src_path)
     solved = copy.deepcopy(notebook)
+    solved['metadata']['week5'] = {'solved': True}     # --pull writes its exercises to %%solution
     for cell in solved['cells']:
         if cell.get('id') in solutions:
             cell['source'] = solutions[cell['id']]
             cell['outputs'], cell['execution_count'] = [], None
     return solved
+
+
+KEPT_METADATA = ('slideshow', 'tags')
+
+
+def source_text(notebook, src_path):
+    """The source text for ``notebook`` (an nbformat dict), keeping what the current source
+    at ``src_path`` holds that the notebook does not (the solutions, or for a solved copy
+    the stubs). Returns (text, notes about metadata that the source cannot keep)."""
+    old_cells, solutions = parse_source(src_path) if Path(src_path).exists() else ([], {})
+    stubs = {c['id']: c['source'] for c in old_cells}
+    solved = bool(notebook.get('metadata', {}).get('week5', {}).get('solved'))
+    parts, dropped = [], []
+    for cell in notebook['cells']:
+        cid, kind = cell.get('id'), cell['cell_type']
+        if kind not in CELL_TYPES:
+            raise SourceError(f'{src_path}: cell {cid} is a {kind} cell; sources hold only '
+                              f'{CELL_TYPES} cells: change its type in JupyterLab')
+        meta = cell.get('metadata', {})
+        slide = meta.get('slideshow', {}).get('slide_type', '-')
+        tags = list(meta.get('tags', []))
+        bad = [t for t in tags if not t or ',' in t or any(ch.isspace() for ch in t)]
+        if bad or slide not in SLIDE_TYPES or not cid or any(ch.isspace() for ch in cid):
+            raise SourceError(f'{src_path}: cell {cid!r}: ids and tags may not hold spaces or '
+                              f'commas (tags {bad}), slide types are {SLIDE_TYPES}')
+        dropped += [f'{cid}: metadata {k}' for k in meta if k not in KEPT_METADATA]
+        text = _source_text(cell)
+        if solved and cid in solutions:
+            solutions[cid], text = text, stubs.get(cid, text)
+        header = f'%%cell id={cid} type={kind} slide={slide}' + (f' tags={",".join(tags)}' if tags else '')
+        parts.append(f'{header}\n{text}\n')
+        if cid in solutions:
+            parts.append(f'%%solution id={cid}\n{solutions[cid]}\n')
+    return '\n'.join(parts), dropped
+
+
+def pull(notebook_path, src_path):
+    """Write ``notebook_path`` (edited in JupyterLab) back into ``src_path``; returns the
+    notes about dropped metadata. The source parses back to the notebook's cells."""
+    notebook = json.loads(Path(notebook_path).read_text(encoding='utf-8'))
+    text, dropped = source_text(notebook, src_path)
+    Path(src_path).write_text(text, encoding='utf-8')
+    parse_source(src_path)          # what was written must read back
+    return dropped
 
 
 def dumps(notebook):
@@ -183,7 +236,17 @@ def main(argv=None):
                         help='exit 1 if a notebook differs from its source')
     parser.add_argument('--solutions', metavar='DIR',
                         help='also write solved copies of the notebooks into DIR')
+    parser.add_argument('--pull', metavar='DIR', nargs='?', const=str(OUT_DIR),
+                        help='write notebooks edited in JupyterLab (default: notebooks/) back '
+                             'into their sources, then rebuild')
     args = parser.parse_args(argv)
+    if args.pull:
+        for src in sources(args.names):
+            edited = Path(args.pull) / f'{src.stem}.ipynb'
+            if edited.exists():
+                for note in pull(edited, src):
+                    print(f'  {src.name}: not kept: {note}')
+                print(f'pulled {edited} -> {src.relative_to(ROOT)}')
     out_of_date = []
     for src in sources(args.names):
         target = OUT_DIR / f'{src.stem}.ipynb'

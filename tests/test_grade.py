@@ -23,7 +23,7 @@ import nbformat
 import pytest
 
 from week5 import checks
-from week5.grading import batch, judging, notebooks, report, sandbox
+from week5.grading import batch, judging, keyring, notebooks, report, sandbox
 
 _spec = importlib.util.spec_from_file_location(
     'build_class', Path(__file__).parent / 'fixtures' / 'grading' / 'build_class.py')
@@ -32,6 +32,7 @@ _spec.loader.exec_module(build_class)
 submission, write = build_class.submission, build_class.write
 
 REFERENCE = build_class.REFERENCE
+GRADED = keyring.graded_names(build_class.CHECKS)   # the three checks and lenet_modern's hidden test
 VGG = 'vgg_exercises.ipynb'
 FLOPS = 'flops.ipynb'
 CELL_TIMEOUT = 20  # generous: the import cell must not time out on a loaded machine
@@ -107,7 +108,8 @@ def test_correct_submission_scores_full_marks(graded):
     rows, _ = graded
     row = rows['alice', VGG]
     assert (row['status'], row['passed'], row['total'], row['score_percent']) == ('ok', '2', '2', '100')
-    assert checks_of(row) == {'vgg_block': None, 'vgg_dense_inputs': None}
+    assert checks_of(row) == {'vgg_block': None, 'vgg_block_hidden': None,
+                              'vgg_dense_inputs': None}
     assert row['errored_cells'] == '' and row['outputs_differ'] == ''
     assert rows['alice', FLOPS]['passed'] == '1'
     total = rows['alice', 'TOTAL']
@@ -440,7 +442,7 @@ def test_every_row_of_the_adversarial_class_is_what_its_answers_deserve(adversar
 @pytest.mark.slow
 def test_no_cheat_earns_a_point(adversarial, student):
     checks = checks_of(adversarial['rows'][student, build_class.LENET])
-    assert set(checks) == set(build_class.CHECKS)
+    assert set(checks) == set(GRADED)
     assert all(reason is not None for reason in checks.values()), checks  # all FAILED
 
 
@@ -453,7 +455,7 @@ def test_a_crash_is_reported_as_a_crash_at_once_and_later_exercises_still_run(ad
     seconds = float(error.split('died after ')[1].split(' s')[0])
     assert seconds < 5 < CELL_TIMEOUT  # seen from the kernel's exit, not at the cell timeout
     assert 'timed out' not in row['errored_cells']
-    assert checks_of(row) == {n: None for n in build_class.CHECKS}  # after the crash too
+    assert checks_of(row) == {n: None for n in GRADED}  # after the crash too
 
 
 @pytest.mark.slow
@@ -467,7 +469,7 @@ def test_a_swallowed_interrupt_kills_the_kernel_and_later_exercises_still_run(ad
 @pytest.mark.slow
 def test_honest_students_get_what_their_answers_deserve(adversarial):
     rows = adversarial['rows']
-    assert checks_of(rows['victim', build_class.LENET]) == {n: None for n in build_class.CHECKS}
+    assert checks_of(rows['victim', build_class.LENET]) == {n: None for n in GRADED}
     partial = checks_of(rows['partial', build_class.LENET])
     assert partial['lenet_conv2_params'] == '864 is not it: you forgot the 16 biases, one per output channel'
 
@@ -602,7 +604,7 @@ def test_parallel_jobs_get_distinct_scratch_folders():
 
 
 def test_an_answer_to_a_check_week5_does_not_have_fails_instead_of_crashing():
-    result = judging._judge_known('no_such_check', {'value': 1})
+    result = keyring.verdicts('no_such_check', {'value': 1})['no_such_check']
     assert not result.passed and result.reason.startswith("cannot be judged: unknown check 'no_such_check'")
 
 

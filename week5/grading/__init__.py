@@ -10,7 +10,7 @@ Modules, in the order a submission meets them:
 ``runs``       one sealed run: the driver in the sandbox, its events over a pipe
 ``sandbox``    the isolation around a run (bubblewrap, user nobody, none)
 ``driver``     what runs inside the sandbox: the cells in a kernel, one event per cell
-``judging``    events -> verdicts with ``week5.checks.judge``, in the grader's process
+``judging``    events -> verdicts with the keys (``keyring``: plain keys + hidden cases), in the grader's process
 ``report``     CSV, run records, ``--check``, the printed table
 
 Nothing is imported here: the driver imports this package inside every sealed run, and

@@ -31,7 +31,8 @@ How one submission is graded (the grader's own process never runs student code):
    by ``week5.grading.driver``, which reports each cell over a pipe. In the kernel
    ``WEEK5_GRADE_ANSWERS=1`` makes each check print the student's *answer* as data
    (``[week5 answer] {...}``), not a verdict.
-4. This process judges the answers with ``week5.checks.judge`` (a pure function of the
+4. This process judges the answers with the instructor's ``keys/`` (``keys.grade``: the
+   plain answers, and the hidden cases of each code exercise, ``<check>_hidden``; a pure function of the
    data). Text a kernel prints, patched checks or hooks can at most forge an answer.
    A check without an answer fails with the reason (its cell raised, timed out, the
    kernel died, not reached).

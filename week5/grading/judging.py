@@ -7,8 +7,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..checks import CheckResult, judge, parse_answers
+from ..checks import CheckResult, parse_answers
 from ..data import decoded_dir
+from .keyring import graded_names, hidden_cases, verdicts
 from .notebooks import (CHECK_CALL_RE, GradingInputError, build_graded_notebook, expected_checks,
                         load_notebook, load_sanitize, nbval_options, outputs_differ, _text)
 from .runs import (DEFAULT_CELL_TIMEOUT, DEFAULT_INTERRUPT_GRACE, DEFAULT_NOTEBOOK_TIMEOUT,
@@ -126,14 +127,6 @@ def _missing_reason(check, nb, check_cells, reached, cell_problem, finished, not
     return 'check recorded no answer'
 
 
-def _judge_known(name, data):
-    """judge(), or a failed check if the reference names a check week5.checks lacks."""
-    try:
-        return judge(name, data)
-    except ValueError as e:
-        return CheckResult(name, False, f'cannot be judged: {e}')
-
-
 @dataclass
 class Prepared:
     """A submission read and turned into its graded copy, ready for a sealed run."""
@@ -155,7 +148,8 @@ def prepare(student, student_nb, ref_path, ref_nb=None, cell_timeout=DEFAULT_CEL
     expected = expected_checks(ref_nb)
 
     def failed_all(status, reason, note=''):
-        return NotebookResult(student, name, status, [CheckResult(n, False, reason) for n in expected],
+        return NotebookResult(student, name, status,
+                              [CheckResult(n, False, reason) for n in graded_names(expected)],
                               note=note or reason)
 
     if student_nb is None:
@@ -166,6 +160,8 @@ def prepare(student, student_nb, ref_path, ref_nb=None, cell_timeout=DEFAULT_CEL
         return failed_all('unreadable', 'notebook unreadable', note=f'unreadable: {e}')
     nb, labels, check_cells = build_graded_notebook(student_nb, ref_nb)
     job = build_job(nb, ref_nb, cell_timeout, interrupt_grace, profile)
+    # the hidden cases travel with the job and reach the kernel only inside its sealed run
+    job['hidden_cases'] = hidden_cases(expected)
     return Prepared(student, name, ref_nb, nb, labels, check_cells, job)
 
 
@@ -185,11 +181,14 @@ def judge_run(prepared, run, patterns=(), notebook_timeout=DEFAULT_NOTEBOOK_TIME
     checks = []
     expected = expected_checks(prepared.ref_nb)
     for n in expected:
+        names = graded_names([n])
         if n in answers:
-            checks.append(_judge_known(n, answers[n]))
+            judged = verdicts(n, answers[n])
+            checks += [judged.get(v) or CheckResult(v, False, 'cannot be judged') for v in names]
         else:
-            checks.append(CheckResult(n, False, _missing_reason(n, nb, check_cells, reached, cell_problem,
-                                                                finished, notebook_timeout)))
+            why = _missing_reason(n, nb, check_cells, reached, cell_problem, finished,
+                                  notebook_timeout)
+            checks += [CheckResult(v, False, why) for v in names]
     status = ('killed' if not finished else 'crashed' if outcome['crashed']
               else 'timeout' if outcome['timed_out'] else 'errors' if errored else 'ok')
     note = '' if finished else f'stopped after the {notebook_timeout:g} s notebook timeout'

@@ -5,9 +5,10 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from ..checks import CheckResult, judge
+from ..checks import CheckResult
 from ..files import atomic_write
 from .judging import NotebookResult
+from .keyring import verdicts
 from .sandbox import DESCRIPTIONS
 
 __all__ = ['CSV_FIELDS', 'write_csv', 'write_report', 'records_path', 'stored_runs_path', 'check_report', 'format_table']
@@ -86,9 +87,12 @@ def check_report(path):
         return [f'cannot read the run records {records_path(path)}: {e}']
     problems = []
     for r in results:
+        judged = {}
+        for name, data in r.answers.items():
+            judged.update(verdicts(name, data))
         for c in r.checks:
-            if c.name in r.answers:
-                again = judge(c.name, r.answers[c.name])
+            if c.name in judged:
+                again = judged[c.name]
                 if again != c:
                     problems.append(f'{r.student}/{r.notebook}: {c.name} recorded as '
                                     f'{"PASSED" if c.passed else "FAILED"}, its answer gives '

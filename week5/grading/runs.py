@@ -12,6 +12,8 @@ import threading
 import time
 from pathlib import Path
 
+from ..checks import HIDDEN_ENV
+from ..files import atomic_write_json
 from .notebooks import nbval_options, setup_sources
 
 __all__ = ['DEFAULT_CELL_TIMEOUT', 'DEFAULT_NOTEBOOK_TIMEOUT', 'DEFAULT_INTERRUPT_GRACE',
@@ -43,6 +45,10 @@ def run_record(sandbox, job, notebook_timeout, threads=None):
     start = time.monotonic()
     scratch = sandbox.scratch()
     env = dict(job['kernel_env'], **({'OMP_NUM_THREADS': str(threads)} if threads else {}))
+    if job.get('hidden_cases'):
+        hidden = Path(scratch) / 'hidden_cases.json'
+        atomic_write_json(hidden, job['hidden_cases'])
+        env[HIDDEN_ENV] = str(hidden)
     job = dict(job, cwd=str(Path(scratch) / 'work'), kernel_env=env)
     try:
         events, finished, stderr = run_sealed(sandbox, scratch, job, notebook_timeout)

@@ -1,0 +1,136 @@
+"""keys/: the instructor's answers and hidden tests. The committed hash file matches the
+keys (and a stale one is detected), the hash-judged checks agree with the plain keys, and
+the hidden cases catch code that only fits the visible ones."""
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from mxnet.gluon import nn
+
+import keys
+from keys import HIDDEN, KEYS, hashes
+from week5 import checks
+from week5.checks.base import FACTORY, KEYED, NETWORK
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_committed_hash_file_matches_the_keys():
+    assert hashes.is_current(), 'run `python -m keys.hashes`'
+
+
+def test_a_stale_hash_file_is_detected(tmp_path, monkeypatch):
+    stale = tmp_path / 'hashes.json'
+    stale.write_text(checks.base.HASH_FILE.read_text())
+    assert hashes.is_current(stale)
+    monkeypatch.setitem(KEYS, 'conv1x1_params',
+                        keys.answers.Key(KEYS['conv1x1_params'].answer + 1))  # an edited key
+    assert not hashes.is_current(stale)
+    assert hashes.main(['--check']) == 1
+
+
+def test_every_keyed_check_has_a_key_and_every_code_check_a_hidden_case():
+    kinds = {n: c.kind for n, c in checks.DECLARATIONS.items()}
+    assert {n for n, k in kinds.items() if k in KEYED} == set(KEYS)
+    assert {n for n, k in kinds.items() if k in (NETWORK, FACTORY)} == set(HIDDEN)
+    assert all(len(cases) >= 1 for cases in HIDDEN.values())
+
+
+def test_the_hash_file_holds_no_answer_in_readable_form(tmp_path):
+    from keys import scan
+    (tmp_path / 'hashes.json').write_text(checks.base.HASH_FILE.read_text())
+    assert scan.scan(tmp_path) == []
+    (tmp_path / 'leak.py').write_text('EXPECTED = 54_534_144\nalexnet_conv1_size = 55\n'
+                                      "print((1, 16, 14, 14), 'gap_saving', 'nin')\n")
+    found = {what for _, _, what in scan.scan(tmp_path)}
+    assert found == {'alexnet_dense_params answer', 'alexnet_conv1_size answer',
+                     'lenet_conv2_shape answer', 'gap_saving answer'}
+
+
+def test_hash_judged_checks_agree_with_the_plain_keys():
+    for name, key in KEYS.items():
+        for value in [key.answer, *key.wrong, 12345]:
+            data = checks.describe_answer(name, value)
+            by_hash = checks.judge(name, data)
+            assert [by_hash] == keys.grade(name, data), (name, value)
+            assert by_hash.passed == (value == key.answer)
+
+
+def _hidden_file(tmp_path, monkeypatch):
+    path = tmp_path / 'hidden.json'
+    path.write_text(json.dumps(HIDDEN))
+    monkeypatch.setenv(checks.ANSWER_ENV, '1')
+    monkeypatch.setenv(checks.HIDDEN_ENV, str(path))
+
+
+def nin_block(c, k, s, p):
+    net = nn.Sequential()
+    net.add(nn.Conv2D(c, k, s, p, activation='relu'), nn.Conv2D(c, 1, activation='relu'),
+            nn.Conv2D(c, 1, activation='relu'))
+    return net
+
+
+def nin_head(padding):
+    net = nn.Sequential()
+    net.add(nin_block(10, 3, 1, padding), nn.GlobalAvgPool2D(), nn.Flatten())
+    return net
+
+
+def test_hidden_cases_reach_the_description_only_under_the_grader(tmp_path, monkeypatch):
+    monkeypatch.setenv(checks.HIDDEN_ENV, str(tmp_path / 'hidden.json'))
+    (tmp_path / 'hidden.json').write_text(json.dumps(HIDDEN))
+    assert 'hidden' not in checks.describe_answer('nin_head', nin_head(1))  # a student's run
+    _hidden_file(tmp_path, monkeypatch)
+    data = checks.describe_answer('nin_head', nin_head(1))
+    assert [d['input'] for d in data['hidden']] == [list(x) for _, x in HIDDEN['nin_head']]
+
+
+def test_visible_pass_hidden_fail_names_the_hidden_check(tmp_path, monkeypatch):
+    _hidden_file(tmp_path, monkeypatch)
+    data = json.loads(json.dumps(checks.describe_answer('nin_head', nin_head(0))))
+    visible, hidden = keys.grade('nin_head', data)
+    assert visible.passed                    # no padding still gives (2, 10) on 5x5 inputs
+    assert hidden.name == 'nin_head_hidden' and not hidden.passed
+    assert 'raised' in hidden.reason         # a 3x3 kernel without padding on a 1x1 input
+    good = json.loads(json.dumps(checks.describe_answer('nin_head', nin_head(1))))
+    assert [r.passed for r in keys.grade('nin_head', good)] == [True, True]
+
+    def hard_coded(num_convs, channels):     # fits the two visible cases only
+        blk = nn.Sequential()
+        for _ in range(num_convs if num_convs < 3 else 2):
+            blk.add(nn.Conv2D(channels, 3, padding=1, activation='relu'))
+        blk.add(nn.MaxPool2D(2, 2))
+        return blk
+    data = checks.describe_answer('vgg_block', hard_coded)
+    visible, hidden = keys.grade('vgg_block', data)
+    assert visible.passed and not hidden.passed
+    assert 'vgg_block(3, 5) has 2 convolution(s), expected 3' in hidden.reason
+    # a record without the hidden cases (a kernel that skipped them) fails them
+    del data['hidden']
+    assert not keys.grade('vgg_block', data)[1].passed
+
+
+def test_reference_solutions_pass_the_hidden_cases(tmp_path, monkeypatch, capsys):
+    sys.path.insert(0, str(ROOT / 'scripts'))
+    try:
+        import build_notebooks
+    finally:
+        sys.path.pop(0)
+    _hidden_file(tmp_path, monkeypatch)
+    graded = set()
+    for src in sorted((ROOT / 'notebooks' / 'src').glob('*.nbsrc')):
+        cells, solutions = build_notebooks.parse_source(src)
+        namespace = {}
+        for cell in cells:
+            if cell['id'].endswith('-setup') or cell['id'] == 'nin-block-code':
+                exec(compile(cell['source'], cell['id'], 'exec'), namespace)
+            if cell['id'] in solutions:
+                exec(compile(solutions[cell['id']], cell['id'], 'exec'), namespace)
+            elif 'check' in cell['tags']:
+                exec(compile(cell['source'], cell['id'], 'exec'), namespace)
+        for name, data in checks.parse_answers(capsys.readouterr().out):
+            results = keys.grade(name, data)
+            assert all(r.passed for r in results), results
+            graded |= {r.name for r in results}
+    assert {f'{n}_hidden' for n in HIDDEN} <= graded

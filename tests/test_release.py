@@ -1,0 +1,163 @@
+"""make release: the student edition is a complete repository without answers, speaker
+notes, keys, tests or grader; its checks PASS right answers and FAIL typical wrong ones
+with their hints; (slow) its setup check passes and its notebooks run on their own."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from keys import KEYS, scan
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / 'scripts'))
+import build_notebooks  # noqa: E402
+import release  # noqa: E402
+sys.path.remove(str(ROOT / 'scripts'))
+
+
+@pytest.fixture(scope='module')
+def student(tmp_path_factory):
+    out = tmp_path_factory.mktemp('dist') / 'student'
+    release.release(out)
+    return out
+
+
+def _env(student, **extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith('WEEK5_GRADE')}
+    env.update(PYTHONPATH=str(student), **extra)
+    return env
+
+
+def test_the_release_is_a_repository_without_answers(student):
+    files = {p.relative_to(student).as_posix() for p in student.rglob('*') if p.is_file()}
+    for needed in ('README.md', 'Makefile', 'requirements.txt', 'environment.yml',
+                   'pyproject.toml', 'scripts/setup.sh', 'scripts/check_setup.py',
+                   'week5/__init__.py', 'week5/checks/hashes.json',
+                   *[f'notebooks/{p.name}' for p in (ROOT / 'notebooks').glob('*.ipynb')]):
+        assert needed in files, needed
+    tops = {f.split('/')[0] for f in files}
+    assert not tops & {'keys', 'tests', 'bench', 'docs', '.ci', 'dist'}, tops
+    assert not [f for f in files if f.endswith('.nbsrc') or '__pycache__' in f]
+    assert not [f for f in files if re.match(r'week5/(grade|gradebox|sandbox)\.py|week5/grading/', f)]
+    targets = re.findall(r'^([a-z]+):', (student / 'Makefile').read_text(), re.M)
+    assert {'lab', 'check', 'setup'} <= set(targets)
+    assert not set(targets) & {'grade', 'release', 'bench', 'test'}
+    readme = (student / 'README.md').read_text()
+    assert 'make lab' in readme and 'make check' in readme
+    assert scan.scan(student) == []
+
+
+def test_speaker_notes_stay_with_the_instructor(student):
+    for path in (ROOT / 'notebooks').glob('*.ipynb'):
+        mine = json.loads(path.read_text())
+        theirs = json.loads((student / 'notebooks' / path.name).read_text())
+        notes = [c for c in mine['cells']
+                 if c['metadata'].get('slideshow', {}).get('slide_type') == 'notes']
+        assert notes, f'{path.name} has speaker notes to remove'
+        assert [c['id'] for c in theirs['cells']] == \
+            [c['id'] for c in mine['cells'] if c not in notes]
+    assert 'Ask the room' not in (student / 'notebooks' / '01_lenet.ipynb').read_text()
+
+
+def test_the_scan_finds_answers_and_solutions_that_leak(student, tmp_path):
+    leaky = tmp_path / 'leaky'
+    shutil.copytree(student / 'notebooks', leaky / 'notebooks')
+    build_notebooks.main(['--solutions', str(leaky / 'solved')])    # solved copies
+    (leaky / 'readable.py').write_text(''.join(
+        f'checks.check_{name}({key.answer!r})\n' for name, key in KEYS.items()))
+    (leaky / 'formatted.txt').write_text(''.join(
+        f'expected: {key.answer:,}\n' for key in KEYS.values()
+        if isinstance(key.answer, int) and key.answer >= 1000))
+    hits = scan.scan(leaky)
+    found = {what.split(':')[0] for _, _, what in hits}
+    assert 'solution line' in found
+    assert {f'{name} answer' for name in KEYS} <= found
+    assert len({n for p, n, _ in hits if p.name == 'formatted.txt'}) == \
+        sum(isinstance(k.answer, int) and k.answer >= 1000 for k in KEYS.values())
+
+
+CHECK_SCRIPT = r'''
+import json, sys
+from week5 import checks
+assert checks.__file__.startswith(sys.argv[1]), checks.__file__
+for name, value in json.load(sys.stdin):
+    value = tuple(value) if isinstance(value, list) else value
+    getattr(checks, 'check_' + name)(value)
+'''
+
+
+def test_the_released_checks_pass_right_and_fail_wrong_answers_with_hints(student):
+    cases = [(name, answer) for name, key in KEYS.items()
+             for answer in [key.answer, *key.wrong]]
+    res = subprocess.run([sys.executable, '-c', CHECK_SCRIPT, str(student)], cwd=student,
+                         input=json.dumps(cases), capture_output=True, text=True,
+                         env=_env(student), timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    lines = re.findall(r'^\[week5 check\].*$', res.stdout, re.M)
+    assert len(lines) == len(cases)
+    for (name, answer), line in zip(cases, lines):
+        if answer == KEYS[name].answer:
+            assert line == f'[week5 check] {name}: PASSED'
+        else:
+            assert line.endswith(KEYS[name].wrong[answer]), line
+
+
+@pytest.mark.slow
+def test_the_student_edition_runs_on_its_own(student, tmp_path):
+    """Its setup check passes and two chapters run in the quick profile, their check cells
+    printing the stubs' verdicts."""
+    env = _env(student, WEEK5_PROFILE='quick', WEEK5_PROGRESS='0', MPLBACKEND='Agg')
+    res = subprocess.run([sys.executable, 'scripts/check_setup.py'], cwd=student,
+                         capture_output=True, text=True, env=env, timeout=600)
+    assert res.returncode == 0 and 'setup OK' in res.stdout, res.stdout + res.stderr[-2000:]
+    for name in ('00_overview', '04_nin'):
+        out = tmp_path / f'{name}.ipynb'
+        res = subprocess.run([sys.executable, '-m', 'jupyter', 'nbconvert', '--to', 'notebook',
+                              '--execute', f'notebooks/{name}.ipynb', '--output', str(out),
+                              '--ExecutePreprocessor.timeout=600'], cwd=student,
+                             capture_output=True, text=True, env=env, timeout=1200)
+        assert res.returncode == 0, res.stderr[-3000:]
+        nb = json.loads(out.read_text())
+        checked = [''.join(o.get('text', '')) for c in nb['cells']
+                   if 'check' in c['metadata'].get('tags', []) for o in c['outputs']]
+        assert checked and all(': FAILED - no answer yet' in t or ': FAILED - ' in t
+                               for t in checked), checked
+
+
+@pytest.mark.slow
+def test_the_grader_grades_a_student_edition_notebook_with_the_hidden_tests(student, tmp_path):
+    """Chapter 4 as handed out, filled in by a student whose NiN head has no padding: it
+    passes every visible check, fails nin_head's hidden test (a 1x1 input), and gets the
+    visible points only; the report names the hidden check."""
+    nb = json.loads((student / 'notebooks' / '04_nin.ipynb').read_text())
+    _, solutions = build_notebooks.parse_source(ROOT / 'notebooks' / 'src' / '04_nin.nbsrc')
+    answers = dict(solutions)
+    answers['nin-ex3-code'] = solutions['nin-ex3-code'].replace('padding=1', 'padding=0')
+    for cell in nb['cells']:
+        if cell['id'] in answers:
+            cell['source'], cell['outputs'] = answers[cell['id']], []
+    (tmp_path / 'subs' / 'zoe').mkdir(parents=True)
+    (tmp_path / 'subs' / 'zoe' / '04_nin.ipynb').write_text(json.dumps(nb))
+    refs = tmp_path / 'refs'
+    refs.mkdir()
+    shutil.copy2(ROOT / 'notebooks' / '04_nin.ipynb', refs / '04_nin.ipynb')
+    out = tmp_path / 'report.csv'
+    res = subprocess.run([sys.executable, '-m', 'week5.grade', str(tmp_path / 'subs'),
+                          '--reference', str(refs), '--out', str(out), '--timeout', '600'],
+                         cwd=ROOT, capture_output=True, text=True, timeout=1800,
+                         env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert res.returncode == 0, res.stderr[-3000:]
+    import csv
+    with open(out, newline='') as f:
+        rows = [r for r in csv.DictReader(f) if r['notebook'] == '04_nin.ipynb']
+    assert len(rows) == 1, rows
+    row = rows[0]
+    passed = row['passed_checks'].split('; ')
+    assert set(passed) == {'nin_block', 'nin_block_hidden', 'conv1x1_params', 'nin_head'}
+    assert row['failed_checks'].startswith('nin_head_hidden: '), row['failed_checks']
+    assert (row['passed'], row['total']) == ('4', '5')

@@ -1,0 +1,56 @@
+"""Predictions: committed before an experiment, compared with its run, never graded."""
+import numbers
+
+from .base import one_line
+
+PREDICTION_PREFIX = '[week5 prediction]'
+_PREDICTION_HINT = 'compare the means with the spread between seeds in the table above'
+
+
+def _shown(value):
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, numbers.Integral):
+        return f'{int(value):,}'
+    if isinstance(value, numbers.Real):
+        return f'{float(value):.3g}'
+    return repr(value) if isinstance(value, str) else one_line(repr(value))
+
+
+def _same(predicted, observed, tolerance):
+    if isinstance(observed, str):
+        return isinstance(predicted, str) and \
+            predicted.strip().lower() == observed.strip().lower()
+    if isinstance(observed, bool) or isinstance(predicted, bool):
+        return predicted is observed or (isinstance(predicted, bool) and predicted == observed)
+    if isinstance(observed, numbers.Real) and isinstance(predicted, numbers.Real):
+        return abs(float(predicted) - float(observed)) <= (tolerance or 0)
+    return predicted == observed
+
+
+def verify_prediction(name, predicted, observed, tolerance=None, why=None, print_fn=print):
+    """Compare a prediction the student committed before an experiment with what the run
+    showed, and print one line::
+
+        [week5 prediction] lenet_winner: your prediction 'relu + max (modern)' - the run: 'relu + avg' (not this time: ...)
+
+    Unlike the checks, the outcome depends on the run (seeds, profile), so it is not an
+    exercise verdict: it never prints a ``[week5 check]`` line and the grader never scores
+    it (nor does its name start with ``check_``, which would make its cell a check cell).
+    Strings compare without case or surrounding spaces; numbers within ``tolerance``;
+    ``why`` is the hint printed for a miss. Never raises; returns True, False, or None
+    when there is no prediction yet."""
+    try:
+        if predicted is Ellipsis or predicted is None:
+            print_fn(f'{PREDICTION_PREFIX} {name}: no prediction yet - write it in the cell '
+                     'before the experiment (without peeking at the table), then run this cell')
+            return None
+        right = bool(_same(predicted, observed, tolerance))
+        near = '' if not tolerance or isinstance(observed, str) else f', within {tolerance:g}'
+        verdict = 'right' + near if right else f'not this time: {why or _PREDICTION_HINT}'
+        print_fn(f'{PREDICTION_PREFIX} {name}: your prediction {_shown(predicted)} - the run: '
+                 f'{_shown(observed)} ({verdict})')
+        return right
+    except Exception as e:  # a prediction never breaks the notebook
+        print_fn(f'{PREDICTION_PREFIX} {name}: could not compare ({type(e).__name__})')
+        return False

@@ -1,0 +1,83 @@
+"""Chapter 3 (VGG): the checks of its exercises."""
+from .base import DESIGN, FACTORY, NUMBER, Check, Fail, as_int, conv_params, expect_params, \
+    expect_relu, expect_shape, fmt_args, inventory, ran, require
+
+BUDGET = 60_000_000     # parameters at 224x224, 1 input channel, the book's dense head
+MIN_CONVS = 8
+
+
+def vgg_params(arch, side=224, c_in=1, num_classes=10):
+    """(total, dense head, flattened inputs) of a VGG: 3x3 convs with padding 1, a 2x2
+    pool per block, then the book's head 4096 -> 4096 -> num_classes."""
+    body, c = 0, c_in
+    for num_convs, channels in arch:
+        for _ in range(num_convs):
+            body += conv_params(c, channels, 3)
+            c = channels
+        side //= 2
+    flat = c * side * side
+    head = (conv_params(flat, 4096, 1) + conv_params(4096, 4096, 1)
+            + conv_params(4096, num_classes, 1))
+    return body + head, head, flat
+
+
+def _judge_block(args, X_shape, desc):
+    num_convs, channels = args
+    label = f'vgg_block{fmt_args(args)}'
+    inv = inventory(desc)
+    if len(inv['conv']) != num_convs:
+        raise Fail(f"{label} has {len(inv['conv'])} convolution(s), expected {num_convs}")
+    if any(k != 3 for k in inv['conv']):
+        raise Fail(f"{label}: kernel sizes {inv['conv']}, expected 3x3 everywhere")
+    if [p[0] for p in inv['pool']] != ['max']:
+        raise Fail(f"{label}: pooling {[p[0] for p in inv['pool']]}, expected one "
+                   'max-pooling layer at the end')
+    c_in, h, w = X_shape[1:]
+    shape, count, negative = ran(desc)
+    expect_shape(label, shape, (X_shape[0], channels, h // 2, w // 2),
+                 'padding 1 keeps the size, the 2x2 pool with stride 2 halves it')
+    expected = sum(conv_params(c_in if i == 0 else channels, channels, 3)
+                   for i in range(num_convs))
+    expect_params(label, count, expected, 'each conv maps its input channels to '
+                  '`channels` with a 3x3 kernel and a bias')
+    expect_relu(label, negative, 'a convolution')
+
+
+def _judge_budget(arch):
+    require(arch, 'a tuple of (num_convs, channels) pairs')
+    try:
+        rows = tuple((as_int(n, 'num_convs'), as_int(c, 'channels')) for n, c in arch)
+    except (TypeError, ValueError):
+        raise Fail('arch must be a tuple of (num_convs, channels) pairs, like '
+                   '((1, 64), (1, 128), ...)') from None
+    if not rows or any(n < 1 or c < 1 for n, c in rows):
+        raise Fail('every block needs at least one convolution and one channel')
+    if 224 >> len(rows) < 1:
+        raise Fail(f'{len(rows)} blocks halve 224 down to 0x0: at most 7 blocks fit')
+    convs = sum(n for n, _ in rows)
+    if convs < MIN_CONVS:
+        raise Fail(f'{convs} convolutions: the design needs at least {MIN_CONVS}')
+    total, head, flat = vgg_params(rows)
+    if total > BUDGET:
+        side = 224 >> len(rows)
+        raise Fail(f'{total:,} parameters, {total - BUDGET:,} over the budget of '
+                   f'{BUDGET:,}; {head:,} of them are in the dense head, whose first '
+                   f'layer sees {rows[-1][1]} x {side} x {side} = {flat:,} inputs')
+
+
+CHECKS = (
+    Check('vgg_block', FACTORY,
+          '``vgg_block(num_convs, channels)``: 3x3 convs (padding 1, ReLU), 2x2 max-pool.',
+          param='vgg_block', what='your vgg_block', label='vgg_block', judge=_judge_block,
+          cases=(((2, 8), (2, 4, 16, 16)), ((1, 6), (2, 3, 8, 8)))),
+    Check('vgg_budget', DESIGN,
+          'Design: an ``arch`` with at least 8 convolutions and at most 60,000,000 parameters\n'
+          "at 224x224 (one input channel, the book's 4096-4096-10 dense head).",
+          param='arch', what='a tuple of (num_convs, channels) pairs', judge=_judge_budget),
+    Check('vgg_dense_inputs', NUMBER,
+          "Inputs of VGG-11's first dense layer for a 160x160 image (five halvings, 512 ch).",
+          what='the number of inputs',
+          parse=lambda answer: as_int(answer, 'the number of inputs'),
+          rule="Dense sees the last block's output flattened: channels x height x width, "
+               'where each block\'s pooling halves height and width (rounding down)'),
+)
