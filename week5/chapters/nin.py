@@ -16,8 +16,22 @@ from ..summary import layer_costs
 from ..tensor import use_np
 from ..viz import SLIDE_HEIGHT, SLIDE_WIDTH, diagram_axes, draw_arrow, draw_box
 
-__all__ = ['conv1x1_as_dense', 'conv1x1_difference', 'nin_without_1x1', 'nin_dense_head',
+__all__ = ['NIN_REGIMES', 'conv1x1_as_dense', 'conv1x1_difference', 'nin_without_1x1', 'nin_dense_head',
            'draw_nin_vs_vgg_block']
+
+# Regimes tried for NiN's GAP head (at little accuracy cost against a dense head) and its
+# 1x1 convolutions (helping accuracy); bench/regimes.py trains and prints them:
+# (label, changes to the profile's NiN recipe, what it tries, run by the chapter?).
+NIN_REGIMES = [
+    ('nin_more_epochs', dict(num_train=6000, num_val=2000, num_epochs=6),
+     'the first experiment\'s 6,000 images for 6 epochs instead of 2', False),
+    ('nin_small_data_long', dict(num_train=2000, num_val=2000, num_epochs=15),
+     '2,000 images for 15 epochs: where a dense head can overfit', False),
+    ('nin_longer', dict(num_train=4000, num_val=2000, num_epochs=6),
+     '4,000 images for 6 epochs: 3x the updates of the first experiment', True),
+    ('nin_lower_lr', dict(num_train=4000, num_val=2000, num_epochs=6, lr=0.05),
+     'as nin_longer at half the learning rate', False),
+]
 
 
 def conv1x1_as_dense(in_channels=8, out_channels=4, size=5, seed=0, print_fn=print):
