@@ -89,7 +89,7 @@ def run_regime(regime, seeds=None, profile=None, print_fn=print):
                              print_fn=print_fn)
     else:
         claims.claim_within('gap_head_costs_little_accuracy', runs, 'NiN (GAP head)',
-                            'NiN body + AlexNet head', 0.01, print_fn=print_fn)
+                            'NiN body + AlexNet head', 0.02, print_fn=print_fn)
         claims.claim_greater('conv1x1_layers_help_accuracy', runs, 'NiN (GAP head)',
                              'NiN without 1x1 convs', print_fn=print_fn)
     print_fn(f'   {wall:.0f} s wall, {cpu:.0f} s cpu for {len(seeds)} seed(s) x '

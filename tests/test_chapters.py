@@ -284,3 +284,17 @@ def test_accuracy_vs_cost_draws_each_seed_and_the_mean_no_error_bar():
     assert not ax.containers                  # no errorbar: it spanned values no seed reached
     low, high = ax.get_ylim()
     assert low < 0.10 and high > 0.80
+
+
+def test_the_chapter_regimes_change_only_their_network():
+    alex = ch_alexnet.capacity_regime('laptop')
+    label, changes = ch_alexnet.DROPOUT_REGIME
+    assert alex.name == f'laptop/{label}'
+    assert alex.recipe('alexnet').num_epochs == changes['num_epochs']
+    assert alex.recipe('nin') == get_profile('laptop').recipe('nin')
+    nin = ch_nin.head_regime('quick')
+    assert nin.recipe('nin').num_train == 512                     # quick sizes kept
+    assert nin.recipe('nin').lr == ch_nin.NIN_REGIME[1].get('lr', 0.1)
+    assert set(ch_alexnet.CAPACITY_VARIANTS) == {'no dropout', 'dropout 0.5',
+                                                 'dropout 0.5 + flip/crop'}
+    assert ch_nin.HEAD_VARIANTS['NiN without 1x1 convs'] is ch_nin.nin_without_1x1

@@ -5,7 +5,7 @@ from ..viz import axes_of_size
 from ..inside import gradient_norms
 from ..profiles import get_profile
 
-__all__ = ['DROPOUT_REGIMES', 'DROPOUT_REGIME', 'CAPACITY_VARIANTS', 'gradient_norms_by_activation', 'claim_vanishing_gradients', 'gradient_ratios',
+__all__ = ['DROPOUT_REGIMES', 'DROPOUT_REGIME', 'CAPACITY_VARIANTS', 'capacity_regime', 'gradient_norms_by_activation', 'claim_vanishing_gradients', 'gradient_ratios',
            'gradient_table', 'plot_gradient_norms']
 
 # Regimes tried for "dropout controls capacity" (bench/regimes.py trains and prints them):
@@ -32,6 +32,13 @@ DROPOUT_REGIME = next((label, changes) for label, changes, _, chapter in DROPOUT
 # its variants, one change at a time: dropout off, the book's dropout, then augmentation
 CAPACITY_VARIANTS = {'no dropout': dict(dropout=0.0), 'dropout 0.5': dict(dropout=0.5),
                      'dropout 0.5 + flip/crop': dict(dropout=0.5, augment=True)}
+
+
+def capacity_regime(profile=None):
+    """The profile with AlexNet's recipe changed to ``DROPOUT_REGIME`` (pass it as
+    ``profile=`` with ``budget='profile'``)."""
+    label, changes = DROPOUT_REGIME
+    return get_profile(profile).regime('alexnet', label, **changes)
 
 
 def gradient_norms_by_activation(name, activations=('relu', 'sigmoid'), batch_size=64,
