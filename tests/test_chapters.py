@@ -6,6 +6,7 @@ matplotlib.use('Agg')
 
 from week5.models import Inception, get_config, get_model  # noqa: E402
 from week5.profiles import get_profile  # noqa: E402
+from week5.callbacks import History  # noqa: E402
 from week5.recipe import RunLoadError  # noqa: E402
 from week5.summary import count_params, layer_summary  # noqa: E402
 from week5 import claims, curves, inside, summary, viz  # noqa: E402
@@ -207,3 +208,93 @@ def test_best_variant_and_within_use_the_mean_over_seeds():
     assert claims.within(runs, 'a', 'b', 0.03) is True   # 0.70 >= 0.72 - 0.03
     assert claims.within(runs, 'c', 'b', 0.02) is False
     assert claims.within(runs, 'b', 'c', 0.0) is True    # above counts as within
+
+
+def test_regime_changes_one_network_and_keeps_the_quick_sizes():
+    laptop = get_profile('laptop')
+    memorise = laptop.regime('alexnet', 'memorise', num_train=500, num_epochs=40, lr=0.01)
+    assert memorise.name == 'laptop/memorise'
+    r = memorise.recipe('alexnet')
+    assert (r.num_train, r.num_epochs, r.lr) == (500, 40, 0.01)
+    assert r.config.width_divisor == laptop.recipe("alexnet").config.width_divisor  # kept
+    assert memorise.recipe('nin') == laptop.recipe('nin')                # other nets too
+    assert memorise.recipe("alexnet", dropout=0.0).config.dropout == 0.0   # variants on top
+    # a profile rule (ReLU LeNet: lr 0.1, 7 epochs) no longer overrides the regime's lr
+    lenet = laptop.regime('lenet', 'slow', lr=0.01).recipe('lenet', activation='relu')
+    assert lenet.lr == 0.01 and lenet.num_epochs == 7
+    quick = get_profile('quick').regime('alexnet', 'memorise', num_train=500, num_epochs=40,
+                                        lr=0.01)
+    q = quick.recipe('alexnet')
+    assert (q.num_train, q.num_epochs, q.lr) == (512, 1, 0.01)           # CI stays in seconds
+    with pytest.raises(ValueError, match='snake_case'):
+        laptop.regime('alexnet', 'Mem orise')
+    with pytest.raises(ValueError, match="unknown option 'epochs'"):
+        laptop.regime('alexnet', 'bad', epochs=3)
+
+
+def test_the_chapters_regimes_are_valid_recipes():
+    for label, changes, why, _ in ch_alexnet.DROPOUT_REGIMES + ch_nin.NIN_REGIMES:
+        network = 'alexnet' if label.startswith('dropout') else 'nin'
+        recipe = get_profile('laptop').regime(network, label, **changes).recipe(network)
+        assert recipe.num_train == changes['num_train'] and why
+    assert sum(chapter for *_, chapter in ch_alexnet.DROPOUT_REGIMES) <= 1
+    assert sum(chapter for *_, chapter in ch_nin.NIN_REGIMES) <= 1
+
+
+def test_common_recipe_trains_every_network_the_same_way():
+    for name in ('lenet', 'alexnet', 'vgg', 'nin', 'googlenet'):
+        r = ch_compare.common_recipe(name, budget='compare', profile='laptop', seed=1)
+        assert (r.config.batch_norm, r.init, r.momentum, r.lr_schedule, r.lr) == \
+            (True, 'kaiming', 0.9, 'cosine', 0.1), name
+        assert (r.num_train, r.num_epochs, r.seed) == (10000, 2, 1), name
+    lenet = ch_compare.common_recipe('lenet', profile='laptop')
+    assert (lenet.config.activation, lenet.config.pool) == ('relu', 'max')
+    as_chapters = ch_compare.common_recipe('lenet', profile='laptop', common=False)
+    assert (as_chapters.config.activation, as_chapters.config.batch_norm) == ('sigmoid', False)
+
+
+def test_recipes_table_shows_the_common_recipe(capsys):
+    ch_compare.recipes_table(['lenet', 'vgg'], profile='quick')
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split()[:4] == ['network', 'input', 'activation', 'pool']
+    assert out[1].split()[:4] == ['lenet', '28x28', 'relu', 'max']
+    assert all('True' in line and 'kaiming' in line for line in out[1:])
+
+
+class _CostRun:
+    def __init__(self, val_acc, rate, params):
+        self.history = History([{'epoch': 1, 'val_acc': val_acc, 'examples_per_sec': rate}])
+        self.params = params
+
+
+def test_accuracy_vs_cost_draws_each_seed_and_the_mean_no_error_bar():
+    runs = {'vgg': [_CostRun(0.10, 1000, 500), _CostRun(0.75, 1000, 500),
+                    _CostRun(0.76, 1000, 500)],
+            'nin': _CostRun(0.80, 500, 50)}
+    points = ch_compare.cost_points(runs, cost='time')
+    assert points['vgg'][0] == pytest.approx(1.0) and points['nin'][0] == pytest.approx(2.0)
+    assert points['vgg'][1] == [0.10, 0.75, 0.76]
+    assert points['vgg'][2] == pytest.approx(0.5366, abs=1e-3)
+    assert ch_compare.cost_points(runs, cost='params')['nin'][0] == 50.0
+    with pytest.raises(ValueError, match="cost must be 'time' or 'params'"):
+        ch_compare.cost_points(runs, cost='macs')
+    ax = ch_compare.plot_accuracy_vs_cost(runs, cost='params')
+    drawn = sorted(round(float(y), 3) for c in ax.collections for _, y in c.get_offsets())
+    assert drawn == sorted([0.10, 0.75, 0.76, 0.537, 0.80, 0.80])     # seeds + means
+    assert not ax.containers                  # no errorbar: it spanned values no seed reached
+    low, high = ax.get_ylim()
+    assert low < 0.10 and high > 0.80
+
+
+def test_the_chapter_regimes_change_only_their_network():
+    alex = ch_alexnet.capacity_regime('laptop')
+    label, changes = ch_alexnet.DROPOUT_REGIME
+    assert alex.name == f'laptop/{label}'
+    assert alex.recipe('alexnet').num_epochs == changes['num_epochs']
+    assert alex.recipe('nin') == get_profile('laptop').recipe('nin')
+    nin = ch_nin.head_regime('quick')
+    assert nin.recipe('nin').num_train == 512                     # quick sizes kept
+    assert nin.recipe('nin').lr == ch_nin.NIN_REGIME[1].get('lr', 0.1)
+    assert set(ch_alexnet.CAPACITY_VARIANTS) == {'no dropout', 'dropout 0.5',
+                                                 'dropout 0.5 + flip/crop'}
+    assert ch_nin.HEAD_VARIANTS['NiN without 1x1 convs'] is ch_nin.nin_without_1x1

@@ -2,7 +2,8 @@
 (`new_figure` + `figure_to_png`, `array_to_png` for live filters), and the record of a
 figure's smallest text that the slides test reads (`figure_png`, `use_slide_display`).
 
-Importing it changes no rcParams and no display mode and never imports pyplot.
+Importing it changes no rcParams and no display mode and never imports pyplot; it needs
+nothing of week5 (the book's ProgressBoard uses it from its drawing method).
 """
 import base64
 import io
@@ -14,7 +15,6 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image, PngImagePlugin
 
-from .inside import to_numpy
 
 __all__ = ['SIGNED_CMAP', 'TILE_GAP_COLOR', 'TEXT_SIZE_KEY', 'SLIDE_FONT', 'array_to_png',
            'new_figure', 'figure_to_png', 'canvas_to_png', 'png_size', 'slide_fonts',
@@ -31,7 +31,8 @@ def array_to_png(values, cmap=SIGNED_CMAP, vmin=-1.0, vmax=1.0, scale=None,
     each value a ``scale`` x ``scale`` block (default: about ``width`` pixels wide), NaN
     in the ``bad`` colour. No axes and no text, so it takes about a millisecond where a
     figure takes tens: what live filter plots use."""
-    values = to_numpy(values).astype(np.float64)
+    values = np.asarray(values.asnumpy() if hasattr(values, 'asnumpy') else values,
+                        dtype=np.float64)
     if values.ndim != 2 or 0 in values.shape:
         raise ValueError(f'values has shape {values.shape}; pass a non-empty 2-D array')
     if scale is None:

@@ -22,6 +22,7 @@ Some settings depend on a model knob (a sigmoid LeNet needs a larger learning ra
 a ReLU LeNet): those rules are listed in the profile as data too.
 """
 import os
+import re
 from dataclasses import dataclass, field
 
 from .models import VGG11_ARCH
@@ -46,6 +47,7 @@ class Profile:
     description: str
     recipes: dict
     rules: dict = field(default_factory=dict)
+    fixed: tuple = ()          # recipe fields a regime may not change (the quick sizes)
 
     def recipe(self, name, **changes):
         """The recipe of network ``name``: the table's, then the rules that match, then
@@ -60,6 +62,22 @@ class Profile:
             if all(_value(asked, k) == v for k, v in when.items()):
                 out = out.replace(**rule)
         return out.replace(**changes)
+
+    def regime(self, name, label, **changes):
+        """This profile with network ``name``'s recipe changed for one experiment (more
+        epochs, fewer images, a wider head ...): a ``Profile`` called ``'<profile>/<label>'``
+        to pass as ``profile=`` with ``budget='profile'``. The profile's rules for that
+        network no longer override what ``changes`` set, and the fields of ``fixed`` (the
+        quick profile's sizes and epochs) stay the profile's, so CI stays in seconds."""
+        if not re.fullmatch(r'[a-z0-9_]+', label):
+            raise ValueError(f'regime label {label!r} must be snake_case, e.g. memorise')
+        changes = {k: v for k, v in changes.items() if k not in self.fixed}
+        recipes = dict(self.recipes, **{name: self.recipe(name).replace(**changes)})
+        rules = dict(self.rules)
+        rules[name] = [(when, {k: v for k, v in rule.items() if k not in changes})
+                       for when, rule in self.rules.get(name, ())]
+        return Profile(f'{self.name}/{label}', f'{self.description}; {label} regime for '
+                       f'{name}', recipes, rules, self.fixed)
 
     def make(self, name, **changes):
         """(model, data, trainer): ``self.recipe(name, **changes).build()``."""
@@ -157,6 +175,7 @@ QUICK = Profile(
     rules={name: [(when, {k: v for k, v in changes.items() if k not in _QUICK})
                   for when, changes in rules]
            for name, rules in LAPTOP.rules.items()},
+    fixed=tuple(_QUICK),
 )
 
 PROFILES = {'quick': QUICK, 'laptop': LAPTOP, 'full': FULL}

@@ -9,9 +9,42 @@ from ..png import SLIDE_FONT
 from ..inside import gradient_norms
 from ..profiles import get_profile
 
-__all__ = ['gradient_norms_by_activation', 'claim_vanishing_gradients', 'gradient_ratios',
+__all__ = ['DROPOUT_REGIMES', 'DROPOUT_REGIME', 'CAPACITY_VARIANTS', 'capacity_regime',
+           'gradient_norms_by_activation', 'claim_vanishing_gradients', 'gradient_ratios',
            'gradient_table', 'plot_gradient_norms', 'lenet_alexnet_rows',
            'draw_lenet_vs_alexnet']
+
+# Regimes tried for "dropout controls capacity" (bench/regimes.py trains and prints them):
+# (label, changes to the profile's AlexNet recipe, what it tries, run by the chapter?).
+# Dropout can only narrow a gap that exists: each regime tries to let the network
+# without dropout memorise its training images.
+DROPOUT_REGIMES = [
+    ('dropout_few_images_long', dict(num_train=500, num_val=1000, batch_size=32,
+                                     num_epochs=40, lr=0.01),
+     'half the images, twice the epochs, half the learning rate', False),
+    ('dropout_wide_head', dict(num_train=1000, num_val=1000, batch_size=32, num_epochs=25,
+                               lr=0.01, hidden=(16384, 16384)),
+     'dense layers 4x wider (2,048 units at width / 8)', False),
+    ('dropout_constant_lr', dict(num_train=1000, num_val=1000, batch_size=32, num_epochs=25,
+                                 lr=0.005, lr_schedule=None),
+     'a small constant learning rate, no decay', False),
+    ('dropout_memorise', dict(num_train=500, num_val=500, batch_size=32, num_epochs=30,
+                              lr=0.01),
+     '500 images for 30 epochs at lr 0.01: the first regime, cheaper', True),
+]
+# the one the chapter runs: (label, changes)
+DROPOUT_REGIME = next((label, changes) for label, changes, _, chapter in DROPOUT_REGIMES
+                      if chapter)
+# its variants, one change at a time: dropout off, the book's dropout, then augmentation
+CAPACITY_VARIANTS = {'no dropout': dict(dropout=0.0), 'dropout 0.5': dict(dropout=0.5),
+                     'dropout 0.5 + flip/crop': dict(dropout=0.5, augment=True)}
+
+
+def capacity_regime(profile=None):
+    """The profile with AlexNet's recipe changed to ``DROPOUT_REGIME`` (pass it as
+    ``profile=`` with ``budget='profile'``)."""
+    label, changes = DROPOUT_REGIME
+    return get_profile(profile).regime('alexnet', label, **changes)
 
 
 def gradient_norms_by_activation(name, activations=('relu', 'sigmoid'), batch_size=64,

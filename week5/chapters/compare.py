@@ -10,33 +10,61 @@ from ..profiles import get_profile
 from ..recipe import Recipe, RunLoadError
 from ..summary import param_split
 
-__all__ = ['train_networks', 'train_networks_seeds', 'recipes_table', 'chapter_runs',
-           'speed_rows', 'speed_table', 'plot_accuracy_vs_cost', 'claim_bigger_params']
+__all__ = ['COMMON_TRAINING', 'MODERN_LENET', 'common_recipe', 'train_networks',
+           'train_networks_seeds', 'recipes_table', 'chapter_runs', 'speed_rows',
+           'speed_table', 'cost_points', 'plot_accuracy_vs_cost', 'claim_bigger_params']
 
 
-def train_networks(names=None, budget='compare', profile=None, seed=0, progress=False):
-    """Train several networks (registry names), each as its profile's recipe says, under
-    the same budget (the same data subset and epochs); returns ``{name: Run}``."""
+# One training recipe for all five networks in the accuracy comparison, so that what
+# differs between them is the architecture (and its input side): batch norm before every
+# activation (what NiN and GoogLeNet need to leave their plateau in a few minutes, given
+# to all), He initialisation, SGD with momentum 0.9 and a cosine decay from 0.1.
+COMMON_TRAINING = dict(batch_norm=True, init='kaiming', momentum=0.9, lr_schedule='cosine',
+                       lr=0.1)
+# LeNet with chapter 1's modern choices (ReLU and max pooling instead of the 1998 scaled
+# tanh / sigmoid and average pooling): the comparison is about the architecture's depth,
+# width and head, not about the activation, which chapter 1 measures on its own.
+MODERN_LENET = dict(activation='relu', pool='max')
+
+
+def common_recipe(name, budget='compare', profile=None, seed=None, common=True):
+    """The recipe of network ``name`` in the comparison: the profile's, with
+    ``COMMON_TRAINING`` (and ``MODERN_LENET`` for LeNet) when ``common``, shrunk by
+    ``budget``; every network gets the same data subset and epochs."""
+    changes = dict(COMMON_TRAINING, **(MODERN_LENET if name == 'lenet' else {})) \
+        if common else {}
+    return budget_recipe(name, budget, profile, seed=seed, **changes)
+
+
+def train_networks(names=None, budget='compare', profile=None, seed=0, progress=False,
+                   common=True):
+    """Train several networks (registry names) under the same budget (the same data
+    subset and epochs) and, with ``common``, the same training recipe
+    (``common_recipe``); returns ``{name: Run}``."""
     _warm_up()
-    return {name: budget_recipe(name, budget, profile, seed=seed).fit(name, progress=progress)
+    return {name: common_recipe(name, budget, profile, seed, common).fit(name, progress=progress)
             for name in (names or list_models())}
 
 
-def train_networks_seeds(names=None, seeds=(0, 1, 2), budget='compare', profile=None):
+def train_networks_seeds(names=None, seeds=(0, 1, 2), budget='compare', profile=None,
+                         common=True):
     """``train_networks`` once per seed: ``{name: [Run for each seed]}``."""
     runs = {name: [] for name in (names or list_models())}
     for seed in seeds:
-        for name, run in train_networks(list(runs), budget, profile, seed).items():
+        for name, run in train_networks(list(runs), budget, profile, seed,
+                                        common=common).items():
             runs[name].append(run)
     return runs
 
 
-def recipes_table(names=None, budget='compare', profile=None, print_fn=print):
-    """What differs between the networks' recipes under one budget: input, optimizer,
-    learning rate, schedule, initialisation, batch norm, data and epochs."""
-    recipes = {n: budget_recipe(n, budget, profile) for n in (names or list_models())}
-    keys = ('input', 'optimizer', 'lr', 'lr_schedule', 'init', 'batch_norm', 'num_train',
-            'num_epochs')
+def recipes_table(names=None, budget='compare', profile=None, common=True, print_fn=print):
+    """The networks' recipes under one budget side by side (``common``: as
+    ``common_recipe`` makes them): input, activation, pooling, optimizer, learning rate,
+    schedule, initialisation, batch norm, data and epochs."""
+    recipes = {n: common_recipe(n, budget, profile, common=common)
+               for n in (names or list_models())}
+    keys = ('input', 'activation', 'pool', 'optimizer', 'lr', 'lr_schedule', 'init',
+            'batch_norm', 'num_train', 'num_epochs')
     rows = {n: dict(r.items()) for n, r in recipes.items()}
     widths = [max(len(k), *(len(rows[n].get(k, '-')) for n in rows)) for k in keys]
     print_fn(f'{"network":<10}  ' + '  '.join(f'{k:<{w}}' for k, w in zip(keys, widths)))
@@ -112,24 +140,39 @@ def claim_bigger_params(name, profile, heavy, light, factor=3.0, print_fn=print)
     return claim(name, ratio >= factor, text, print_fn)
 
 
-def plot_accuracy_vs_cost(runs, ax=None, cost='time'):
-    """Validation accuracy against cost, one point per network: ``{label: Run}``, or
-    ``{label: [Run, ...]}`` over seeds (then the mean with error bars of one standard
-    deviation). ``cost``: 'time' (training ms per example, log scale) or 'params'
-    (learned parameters, log scale)."""
-    if ax is None:
-        ax = axes_of_size((6.0, 3.4))
-    for i, (label, seeded) in enumerate(runs.items()):
+def cost_points(runs, cost='time'):
+    """``{label: (x, [val acc of each seed], mean val acc)}`` of ``{label: Run}`` or
+    ``{label: [Run, ...]}``: x is the parameters (``cost='params'``) or the mean training
+    time per example in ms (``cost='time'``)."""
+    if cost not in ('time', 'params'):
+        raise ValueError(f"cost must be 'time' or 'params', got {cost!r}")
+    points = {}
+    for label, seeded in runs.items():
         seeded = seeded if isinstance(seeded, (list, tuple)) else [seeded]
-        accs = np.array([r.history.last('val_acc') for r in seeded], dtype=float)
+        accs = [float(r.history.last('val_acc')) for r in seeded]
         if cost == 'params':
             x = float(seeded[0].params)
         else:
             x = float(np.mean([1e3 / r.history.last('examples_per_sec', float('nan'))
                                for r in seeded]))
-        ax.errorbar([x], [accs.mean()], yerr=[accs.std(ddof=1) if len(accs) > 1 else 0.0],
-                    fmt='o', ms=7, capsize=4, color=f'C{i % 10}')
-        ax.annotate(label, (x, accs.mean()), textcoords='offset points', xytext=(7, 4),
+        points[label] = (x, accs, float(np.mean(accs)))
+    return points
+
+
+def plot_accuracy_vs_cost(runs, ax=None, cost='time'):
+    """Validation accuracy against cost: ``{label: Run}`` or ``{label: [Run, ...]}`` over
+    seeds. Each seed is a small dot, the mean over seeds a short bar through them (no
+    error bar: it would span values no seed reached). ``cost``: 'time' (training ms per
+    example, log scale) or 'params' (learned parameters, log scale)."""
+    if ax is None:
+        ax = axes_of_size((6.0, 3.4))
+    for i, (label, (x, accs, mean)) in enumerate(cost_points(runs, cost).items()):
+        color = f'C{i % 10}'
+        ax.scatter([x] * len(accs), accs, s=22, color=color, alpha=0.75, zorder=3,
+                   label='one seed' if i == 0 else None)
+        ax.scatter([x], [mean], marker='_', s=500, linewidths=2.5, color=color, zorder=4,
+                   label='mean over seeds' if i == 0 else None)
+        ax.annotate(label, (x, mean), textcoords='offset points', xytext=(12, -3),
                     fontsize=SLIDE_FONT)
     ax.set_xscale('log')
     ax.set_xlabel('training time per example (ms, log scale)' if cost == 'time'
@@ -137,4 +180,5 @@ def plot_accuracy_vs_cost(runs, ax=None, cost='time'):
     ax.set_ylabel('validation accuracy')
     ax.margins(x=0.25, y=0.15)
     ax.grid(True, alpha=0.3)
+    ax.legend(loc='lower right', fontsize=8)
     return ax

@@ -12,13 +12,37 @@ from ..models import NiNConfig, VGGConfig
 from ..models.blocks import (INITS, Conv, Dense, Dropout, Flatten, GlobalAvgPool, Pool, Stage,
                              build, dense_head)
 from ..inside import dims_text
+from ..profiles import get_profile
 from ..summary import layer_costs
 from ..tensor import use_np
 from ..viz import SLIDE_HEIGHT, SLIDE_WIDTH, diagram_axes, draw_arrow, draw_box
 from ..png import SLIDE_FONT
 
-__all__ = ['conv1x1_as_dense', 'conv1x1_difference', 'nin_without_1x1', 'nin_dense_head',
+__all__ = ['NIN_REGIMES', 'NIN_REGIME', 'HEAD_VARIANTS', 'head_regime', 'conv1x1_as_dense', 'conv1x1_difference', 'nin_without_1x1', 'nin_dense_head',
            'draw_nin_vs_vgg_block']
+
+# Regimes tried for NiN's GAP head (at little accuracy cost against a dense head) and its
+# 1x1 convolutions (helping accuracy); bench/regimes.py trains and prints them:
+# (label, changes to the profile's NiN recipe, what it tries, run by the chapter?).
+NIN_REGIMES = [
+    ('nin_more_epochs', dict(num_train=6000, num_val=2000, num_epochs=6),
+     'the first experiment\'s 6,000 images for 6 epochs instead of 2', False),
+    ('nin_small_data_long', dict(num_train=2000, num_val=2000, num_epochs=15),
+     '2,000 images for 15 epochs: where a dense head can overfit', False),
+    ('nin_longer', dict(num_train=4000, num_val=2000, num_epochs=6),
+     '4,000 images for 6 epochs: 3x the updates of the first experiment', True),
+    ('nin_lower_lr', dict(num_train=4000, num_val=2000, num_epochs=6, lr=0.05),
+     'as nin_longer at half the learning rate', False),
+]
+# the one the chapter runs: (label, changes)
+NIN_REGIME = next((label, changes) for label, changes, _, chapter in NIN_REGIMES if chapter)
+
+
+def head_regime(profile=None):
+    """The profile with NiN's recipe changed to ``NIN_REGIME`` (pass it as ``profile=``
+    with ``budget='profile'``)."""
+    label, changes = NIN_REGIME
+    return get_profile(profile).regime('nin', label, **changes)
 
 
 def conv1x1_as_dense(in_channels=8, out_channels=4, size=5, seed=0, print_fn=print):
@@ -86,6 +110,11 @@ def nin_dense_head(recipe):
     model.net = build(specs, cfg.input_shape)
     model.net.initialize(INITS[recipe.init]())
     return model
+
+
+# the variants of the chapter's experiment, each one change from NiN
+HEAD_VARIANTS = {'NiN (GAP head)': {}, 'NiN body + AlexNet head': nin_dense_head,
+                 'NiN without 1x1 convs': nin_without_1x1}
 
 
 _ACTIVATION_NAMES = {'relu': 'ReLU'}

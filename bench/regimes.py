@@ -1,0 +1,124 @@
+"""Where does each lecture claim show at laptop scale? The regimes tried, with their numbers.
+
+The lecture states three effects that the chapters' first experiments did not show
+(issue 20): dropout controls the capacity of AlexNet's dense layers; NiN's global average
+pooling (GAP) head costs little or no accuracy against a dense head; NiN's 1x1
+convolutions help accuracy. Each regime below is one setting of the data size, epochs,
+batch size, learning rate and width (changes to the profile's recipe of the network, as
+``Profile.regime`` applies them); its variants differ from each other in one thing only.
+For every regime tried this script trains the variants over seeds, prints the seeds table
+(validation accuracy; for dropout the training accuracy in eval mode on clean images and
+the train-val gap) and the claim verdict the chapter would print, with wall and CPU time:
+
+    WEEK5_PROFILE=laptop nice -n 5 .venv/bin/python bench/regimes.py              # all
+    WEEK5_PROFILE=laptop .venv/bin/python bench/regimes.py --only dropout_memorise
+    WEEK5_PROFILE=laptop .venv/bin/python bench/regimes.py --claim gap_head --seeds 0
+
+The chapters run the regime marked ``chapter=True`` of each claim (week5/chapters/alexnet.py
+``DROPOUT_REGIME``, week5/chapters/nin.py ``NIN_REGIME``). Measured (laptop profile, 2
+cores shared with other sessions, load average 4-10, so wall times are inflated; the cpu
+column is the process's CPU seconds), see RESULTS at the bottom of this file.
+"""
+import argparse
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from week5 import claims  # noqa: E402
+from week5.chapters import alexnet as ch_alexnet, nin as ch_nin  # noqa: E402
+from week5.profiles import get_profile  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Regime:
+    """One setting to try: ``changes`` to the profile's recipe of ``network``, the
+    ``variants`` (label -> recipe changes or model factory), and the claim to test."""
+    label: str
+    claim: str                   # 'dropout' | 'gap_head' | 'conv1x1'
+    network: str
+    changes: dict
+    variants: dict
+    why: str
+    seeds: tuple = (0, 1, 2)
+    chapter: bool = False        # the regime the chapter runs
+    extra: dict = field(default_factory=dict)
+
+
+_DROPOUT = {'no dropout': dict(dropout=0.0), 'dropout 0.5': dict(dropout=0.5)}
+_NIN = {'NiN (GAP head)': {}, 'NiN body + AlexNet head': ch_nin.nin_dense_head,
+        'NiN without 1x1 convs': ch_nin.nin_without_1x1}
+
+REGIMES = [
+    # -- dropout: AlexNet must first be able to memorise its training set without it
+    Regime('dropout_overfit_budget', 'dropout', 'alexnet',
+           dict(num_train=1000, num_val=2000, batch_size=32, num_epochs=18, lr=0.02),
+           _DROPOUT, "chapter 2's first experiment: 1,000 images, 18 epochs, batch 32"),
+    *[Regime(label, 'dropout', 'alexnet', changes,
+             ch_alexnet.CAPACITY_VARIANTS if chapter else _DROPOUT, why, chapter=chapter)
+      for label, changes, why, chapter in ch_alexnet.DROPOUT_REGIMES],
+    # -- NiN: the GAP head against a dense head, and without the 1x1 convolutions
+    Regime('nin_experiment_budget', 'gap_head', 'nin',
+           dict(num_train=6000, num_val=2000, num_epochs=2), _NIN,
+           "chapter 4's first experiment: 6,000 images, 2 epochs"),
+    *[Regime(label, 'gap_head', 'nin', changes, _NIN, why, chapter=chapter)
+      for label, changes, why, chapter in ch_nin.NIN_REGIMES],
+]
+
+
+def run_regime(regime, seeds=None, profile=None, print_fn=print):
+    """Train and print one regime; returns ``{label: [Run, ...]}``."""
+    prof = get_profile(profile).regime(regime.network, regime.label, **regime.changes)
+    recipe = prof.recipe(regime.network)
+    seeds = tuple(seeds or regime.seeds)
+    print_fn(f'\n== {regime.label} ({regime.claim}): {regime.why}')
+    print_fn(f'   {recipe.num_train} train / {recipe.num_val} val images, {recipe.num_epochs} '
+             f'epochs, batch {recipe.batch_size}, lr {recipe.lr:g}, seeds {seeds}; '
+             + ', '.join(f'{k}={v}' for k, v in regime.changes.items()
+                         if k not in ('num_train', 'num_val', 'num_epochs', 'batch_size', 'lr')))
+    wall, cpu = time.perf_counter(), time.process_time()
+    runs = claims.compare_seeds(regime.network, regime.variants, seeds=seeds,
+                                budget='profile', profile=prof)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    claims.seeds_table(runs, clean_train=regime.claim == 'dropout', print_fn=print_fn)
+    if regime.claim == 'dropout':
+        claims.claim_greater('dropout_narrows_the_gap', runs, 'no dropout', 'dropout 0.5',
+                             key='clean_gap', what='train-val gap (eval mode)',
+                             print_fn=print_fn)
+    else:
+        claims.claim_within('gap_head_costs_little_accuracy', runs, 'NiN (GAP head)',
+                            'NiN body + AlexNet head', 0.02, print_fn=print_fn)
+        claims.claim_greater('conv1x1_layers_help_accuracy', runs, 'NiN (GAP head)',
+                             'NiN without 1x1 convs', print_fn=print_fn)
+    print_fn(f'   {wall:.0f} s wall, {cpu:.0f} s cpu for {len(seeds)} seed(s) x '
+             f'{len(regime.variants)} variants; load average '
+             f'{" ".join(f"{x:.1f}" for x in os.getloadavg())}', flush=True)
+    return runs
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--only', nargs='*', help='regime labels to run')
+    parser.add_argument('--claim', choices=('dropout', 'gap_head'),
+                        help='only the regimes of one claim (gap_head: also the 1x1 one)')
+    parser.add_argument('--seeds', nargs='*', type=int, help='seeds (default: the regime\'s)')
+    parser.add_argument('--profile', help='quick | laptop | full (default WEEK5_PROFILE)')
+    args = parser.parse_args(argv)
+    chosen = [r for r in REGIMES if (not args.only or r.label in args.only)
+              and (not args.claim or r.claim == args.claim)]
+    if not chosen:
+        parser.error(f'no regime matches; labels: {", ".join(r.label for r in REGIMES)}')
+    print(f'bench/regimes.py: profile {get_profile(args.profile).name!r}, '
+          f'OMP_NUM_THREADS={os.environ.get("OMP_NUM_THREADS", "unset")}')
+    for regime in chosen:
+        run_regime(regime, args.seeds, args.profile)
+    return 0
+
+
+RESULTS = """
+"""
+
+if __name__ == '__main__':
+    sys.exit(main())
