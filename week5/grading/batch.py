@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..files import atomic_write_json
 from .cluster import Runner
+from .intake import notebook_key
 from .judging import NotebookResult, judge_run, prepare
 from .notebooks import default_reference_dir, load_notebook, load_sanitize
 from .runs import DEFAULT_CELL_TIMEOUT, DEFAULT_INTERRUPT_GRACE, DEFAULT_NOTEBOOK_TIMEOUT
@@ -37,25 +38,12 @@ def find_submissions(submissions_dir):
     return students
 
 
-def _name_key(filename):
-    """A file name reduced to what a student meant: no case, download suffixes or extra
-    extensions (``01_LeNet (1).ipynb.txt`` -> ``01_lenet``)."""
-    key = filename.lower()
-    while True:
-        stem, dot, ext = key.rpartition('.')
-        if not dot or ext not in ('ipynb', 'txt', 'json', 'bak', 'download', 'crdownload'):
-            break
-        key = stem
-    key = re.sub(r'(\s*\(\d+\)|\s*-?\s*copy(\s*\d+)?)+$', '', key.strip())
-    return re.sub(r'[\s_\-]+', '_', key)
-
-
 def near_matches(name, filenames):
     """Files in a student's folder that look like a misnamed `name` (a second download,
     other case, an extra extension)."""
-    want = _name_key(name)
+    want = notebook_key(name)
     return [f for f in sorted(filenames) if f != name and
-            (_name_key(f) == want or difflib.SequenceMatcher(None, _name_key(f), want).ratio() >= 0.85)]
+            (notebook_key(f) == want or difflib.SequenceMatcher(None, notebook_key(f), want).ratio() >= 0.85)]
 
 
 
