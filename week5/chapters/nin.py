@@ -24,6 +24,8 @@ __all__ = ['NIN_REGIMES', 'NIN_REGIME', 'HEAD_VARIANTS', 'head_regime', 'conv1x1
 # 1x1 convolutions (helping accuracy); bench/regimes.py trains and prints them:
 # (label, changes to the profile's NiN recipe, what it tries, run by the chapter?).
 NIN_REGIMES = [
+    ('nin_experiment_budget', dict(num_train=6000, num_val=2000, num_epochs=2),
+     "the 'experiment' budget: 6,000 images for 2 epochs", False),
     ('nin_more_epochs', dict(num_train=6000, num_val=2000, num_epochs=6),
      'the first experiment\'s 6,000 images for 6 epochs instead of 2', False),
     ('nin_small_data_long', dict(num_train=2000, num_val=2000, num_epochs=15),
