@@ -25,12 +25,14 @@ __all__ = ['NIN_REGIMES', 'NIN_REGIME', 'HEAD_VARIANTS', 'head_regime', 'conv1x1
 # 1x1 convolutions (helping accuracy); bench/regimes.py trains and prints them:
 # (label, changes to the profile's NiN recipe, what it tries, run by the chapter?).
 NIN_REGIMES = [
+    ('nin_experiment_budget', dict(num_train=6000, num_val=2000, num_epochs=2),
+     "the 'experiment' budget: 6,000 images for 2 epochs", True),
     ('nin_more_epochs', dict(num_train=6000, num_val=2000, num_epochs=6),
      'the first experiment\'s 6,000 images for 6 epochs instead of 2', False),
     ('nin_small_data_long', dict(num_train=2000, num_val=2000, num_epochs=15),
      '2,000 images for 15 epochs: where a dense head can overfit', False),
     ('nin_longer', dict(num_train=4000, num_val=2000, num_epochs=6),
-     '4,000 images for 6 epochs: 3x the updates of the first experiment', True),
+     '4,000 images for 6 epochs: 2x the updates of the first experiment', False),
     ('nin_lower_lr', dict(num_train=4000, num_val=2000, num_epochs=6, lr=0.05),
      'as nin_longer at half the learning rate', False),
 ]
