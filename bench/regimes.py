@@ -114,7 +114,7 @@ def main(argv=None):
 
 
 RESULTS = """
-Measured 2025, laptop profile, 2 cores shared (load average 1-13). gap = clean train acc
+Measured in the laptop profile, 2 cores shared (load average 1-13). gap = clean train acc
 (eval mode) - val acc; values are mean ± sd over the seeds listed; cpu = CPU seconds of
 the whole regime (all variants and seeds).
 
