@@ -297,4 +297,5 @@ def test_the_chapter_regimes_change_only_their_network():
     assert nin.recipe('nin').lr == ch_nin.NIN_REGIME[1].get('lr', 0.1)
     assert set(ch_alexnet.CAPACITY_VARIANTS) == {'no dropout', 'dropout 0.5',
                                                  'dropout 0.5 + flip/crop'}
-    assert ch_nin.HEAD_VARIANTS['NiN without 1x1 convs'] is ch_nin.nin_without_1x1
+    assert ch_nin.HEAD_VARIANTS['NiN body + AlexNet head'] is ch_nin.nin_dense_head
+    assert ch_nin.NIN_REGIME[1]['num_epochs'] > 2            # more than the first budget

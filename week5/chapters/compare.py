@@ -180,5 +180,5 @@ def plot_accuracy_vs_cost(runs, ax=None, cost='time'):
     ax.set_ylabel('validation accuracy')
     ax.margins(x=0.25, y=0.15)
     ax.grid(True, alpha=0.3)
-    ax.legend(loc='lower right', fontsize=8)
+    ax.legend(loc='best', fontsize=8)
     return ax
