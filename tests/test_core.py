@@ -15,7 +15,7 @@ from mxnet.gluon import nn
 import week5
 from week5 import core
 
-from conftest import TinyNet, ToyData
+from support import TinyNet, ToyData
 
 
 def _fit(max_epochs=2, model=None, data=None, **kwargs):
@@ -430,7 +430,7 @@ def test_numpy_semantics_switch_on_lazily_and_threads_default():
 def test_fit_on_a_thread_activates_numpy_semantics_there():
     code = ('import threading, week5, sys\n'
             'sys.path.insert(0, "tests")\n'
-            'from conftest import TinyNet, ToyData\n'
+            'from support import TinyNet, ToyData\n'
             'model = TinyNet(); out = []\n'
             'def run():\n'
             '    t = week5.Trainer(max_epochs=1, progress=False)\n'

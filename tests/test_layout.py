@@ -13,7 +13,7 @@ import pytest
 
 from week5.chapters import NOTEBOOKS
 
-from conftest import NOTEBOOK_DIR, ROOT
+from support import NOTEBOOK_DIR, ROOT
 
 PACKAGE = ROOT / 'week5'
 FACADE = set(importlib.import_module('week5').__all__)   # the d2l-compatible API

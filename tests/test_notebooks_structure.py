@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import outputs_text
+from support import outputs_text
 
 ROOT = Path(__file__).resolve().parent.parent
 NB_DIR = ROOT / 'notebooks'
