@@ -18,8 +18,9 @@ from ..tensor import use_np
 from ..viz import SLIDE_HEIGHT, SLIDE_WIDTH, diagram_axes, draw_arrow, draw_box
 from ..png import SLIDE_FONT
 
-__all__ = ['NIN_REGIMES', 'NIN_REGIME', 'HEAD_VARIANTS', 'head_regime', 'conv1x1_as_dense', 'conv1x1_difference', 'nin_without_1x1', 'nin_dense_head',
-           'draw_nin_vs_vgg_block']
+# (nin_without_1x1 is not exported: only bench/regimes.py's search uses it now)
+__all__ = ['NIN_REGIMES', 'NIN_REGIME', 'HEAD_VARIANTS', 'head_regime', 'conv1x1_as_dense',
+           'conv1x1_difference', 'nin_dense_head', 'draw_nin_vs_vgg_block']
 
 # Regimes tried for NiN's GAP head (at little accuracy cost against a dense head) and its
 # 1x1 convolutions (helping accuracy); bench/regimes.py trains and prints them:
