@@ -107,13 +107,13 @@ def checks_of(row):
 def test_correct_submission_scores_full_marks(graded):
     rows, _ = graded
     row = rows['alice', VGG]
-    assert (row['status'], row['passed'], row['total'], row['score_percent']) == ('ok', '2', '2', '100')
+    assert (row['status'], row['passed'], row['total'], row['score_percent']) == ('ok', '3', '3', '100')
     assert checks_of(row) == {'vgg_block': None, 'vgg_block_hidden': None,
                               'vgg_dense_inputs': None}
     assert row['errored_cells'] == '' and row['outputs_differ'] == ''
     assert rows['alice', FLOPS]['passed'] == '1'
     total = rows['alice', 'TOTAL']
-    assert (total['passed'], total['total']) == ('3', '3')
+    assert (total['passed'], total['total']) == ('4', '4')
 
 
 @pytest.mark.slow
@@ -168,7 +168,7 @@ def test_corrupted_files_are_reported_and_score_zero(graded, student, reason):
     row = rows[student, VGG]
     assert row['status'] == 'unreadable'
     assert row['note'].startswith(reason)
-    assert (row['passed'], row['total']) == ('0', '2')
+    assert (row['passed'], row['total']) == ('0', '3')
 
 
 @pytest.mark.slow
@@ -489,7 +489,7 @@ def test_the_tamperer_changes_no_other_file_nor_the_report(adversarial):
     assert _digest(adversarial['protected']) == adversarial['before']['protected']
     assert not (adversarial['cache'] / 'runs').exists()  # the instructor's run cache
     assert adversarial['out'].read_bytes() == adversarial['report_at_exit']  # no late rewrite
-    assert adversarial['rows']['victim', build_class.LENET]['passed'] == '3'
+    assert adversarial['rows']['victim', build_class.LENET]['passed'] == '4'
 
 
 @pytest.mark.slow
@@ -510,8 +510,8 @@ def test_check_finds_a_changed_row_and_a_forged_verdict(adversarial, tmp_path):
     out = tmp_path / 'report.csv'
     text = adversarial['out'].read_text()
     records = json.loads(report.records_path(adversarial['out']).read_text())
-    out.write_text(text.replace('mallory,lenet_exercises.ipynb,ok,0,3,0',
-                                'mallory,lenet_exercises.ipynb,ok,3,3,100'))
+    out.write_text(text.replace('mallory,lenet_exercises.ipynb,ok,0,4,0',
+                                'mallory,lenet_exercises.ipynb,ok,3,4,75'))
     report.records_path(out).write_text(json.dumps(records))
     assert report.check_report(out) == ['mallory/lenet_exercises.ipynb: the CSV differs from the '
                                        'records in passed, score_percent']

@@ -184,7 +184,7 @@ def judge_run(prepared, run, patterns=(), notebook_timeout=DEFAULT_NOTEBOOK_TIME
         names = graded_names([n])
         if n in answers:
             judged = verdicts(n, answers[n])
-            checks += [judged.get(v) or CheckResult(v, False, 'cannot be judged') for v in names]
+            checks += [judged[v] if v in judged else CheckResult(v, False, 'cannot be judged') for v in names]
         else:
             why = _missing_reason(n, nb, check_cells, reached, cell_problem, finished,
                                   notebook_timeout)
