@@ -480,6 +480,13 @@ def test_lenet_bn(capsys):
                  for i, layer in enumerate(lenet_bn())])
     fails(capsys, checks.check_lenet_bn, wide, "keep LeNet-5's sizes")
     fails(capsys, checks.check_lenet_bn, nn.Sequential(), 'no answer yet', 'bn_net.add')
+    wrong_in = seq(*[nn.BatchNorm(in_channels=6) if i == 5 else layer
+                     for i, layer in enumerate(lenet_bn())])
+    fails(capsys, checks.check_lenet_bn, wrong_in, 'channel counts [6, 6, 120, 84]',
+          'in_channels')
+    never_ran = seq(*[nn.Conv2D(6, 5, padding=2, in_channels=3) if i == 0 else layer
+                      for i, layer in enumerate(lenet_bn())])   # fails before any BatchNorm
+    fails(capsys, checks.check_lenet_bn, never_ran, 'your code raised')   # not 'channels [0'
 
 
 def test_lenet_bn_runs_in_prediction_mode_on_one_image(capsys):

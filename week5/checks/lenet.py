@@ -65,14 +65,14 @@ def _judge_bn(args, X_shape, desc):
     if out.get('act') is not None or after:
         raise Fail('the output layer must give the 10 raw scores: no activation, BatchNorm '
                    'or other layer after Dense(10)')
+    shape, count, _ = ran(desc)     # before the channels: a BatchNorm that never ran has 0
     if [n['channels'] for n in norms] != list(_NORMED):
         raise Fail(f"BatchNorm channel counts {[n['channels'] for n in norms]}, expected "
-                   f'{list(_NORMED)}: after a convolution a BatchNorm normalises each '
-                   'channel (axis=1, the default)')
+                   f'{list(_NORMED)}: a BatchNorm normalises the channels of the layer '
+                   'before it (axis=1, the default; leave in_channels out or give it right)')
     acts = [after[1]['act'] for _, _, after in groups[:4]]
     if len(set(acts)) != 1 or acts[0] not in ('sigmoid', 'relu'):
         raise Fail(f"activations {acts}: use one activation everywhere, 'sigmoid' or 'relu'")
-    shape, count, _ = ran(desc)
     expect_shape('bn_net', shape, (X_shape[0], 10), 'one score per class')
     full = _LENET5_PARAMS + 4 * sum(_NORMED)
     if count not in {full - sum(dropped) for r in range(5) for dropped in
