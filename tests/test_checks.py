@@ -55,6 +55,15 @@ def vgg_block(num_convs, channels):
     return blk
 
 
+def vgg_bn_block(num_convs, channels, bias=True, act='relu', bn=True, pool=nn.MaxPool2D):
+    blk = nn.Sequential()
+    for _ in range(num_convs):
+        blk.add(nn.Conv2D(channels, kernel_size=3, padding=1, use_bias=bias))
+        blk.add(*([nn.BatchNorm()] if bn else []), nn.Activation(act))
+    blk.add(pool(pool_size=2, strides=2))
+    return blk
+
+
 def nin_block(out_channels, kernel_size, strides, padding):
     return seq(nn.Conv2D(out_channels, kernel_size, strides, padding, activation='relu'),
                nn.Conv2D(out_channels, kernel_size=1, activation='relu'),
@@ -87,9 +96,24 @@ def lenet(act='relu', pool=nn.MaxPool2D, hidden=(120, 84)):
                nn.Dense(10))
 
 
-def alexnet_head(rate=0.5, units=4096, act='relu'):
-    return seq(nn.Dense(units, activation=act), nn.Dropout(rate),
-               nn.Dense(units, activation=act), nn.Dropout(rate), nn.Dense(10))
+def lenet_bn(act='sigmoid', pool=nn.AvgPool2D, bias=True, built_in=(), axis=1, out=()):
+    """LeNet-5 with a BatchNorm before each hidden activation; ``built_in`` names the hidden
+    layers (0-3) whose activation is inside the layer instead of after their BatchNorm."""
+    specs = [(nn.Conv2D, dict(channels=6, kernel_size=5, padding=2)),
+             (nn.Conv2D, dict(channels=16, kernel_size=5)),
+             (nn.Dense, dict(units=120)), (nn.Dense, dict(units=84))]
+    layers = []
+    for k, (kind, kwargs) in enumerate(specs):
+        layers += [kind(activation=act if k in built_in else None, use_bias=bias, **kwargs),
+                   nn.BatchNorm(axis=axis if k < 2 else 1)]
+        layers += [] if k in built_in else [nn.Activation(act)]
+        layers += [pool(2, 2)] if k < 2 else []
+    return seq(*layers, nn.Dense(10), *out)
+
+
+def budget_head(shrink=(nn.MaxPool2D(2, 2),), units=(1024, 1024), rate=0.5, act='relu'):
+    return seq(*shrink, nn.Dense(units[0], activation=act), nn.Dropout(rate),
+               nn.Dense(units[1], activation=act), nn.Dropout(rate), nn.Dense(10))
 
 
 # ----------------------------------------------------------------------- the format
@@ -97,10 +121,10 @@ def test_verdict_format_and_parsing(capsys):
     passes(capsys, checks.check_lenet_conv2_params, 880)
     fails(capsys, checks.check_lenet_conv2_params, 864, 'biases')
     text = ('noise\n[week5 check] a_b: PASSED\n'
-            '[week5 check] vgg_block: FAILED - vgg_block(2, 8) has 1 convolution(s)\n')
+            '[week5 check] vgg_bn_block: FAILED - vgg_bn_block(2, 8) has 1 convolution(s)\n')
     assert parse_verdicts(text) == [
         CheckResult('a_b', True, ''),
-        CheckResult('vgg_block', False, 'vgg_block(2, 8) has 1 convolution(s)')]
+        CheckResult('vgg_bn_block', False, 'vgg_bn_block(2, 8) has 1 convolution(s)')]
 
 
 def test_result_is_not_displayed_twice():
@@ -121,7 +145,7 @@ def test_registry_names_match_verdicts(capsys):
 def test_long_reasons_are_one_short_line(capsys):
     def boom(num_convs, channels):
         raise ValueError('first line of a long error\nsecond line ' + 'x' * 500)
-    reason = fails(capsys, checks.check_vgg_block, boom, 'your code raised ValueError',
+    reason = fails(capsys, checks.check_vgg_bn_block, boom, 'your code raised ValueError',
                    'first line of a long error')
     assert 'second line' not in reason and len(reason) <= 200
 
@@ -308,29 +332,30 @@ def test_chapter_prediction_cells_are_ungraded():
 
 
 # ------------------------------------------------------------------- built networks
-def test_vgg_block(capsys):
-    passes(capsys, checks.check_vgg_block, vgg_block)
+def test_vgg_bn_block(capsys):
+    passes(capsys, checks.check_vgg_bn_block, vgg_bn_block)
+    # the conv bias is redundant before a BatchNorm: the check accepts it dropped
+    passes(capsys, checks.check_vgg_bn_block, lambda n, c: vgg_bn_block(n, c, bias=False))
 
-    def no_relu(n, c):
-        return seq(*[nn.Conv2D(c, 3, padding=1) for _ in range(n)], nn.MaxPool2D(2, 2))
-
-    def one_conv(n, c):
-        return vgg_block(1, c)
-
-    def kernel5(n, c):
-        return seq(*[nn.Conv2D(c, 5, padding=2, activation='relu') for _ in range(n)],
+    def relu_in_conv(n, c):          # the ReLU inside the conv runs before the BatchNorm
+        return seq(*[layer for _ in range(n) for layer in
+                     (nn.Conv2D(c, 3, padding=1, activation='relu'), nn.BatchNorm())],
                    nn.MaxPool2D(2, 2))
+
+    def bn_after_relu(n, c):
+        return seq(*[layer for _ in range(n) for layer in
+                     (nn.Conv2D(c, 3, padding=1), nn.Activation('relu'), nn.BatchNorm())],
+                   nn.MaxPool2D(2, 2))
+
+    def one_bn(n, c):                # a single BatchNorm for the whole block
+        return seq(*[layer for _ in range(n) for layer in
+                     (nn.Conv2D(c, 3, padding=1), nn.Activation('relu'))],
+                   nn.BatchNorm(), nn.MaxPool2D(2, 2))
 
     def no_padding(n, c):
-        return seq(*[nn.Conv2D(c, 3, activation='relu') for _ in range(n)],
+        return seq(*[layer for _ in range(n) for layer in
+                     (nn.Conv2D(c, 3), nn.BatchNorm(), nn.Activation('relu'))],
                    nn.MaxPool2D(2, 2))
-
-    def avg_pool(n, c):
-        return seq(*[nn.Conv2D(c, 3, padding=1, activation='relu') for _ in range(n)],
-                   nn.AvgPool2D(2, 2))
-
-    def no_pool(n, c):
-        return seq(*[nn.Conv2D(c, 3, padding=1, activation='relu') for _ in range(n)])
 
     def stub(n, c):
         blk = nn.Sequential()
@@ -340,28 +365,41 @@ def test_vgg_block(capsys):
     def todo(n, c):
         raise NotImplementedError
 
-    fails(capsys, checks.check_vgg_block, no_relu, 'no ReLU')
-    fails(capsys, checks.check_vgg_block, one_conv, 'has 1 convolution(s), expected 2')
-    fails(capsys, checks.check_vgg_block, kernel5, 'expected 3x3')
-    fails(capsys, checks.check_vgg_block, no_padding, 'output shape (2, 8, 6, 6)',
-          'expected (2, 8, 8, 8)')
-    fails(capsys, checks.check_vgg_block, avg_pool, "['avg']")
-    fails(capsys, checks.check_vgg_block, no_pool, 'pooling []')
-    fails(capsys, checks.check_vgg_block, stub, 'has 0 convolution(s)')
-    fails(capsys, checks.check_vgg_block, lambda n, c: None, 'returned None')
-    fails(capsys, checks.check_vgg_block, lambda n, c: 3, 'expected a Gluon block')
-    fails(capsys, checks.check_vgg_block, todo, 'NotImplementedError')
-    fails(capsys, checks.check_vgg_block, ..., 'no answer yet')
-    fails(capsys, checks.check_vgg_block, 'vgg', 'function or class')
-    fails(capsys, checks.check_vgg_block, lambda n: vgg_block(n, 8), 'TypeError')
+    fails(capsys, checks.check_vgg_bn_block, vgg_block, "activation='relu' built in",
+          "add nn.Activation('relu') after its BatchNorm")
+    fails(capsys, checks.check_vgg_bn_block, relu_in_conv, 'built in')
+    fails(capsys, checks.check_vgg_bn_block, bn_after_relu,
+          "convolution 1 is followed by Activation('relu') -> BatchNorm, expected BatchNorm")
+    fails(capsys, checks.check_vgg_bn_block, one_bn,
+          "convolution 1 is followed by Activation('relu'), expected BatchNorm")
+    fails(capsys, checks.check_vgg_bn_block, lambda n, c: vgg_bn_block(n, c, bn=False),
+          "is followed by Activation('relu'), expected BatchNorm")
+    fails(capsys, checks.check_vgg_bn_block, lambda n, c: vgg_bn_block(n, c, act='sigmoid'),
+          "is 'sigmoid', expected 'relu'")
+    fails(capsys, checks.check_vgg_bn_block, lambda n, c: vgg_bn_block(1, c),
+          'has 1 convolution(s), expected 2')
+    fails(capsys, checks.check_vgg_bn_block, no_padding, 'padding [0, 0]', 'padding=1')
+    fails(capsys, checks.check_vgg_bn_block,
+          lambda n, c: vgg_bn_block(n, c, pool=nn.AvgPool2D), 'AvgPool2D', 'nn.MaxPool2D(2, 2)')
+    fails(capsys, checks.check_vgg_bn_block,
+          lambda n, c: vgg_bn_block(n, c)[:-1], 'expected BatchNorm', '-> the pooling')
+    fails(capsys, checks.check_vgg_bn_block, stub, 'has 0 convolution(s)')
+    fails(capsys, checks.check_vgg_bn_block, lambda n, c: None, 'returned None')
+    fails(capsys, checks.check_vgg_bn_block, lambda n, c: 3, 'expected a Gluon block')
+    fails(capsys, checks.check_vgg_bn_block, todo, 'NotImplementedError')
+    fails(capsys, checks.check_vgg_bn_block, ..., 'no answer yet')
+    fails(capsys, checks.check_vgg_bn_block, 'vgg', 'function or class')
+    fails(capsys, checks.check_vgg_bn_block, lambda n: vgg_bn_block(n, 8), 'TypeError')
 
 
 def test_library_blocks_pass_their_checks(capsys):
     """The reference values of the checks agree with week5.models' blocks."""
-    from week5.models import Inception, nin_block as lib_nin_block, vgg_block as lib_vgg
-    passes(capsys, checks.check_vgg_block, lib_vgg)
+    from week5.models import Inception, get_model, nin_block as lib_nin_block, \
+        vgg_block as lib_vgg
+    passes(capsys, checks.check_vgg_bn_block, lambda n, c: lib_vgg(n, c, batch_norm=True))
     passes(capsys, checks.check_nin_block, lib_nin_block)
     passes(capsys, checks.check_inception, Inception)
+    passes(capsys, checks.check_lenet_bn, get_model('lenet', batch_norm=True).net)
 
 
 def test_nin_block(capsys):
@@ -411,25 +449,89 @@ def test_inception(capsys):
     fails(capsys, checks.check_inception, Stub, 'conv kernel sizes []')
 
 
-def test_lenet_modern(capsys):
-    passes(capsys, checks.check_lenet_modern, lenet())
-    fails(capsys, checks.check_lenet_modern, lenet(act='sigmoid'), 'sigmoid')
-    fails(capsys, checks.check_lenet_modern, lenet(pool=nn.AvgPool2D), 'average-pooling')
-    fails(capsys, checks.check_lenet_modern, lenet(hidden=(100, 84)), '61,706')
-    fails(capsys, checks.check_lenet_modern, nn.Sequential(), 'no answer yet',
-          'modern_net.add')
-    fails(capsys, checks.check_lenet_modern,
-          seq(*list(lenet()._children.values())[:-1]), 'expected 2 and 3')
+def test_lenet_bn(capsys):
+    passes(capsys, checks.check_lenet_bn, lenet_bn())
+    passes(capsys, checks.check_lenet_bn, lenet_bn('relu', nn.MaxPool2D))
+    # the biases before a BatchNorm are redundant: the check accepts them dropped
+    passes(capsys, checks.check_lenet_bn, lenet_bn(bias=False))
+    fails(capsys, checks.check_lenet_bn, lenet(act='sigmoid', pool=nn.AvgPool2D),
+          'found 0 BatchNorm layer(s), expected 4')
+    fails(capsys, checks.check_lenet_bn, lenet_bn(built_in=(3,)),
+          "dense2 has activation='sigmoid' built in", "add nn.Activation('sigmoid') after")
+    fails(capsys, checks.check_lenet_bn, lenet_bn(out=(nn.BatchNorm(),)),
+          'found 5 BatchNorm layer(s), expected 4')
+    fails(capsys, checks.check_lenet_bn, lenet_bn(out=(nn.Activation('sigmoid'),)),
+          'the output layer must give the 10 raw scores')
+    fails(capsys, checks.check_lenet_bn, lenet_bn(axis=3), 'BatchNorm channel counts',
+          'axis=1')
+    fails(capsys, checks.check_lenet_bn, lenet_bn(pool=nn.MaxPool2D)[:-1],
+          'found 2 convolution(s) and 2 dense layer(s)')
+    after_act = lenet_bn()                       # Activation before the BatchNorm
+    after_act = seq(*[after_act[i] for i in (0, 2, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14)])
+    fails(capsys, checks.check_lenet_bn, after_act,
+          "conv1 is followed by Activation('sigmoid'), not by a BatchNorm")
+    no_act = seq(*[layer for i, layer in enumerate(lenet_bn()) if i != 6])
+    fails(capsys, checks.check_lenet_bn, no_act,
+          'the BatchNorm after conv2 is followed by AvgPool2D')
+    mixed = lenet_bn()
+    mixed = seq(*[nn.Activation('relu') if i == 2 else layer for i, layer in enumerate(mixed)])
+    fails(capsys, checks.check_lenet_bn, mixed, 'use one activation everywhere')
+    wide = seq(*[nn.Conv2D(8, 5, padding=2) if i == 0 else layer
+                 for i, layer in enumerate(lenet_bn())])
+    fails(capsys, checks.check_lenet_bn, wide, "keep LeNet-5's sizes")
+    fails(capsys, checks.check_lenet_bn, nn.Sequential(), 'no answer yet', 'bn_net.add')
+    wrong_in = seq(*[nn.BatchNorm(in_channels=6) if i == 5 else layer
+                     for i, layer in enumerate(lenet_bn())])
+    fails(capsys, checks.check_lenet_bn, wrong_in, 'channel counts [6, 6, 120, 84]',
+          'in_channels')
+    never_ran = seq(*[nn.Conv2D(6, 5, padding=2, in_channels=3) if i == 0 else layer
+                      for i, layer in enumerate(lenet_bn())])   # fails before any BatchNorm
+    fails(capsys, checks.check_lenet_bn, never_ran, 'your code raised')   # not 'channels [0'
 
 
-def test_alexnet_head(capsys):
-    passes(capsys, checks.check_alexnet_head, alexnet_head())
-    fails(capsys, checks.check_alexnet_head, alexnet_head(rate=0.3), 'dropout rates')
-    fails(capsys, checks.check_alexnet_head, alexnet_head(act='sigmoid'), 'activations')
-    fails(capsys, checks.check_alexnet_head,
-          seq(nn.Dense(4096, activation='relu'), nn.Dense(4096, activation='relu'),
-              nn.Dense(10)), 'dropout rates []')
-    fails(capsys, checks.check_alexnet_head, nn.Sequential(), 'no answer yet')
+def test_lenet_bn_runs_in_prediction_mode_on_one_image(capsys):
+    """A batch of one: the check runs the net outside autograd.record, so each BatchNorm
+    uses its running statistics (in training mode a dense layer's batch variance is 0)."""
+    from keys.hidden import HIDDEN
+    from week5.checks.base import describe_block
+    from week5.checks import judge_cases
+    recorded = [describe_block(lenet_bn(), x) for _, x in HIDDEN['lenet_bn']]
+    assert [d['output'] for d in recorded] == [[4, 10], [1, 10]]
+    assert judge_cases('lenet_bn', HIDDEN['lenet_bn'], recorded).passed
+
+
+def test_alexnet_head_budget(capsys):
+    passes(capsys, checks.check_alexnet_head_budget, budget_head())
+    passes(capsys, checks.check_alexnet_head_budget,
+           budget_head(shrink=(nn.GlobalAvgPool2D(),), units=(2048, 512)))
+    passes(capsys, checks.check_alexnet_head_budget,      # a 1x1 convolution shrinks too
+           budget_head(shrink=(nn.Conv2D(64, 1, activation='relu'),)))
+    book = seq(nn.Dense(4096, activation='relu'), nn.Dropout(0.5),
+               nn.Dense(4096, activation='relu'), nn.Dropout(0.5), nn.Dense(10))
+    reason = fails(capsys, checks.check_alexnet_head_budget, book,
+                   '43,040,778 parameters, 39,040,778 over the budget of 4,000,000',
+                   '26,218,496 of them are in the first hidden layer')
+    assert 'pool' not in reason.lower()           # where the parameters are, not the fix
+    fails(capsys, checks.check_alexnet_head_budget, budget_head(shrink=(), units=(1024, 1024)),
+          'over the budget', '6,554,624 of them')
+    fails(capsys, checks.check_alexnet_head_budget, budget_head(shrink=(), units=(512, 512)),
+          'the first hidden layer has 512 units', 'at least 1,024')
+    fails(capsys, checks.check_alexnet_head_budget, budget_head(rate=0.3),
+          'has rate 0.3, expected 0.5')
+    fails(capsys, checks.check_alexnet_head_budget, budget_head(act='sigmoid'),
+          "activations ['sigmoid'], expected one ReLU")
+    fails(capsys, checks.check_alexnet_head_budget,
+          seq(nn.MaxPool2D(2, 2), nn.Dense(1024, activation='relu'),
+              nn.Dense(1024, activation='relu'), nn.Dropout(0.5), nn.Dropout(0.5),
+              nn.Dense(10)), 'hidden layer 1 is followed by nothing')
+    fails(capsys, checks.check_alexnet_head_budget,
+          seq(nn.MaxPool2D(2, 2), nn.Dense(1024, activation='relu'), nn.Dropout(0.5),
+              nn.Dense(10)), '2 Dense layer(s), expected 3')
+    fails(capsys, checks.check_alexnet_head_budget,
+          seq(nn.MaxPool2D(2, 2), nn.Dense(1024, activation='relu'), nn.Dropout(0.5),
+              nn.Dense(512, activation='relu'), nn.Dropout(0.5), nn.Dense(10),
+              nn.Activation('sigmoid')), 'raw scores')
+    fails(capsys, checks.check_alexnet_head_budget, nn.Sequential(), 'no answer yet')
 
 
 def test_nin_head(capsys):
@@ -450,7 +552,8 @@ def test_nin_head(capsys):
 def test_judge_is_a_pure_function_of_the_recorded_answer(capsys):
     """describe_answer runs the code; judge sees only the JSON and gives the same verdict."""
     import json
-    for name, answer in [('vgg_block', vgg_block), ('nin_block', nin_block),
+    for name, answer in [('vgg_bn_block', vgg_bn_block), ('nin_block', nin_block),
+                         ('lenet_bn', lenet_bn()), ('alexnet_head_budget', budget_head()),
                          ('inception', make_inception()), ('vgg_dense_inputs', 12800),
                          ('lenet_conv2_shape', (1, 16, 14, 14)),
                          ('inception_design', (16, (32, 208), (16, 16), 16)),
@@ -464,19 +567,28 @@ def test_judge_is_a_pure_function_of_the_recorded_answer(capsys):
 
 
 def test_a_network_is_described_by_its_structure():
-    data = checks.describe_answer('vgg_block', vgg_block)
+    data = checks.describe_answer('vgg_bn_block', vgg_bn_block)
     first = data['cases'][0]
     assert first['layers'][0] == {'kind': 'conv', 'channels': 8, 'kernel': [3, 3], 'strides': [1, 1],
-                                  'padding': [1, 1], 'act': 'relu'}
+                                  'padding': [1, 1], 'act': None}
+    assert first['layers'][1:3] == [{'kind': 'bn', 'channels': 8}, {'kind': 'act', 'act': 'relu'}]
     assert first['layers'][-1]['kind'] == 'pool' and first['layers'][-1]['pool_type'] == 'max'
-    assert (first['output'], first['params'], first['negative']) == ([2, 8, 8, 8], 880, False)
+    # conv 4x3x3x8 + 8, BatchNorm 4 x 8 (scale, shift, running mean and variance), ...
+    assert first['layer_params'] == [296, 32, 0, 584, 32, 0, 0]
+    assert (first['output'], first['params'], first['negative']) == ([2, 8, 8, 8], 944, False)
+
+
+def test_a_block_that_fails_to_run_is_still_described():
+    data = checks.describe_answer('lenet_bn', seq(nn.Conv2D(6, 5), nn.BatchNorm(axis=4)))
+    assert 'run_error' in data and 'layer_params' not in data
+    assert [layer['kind'] for layer in data['layers']] == ['conv', 'bn']
 
 
 @pytest.mark.parametrize('data', [None, [], {'value': {'type': 'int', 'repr': '25088'}},
                                   {'cases': []}, {'cases': [{'layers': 'x'}, {}]},
                                   {'layers': [], 'output': 'x'}, {'fail': 'PASSED'}])
 def test_forged_or_malformed_records_fail_and_never_raise(data):
-    for name in ('vgg_dense_inputs', 'vgg_block', 'lenet_modern'):
+    for name in ('vgg_dense_inputs', 'vgg_bn_block', 'lenet_bn', 'alexnet_head_budget'):
         result = checks.judge(name, data)
         assert not result.passed, (name, data)
 

@@ -1,6 +1,6 @@
 """`python -m week5.grade`: sealed grading of a folder of student submissions.
 
-Two grading runs are shared by most tests: an ordinary class (correct, wrong vgg_block,
+Two grading runs are shared by most tests: an ordinary class (correct, wrong vgg_bn_block,
 missing exercise, syntax error, infinite loop, corrupted file, ...) and the adversarial
 class of tests/fixtures/grading/build_class.py (every in-kernel cheat of issue #13, a
 tampering student, a crash, a swallowed interrupt, a misnamed file). The references are
@@ -32,22 +32,24 @@ _spec.loader.exec_module(build_class)
 submission, write = build_class.submission, build_class.write
 
 REFERENCE = build_class.REFERENCE
-GRADED = keyring.graded_names(build_class.CHECKS)   # the three checks and lenet_modern's hidden test
+GRADED = keyring.graded_names(build_class.CHECKS)   # the three checks and lenet_bn's hidden test
 VGG = 'vgg_exercises.ipynb'
 FLOPS = 'flops.ipynb'
 CELL_TIMEOUT = 20  # generous: the import cell must not time out on a loaded machine
 
 GOOD_VGG_BLOCK = '''\
-def vgg_block(num_convs, channels):
+def vgg_bn_block(num_convs, channels):
     blk = nn.Sequential()
     for _ in range(num_convs):
-        blk.add(nn.Conv2D(channels, kernel_size=3, padding=1, activation='relu'))
+        blk.add(nn.Conv2D(channels, kernel_size=3, padding=1), nn.BatchNorm(),
+                nn.Activation('relu'))
     blk.add(nn.MaxPool2D(pool_size=2, strides=2))
     return blk'''
 WRONG_VGG_BLOCK = '''\
-def vgg_block(num_convs, channels):
+def vgg_bn_block(num_convs, channels):
     blk = nn.Sequential()
-    blk.add(nn.Conv2D(channels, kernel_size=3, padding=1, activation='relu'))
+    blk.add(nn.Conv2D(channels, kernel_size=3, padding=1), nn.BatchNorm(),
+            nn.Activation('relu'))
     blk.add(nn.MaxPool2D(pool_size=2, strides=2))
     return blk'''
 
@@ -69,16 +71,16 @@ def graded(tmp_path_factory):
     write(root, 'bob', VGG, submission(VGG, dict(FULL_VGG, ex1=WRONG_VGG_BLOCK)))
     # carol skipped exercise 1: deleted its cell and its check cell
     write(root, 'carol', VGG, submission(VGG, FULL_VGG, drop={'ex1', 'ex1-check'}))
-    write(root, 'dave', VGG, submission(VGG, dict(FULL_VGG, ex1='def vgg_block(num_convs, channels)\n    pass')))
+    write(root, 'dave', VGG, submission(VGG, dict(FULL_VGG, ex1='def vgg_bn_block(num_convs, channels)\n    pass')))
     write(root, 'erin', VGG, submission(VGG, dict(FULL_VGG, ex2='while True:\n    pass')))
     write(root, 'frank', VGG, (REFERENCE / VGG).read_text()[:700])  # cut short: corrupt JSON
     write(root, 'grace', VGG, json.dumps({'nbformat': 4, 'nbformat_minor': 5, 'metadata': {}}))
     # heidi tries to fake it: a printed verdict, an edited check cell and a skip marker
     write(root, 'heidi', VGG, submission(VGG, {
-        'ex1': 'def vgg_block(num_convs, channels):\n'
+        'ex1': 'def vgg_bn_block(num_convs, channels):\n'
                '    raise NotImplementedError\n'
-               'print("[week5 check] vgg_block: PASSED")',
-        'ex1-check': '# NBVAL_SKIP\nprint("[week5 check] vgg_block: PASSED")',
+               'print("[week5 check] vgg_bn_block: PASSED")',
+        'ex1-check': '# NBVAL_SKIP\nprint("[week5 check] vgg_bn_block: PASSED")',
         'ex2': 'dense_inputs = 512 * 5 * 5'}))
     # ivan shadows sum(), so the unchanged lecture cell prints something else than the reference
     write(root, 'ivan', VGG, submission(VGG, FULL_VGG, insert_before={'arch': ['sum = lambda xs: 11']}))
@@ -108,7 +110,7 @@ def test_correct_submission_scores_full_marks(graded):
     rows, _ = graded
     row = rows['alice', VGG]
     assert (row['status'], row['passed'], row['total'], row['score_percent']) == ('ok', '3', '3', '100')
-    assert checks_of(row) == {'vgg_block': None, 'vgg_block_hidden': None,
+    assert checks_of(row) == {'vgg_bn_block': None, 'vgg_bn_block_hidden': None,
                               'vgg_dense_inputs': None}
     assert row['errored_cells'] == '' and row['outputs_differ'] == ''
     assert rows['alice', FLOPS]['passed'] == '1'
@@ -117,13 +119,13 @@ def test_correct_submission_scores_full_marks(graded):
 
 
 @pytest.mark.slow
-def test_wrong_vgg_block_fails_with_the_check_reason(graded):
+def test_wrong_vgg_bn_block_fails_with_the_check_reason(graded):
     rows, _ = graded
     row = rows['bob', VGG]
     checks = checks_of(row)
     assert row['status'] == 'ok' and row['passed'] == '1'
     assert checks['vgg_dense_inputs'] is None
-    assert checks['vgg_block'] == 'vgg_block(2, 8) has 1 convolution(s), expected 2'
+    assert checks['vgg_bn_block'] == 'vgg_bn_block(2, 8) has 1 convolution(s), expected 2'
 
 
 @pytest.mark.slow
@@ -132,7 +134,7 @@ def test_missing_exercise_fails_even_when_its_check_cell_was_deleted(graded):
     row = rows['carol', VGG]
     checks = checks_of(row)
     assert checks['vgg_dense_inputs'] is None
-    assert "NameError: name 'vgg_block' is not defined" in checks['vgg_block']
+    assert "NameError: name 'vgg_bn_block' is not defined" in checks['vgg_bn_block']
     assert 'restored from the reference' in row['errored_cells']
 
 
@@ -141,9 +143,9 @@ def test_syntax_error_is_reported_on_the_students_cell(graded):
     rows, _ = graded
     row = rows['dave', VGG]
     assert row['status'] == 'errors'
-    assert 'cell 4 `def vgg_block(num_convs, channels)`: SyntaxError' in row['errored_cells']
+    assert 'cell 4 `def vgg_bn_block(num_convs, channels)`: SyntaxError' in row['errored_cells']
     assert checks_of(row)['vgg_dense_inputs'] is None
-    assert checks_of(row)['vgg_block'].startswith('check cell raised NameError')
+    assert checks_of(row)['vgg_bn_block'].startswith('check cell raised NameError')
 
 
 @pytest.mark.slow
@@ -153,7 +155,7 @@ def test_infinite_loop_times_out_and_the_rest_still_runs(graded):
     checks = checks_of(row)
     assert row['status'] == 'timeout'
     assert f'cell 10 `while True:`: timed out after {CELL_TIMEOUT} s' in row['errored_cells']
-    assert checks['vgg_block'] is None  # before the loop: still graded
+    assert checks['vgg_bn_block'] is None  # before the loop: still graded
     assert checks['vgg_dense_inputs'] is not None  # after it: fails, with a reason
     assert float(row['seconds']) < 120
 
@@ -175,7 +177,7 @@ def test_corrupted_files_are_reported_and_score_zero(graded, student, reason):
 def test_printed_or_edited_verdicts_do_not_count(graded):
     rows, _ = graded
     checks = checks_of(rows['heidi', VGG])
-    assert checks['vgg_block'].startswith('not answered yet')
+    assert checks['vgg_bn_block'].startswith('not answered yet')
     assert checks['vgg_dense_inputs'] is None
 
 
@@ -211,7 +213,7 @@ def test_stdout_table_lists_every_student_with_reasons(graded):
     assert students == {'alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan'}
     for s in students:
         assert f'\n{s:<14} TOTAL' in stdout
-    assert 'FAILED vgg_block: vgg_block(2, 8) has 1 convolution(s), expected 2' in stdout
+    assert 'FAILED vgg_bn_block: vgg_bn_block(2, 8) has 1 convolution(s), expected 2' in stdout
     assert 'NOTE unreadable: invalid JSON' in stdout
 
 
@@ -232,7 +234,7 @@ def test_load_notebook_names_what_is_wrong(tmp_path):
 
 
 def test_expected_checks_come_from_the_reference_outputs():
-    assert notebooks.expected_checks(reference(VGG)) == ['vgg_block', 'vgg_dense_inputs']
+    assert notebooks.expected_checks(reference(VGG)) == ['vgg_bn_block', 'vgg_dense_inputs']
     unrun = reference(FLOPS)
     for cell in unrun.cells:
         if cell.cell_type == 'code':
@@ -249,23 +251,23 @@ def test_graded_copy_keeps_reference_outputs_only_for_unchanged_cells():
     sources = [c.source for c in nb.cells]
     arch = next(i for i, s in enumerate(sources) if s.startswith('arch'))
     assert nb.cells[arch].outputs[0]['text'] == '8 conv layers\n'  # compared by nbval
-    ex1 = next(i for i, s in enumerate(sources) if s.startswith('def vgg_block'))
+    ex1 = next(i for i, s in enumerate(sources) if s.startswith('def vgg_bn_block'))
     assert nb.cells[ex1].outputs == [] and nb.cells[ex1].execution_count is None
     assert '# (grader: ignored NBVAL_SKIP)' in sources[ex1]
     assert nb.cells[arch - 1].source == 'x = 1'
     assert nb.cells[-2].metadata['tags'] == ['mine']
     assert 'tags' not in nb.cells[0].metadata
-    assert {sources[i] for i in check_cells} == {'check_vgg_block(vgg_block)',
+    assert {sources[i] for i in check_cells} == {'check_vgg_bn_block(vgg_bn_block)',
                                                  'check_vgg_dense_inputs(dense_inputs)'}
     assert all(nb.cells[i].outputs == [] for i in check_cells)
-    assert labels[ex1].startswith('cell 4 `def vgg_block(')
+    assert labels[ex1].startswith('cell 4 `def vgg_bn_block(')
 
 
 def test_deleted_check_cells_are_restored_in_place():
     student = submission(VGG, drop={'ex1-check', 'ex2-check'})
     nb, labels, check_cells = notebooks.build_graded_notebook(student, reference(VGG))
     sources = [c.source for c in nb.cells]
-    assert sources.index('check_vgg_block(vgg_block)') == sources.index(reference(VGG).cells[3].source) + 1
+    assert sources.index('check_vgg_bn_block(vgg_bn_block)') == sources.index(reference(VGG).cells[3].source) + 1
     assert sources[-1] == 'check_vgg_dense_inputs(dense_inputs)'
     assert len(check_cells) == 2
     assert all('restored from the reference' in labels[i] for i in check_cells)
@@ -463,7 +465,7 @@ def test_a_swallowed_interrupt_kills_the_kernel_and_later_exercises_still_run(ad
     row = adversarial['rows']['stubborn', build_class.LENET]
     assert (f'cell 7 `import signal, time`: timed out after {CELL_TIMEOUT} s and ignored the interrupt: '
             'kernel killed, restarted with the setup cells') in row['errored_cells']
-    assert checks_of(row)['lenet_modern'] is None  # the exercise after the loop
+    assert checks_of(row)['lenet_bn'] is None  # the exercise after the loop
 
 
 @pytest.mark.slow
@@ -614,4 +616,4 @@ def test_a_kernel_that_kills_the_driver_ends_only_its_own_run(adversarial):
     assert 'the run stopped before the end of the notebook (its driver was ended)' in row['errored_cells']
     checks = checks_of(row)
     assert checks['lenet_conv2_params'] is None  # answered before
-    assert checks['lenet_conv2_shape'] == checks['lenet_modern'] == 'check did not run'
+    assert checks['lenet_conv2_shape'] == checks['lenet_bn'] == 'check did not run'

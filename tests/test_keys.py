@@ -99,16 +99,51 @@ def test_visible_pass_hidden_fail_names_the_hidden_check(tmp_path, monkeypatch):
     def hard_coded(num_convs, channels):     # fits the two visible cases only
         blk = nn.Sequential()
         for _ in range(num_convs if num_convs < 3 else 2):
-            blk.add(nn.Conv2D(channels, 3, padding=1, activation='relu'))
+            blk.add(nn.Conv2D(channels, 3, padding=1), nn.BatchNorm(), nn.Activation('relu'))
         blk.add(nn.MaxPool2D(2, 2))
         return blk
-    data = checks.describe_answer('vgg_block', hard_coded)
-    visible, hidden = keys.grade('vgg_block', data)
+    data = checks.describe_answer('vgg_bn_block', hard_coded)
+    visible, hidden = keys.grade('vgg_bn_block', data)
     assert visible.passed and not hidden.passed
-    assert 'vgg_block(3, 5) has 2 convolution(s), expected 3' in hidden.reason
+    assert 'vgg_bn_block(3, 5) has 2 convolution(s), expected 3' in hidden.reason
     # a record without the hidden cases (a kernel that skipped them) fails them
     del data['hidden']
-    assert not keys.grade('vgg_block', data)[1].passed
+    assert not keys.grade('vgg_bn_block', data)[1].passed
+
+
+class _BatchOf2(nn.Sequential):
+    """Flattens for the visible case's batch of 2 before its first Dense: written for the
+    visible input only."""
+    def forward(self, x):
+        for block in self._children.values():
+            x = block(x.reshape((2, -1)) if isinstance(block, nn.Dense) else x)
+        return x
+
+
+def _lenet_bn(net):
+    net.add(nn.Conv2D(6, 5, padding=2), nn.BatchNorm(), nn.Activation('relu'),
+            nn.MaxPool2D(2, 2), nn.Conv2D(16, 5), nn.BatchNorm(), nn.Activation('relu'),
+            nn.MaxPool2D(2, 2), nn.Dense(120), nn.BatchNorm(), nn.Activation('relu'),
+            nn.Dense(84), nn.BatchNorm(), nn.Activation('relu'), nn.Dense(10))
+    return net
+
+
+def _budget_head(net):
+    net.add(nn.MaxPool2D(2, 2), nn.Dense(1024, activation='relu'), nn.Dropout(0.5),
+            nn.Dense(1024, activation='relu'), nn.Dropout(0.5), nn.Dense(10))
+    return net
+
+
+@pytest.mark.parametrize('name, build', [('lenet_bn', _lenet_bn),
+                                         ('alexnet_head_budget', _budget_head)])
+def test_a_net_that_hard_codes_the_batch_fails_the_hidden_cases(name, build, tmp_path,
+                                                                monkeypatch):
+    _hidden_file(tmp_path, monkeypatch)
+    data = json.loads(json.dumps(checks.describe_answer(name, build(_BatchOf2()))))
+    visible, hidden = keys.grade(name, data)
+    assert visible.passed and not hidden.passed and 'raised' in hidden.reason
+    good = json.loads(json.dumps(checks.describe_answer(name, build(nn.Sequential()))))
+    assert [r.passed for r in keys.grade(name, good)] == [True, True]
 
 
 def test_reference_solutions_pass_the_hidden_cases(tmp_path, monkeypatch, capsys):

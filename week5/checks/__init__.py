@@ -2,8 +2,8 @@
 
 Every check prints exactly one verdict line in a fixed, parseable format::
 
-    [week5 check] vgg_block: PASSED
-    [week5 check] vgg_block: FAILED - vgg_block(2, 8) has 1 convolution(s), expected 2
+    [week5 check] vgg_bn_block: PASSED
+    [week5 check] vgg_bn_block: FAILED - vgg_bn_block(2, 8) has 1 convolution(s), expected 2
 
 and returns a :class:`CheckResult`. A check never raises: an unanswered exercise
 (``...``, ``None`` or ``NotImplementedError``) or an exception in the student's code

@@ -1,23 +1,52 @@
 """Chapter 2 (AlexNet): the checks of its exercises."""
-from .base import NETWORK, NUMBER, Check, Fail, as_int, conv_params, expect_params, \
-    expect_shape, inventory, ran
+from .base import NETWORK, NUMBER, Check, Fail, as_int, expect_shape, layer_names, ran, \
+    weighted_groups
 
 
-def _judge_head(args, X_shape, desc):
-    inv = inventory(desc)
-    if inv['dense'] != [4096, 4096, 10]:
-        raise Fail(f"dense layers {inv['dense']}, expected [4096, 4096, 10]")
-    if inv['dropout'] != [0.5, 0.5]:
-        raise Fail(f"dropout rates {inv['dropout']}, expected [0.5, 0.5] (one after "
-                   'each hidden layer)')
-    if inv['act'].count('relu') != 2 or 'sigmoid' in inv['act']:
-        raise Fail(f"activations {inv['act']}, expected ReLU on the two hidden layers "
-                   'and none on the output')
+HEAD_BUDGET = 4_000_000     # parameters of the whole head; the book's has 43,040,778
+MIN_WIDTH = 1024            # units of the first hidden layer, at least
+
+
+def _judge_head_budget(args, X_shape, desc):
+    """A dense head on (N, 256, 5, 5) features within the budget: two hidden Dense layers,
+    each followed by Dropout(0.5), the first at least MIN_WIDTH wide."""
+    _, groups = weighted_groups(desc)
+    dense = [(i, layer, after) for i, layer, after in groups if layer['kind'] == 'dense']
+    if len(dense) != 3:
+        raise Fail(f'{len(dense)} Dense layer(s), expected 3: two hidden layers and the '
+                   'output layer')
+    if groups[-3:] != dense:
+        raise Fail('a convolution comes after the first Dense layer: the head is '
+                   'Dense -> Dropout -> Dense -> Dropout -> Dense at its end')
+    if dense[0][1]['units'] < MIN_WIDTH:
+        raise Fail(f"the first hidden layer has {dense[0][1]['units']} units: the question "
+                   f'asks for at least {MIN_WIDTH:,}')
+    if dense[2][1]['units'] != 10:
+        raise Fail(f"the output layer has {dense[2][1]['units']} units, expected 10 (one "
+                   'per class)')
+    for k, (_, layer, after) in enumerate(dense[:2]):
+        acts = [layer['act']] + [a['act'] for a in after if a['kind'] == 'act']
+        kinds = [a['kind'] for a in after if a['kind'] != 'act']
+        if kinds != ['dropout'] or after[-1]['kind'] != 'dropout':
+            raise Fail(f'hidden layer {k + 1} is followed by {layer_names(after)}: follow '
+                       'each hidden layer (after its ReLU) by one Dropout, then the next Dense')
+        if after[-1]['rate'] != 0.5:
+            raise Fail(f"the Dropout after hidden layer {k + 1} has rate {after[-1]['rate']}, "
+                       'expected 0.5')
+        if [a for a in acts if a is not None] != ['relu']:
+            raise Fail(f'hidden layer {k + 1} has activations {[a for a in acts if a]}, '
+                       'expected one ReLU')
+    if dense[2][1]['act'] is not None or dense[2][2]:
+        raise Fail('the output layer must give the 10 raw scores: no activation or other '
+                   'layer after Dense(10)')
     shape, count, _ = ran(desc)
-    flat = X_shape[1] * X_shape[2] * X_shape[3]
     expect_shape('head', shape, (X_shape[0], 10), 'Dense flattens its input itself')
-    expect_params('head', count, conv_params(flat, 4096, 1) + conv_params(4096, 4096, 1)
-                  + conv_params(4096, 10, 1), f'{flat} -> 4096 -> 4096 -> 10 with biases')
+    if count > HEAD_BUDGET:
+        first = desc['layer_params'][dense[0][0]]
+        raise Fail(f'{count:,} parameters, {count - HEAD_BUDGET:,} over the budget of '
+                   f'{HEAD_BUDGET:,}; {first:,} of them are in the first hidden layer alone: '
+                   f"one weight for each of its inputs and each of its {dense[0][1]['units']:,} "
+                   'units')
 
 
 CHECKS = (
@@ -33,8 +62,9 @@ CHECKS = (
           parse=lambda answer: as_int(answer, 'the number of parameters'),
           rule='a dense layer has inputs x units weights plus one bias per unit; the first '
                'layer sees the flattened feature map, the second the first one\'s units'),
-    Check('alexnet_head', NETWORK,
-          "AlexNet's dense head on (2, 256, 5, 5) features: 4096-4096-10 with dropout 0.5.",
-          param='head', what='your head', label='head', judge=_judge_head,
+    Check('alexnet_head_budget', NETWORK,
+          'A dense head for (N, 256, 5, 5) features: two hidden layers (the first >= 1024\n'
+          'units), each followed by Dropout(0.5), 10 outputs, at most 4,000,000 parameters.',
+          param='head', what='your head', label='head', judge=_judge_head_budget,
           cases=(((), (2, 256, 5, 5)),)),
 )

@@ -350,6 +350,8 @@ def _describe_layer(layer):
         return {'kind': 'dropout', 'rate': layer._rate}
     if isinstance(layer, nn.Activation):
         return {'kind': 'act', 'act': layer._act_type}
+    if isinstance(layer, nn.BatchNorm):     # its channel count is known once it has run
+        return {'kind': 'bn', 'channels': int(layer.gamma.shape[0])}
     if 'pool_type' in kwargs:
         return {'kind': 'pool', 'pool_type': kwargs['pool_type'],
                 'global': bool(kwargs.get('global_pool')), 'kernel': list(kwargs['kernel']),
@@ -358,18 +360,29 @@ def _describe_layer(layer):
 
 
 def describe_block(block, X_shape):
-    """A block as data: its leaf layers, then what running it on the check's input gave
-    (output shape, parameter count, whether the output has negative values) or raised."""
-    desc = {'layers': [_describe_layer(layer) for layer in _layers(block)],
-            'input': list(X_shape)}
+    """A block as data: what running it on the check's input gave (output shape,
+    parameter count, whether the output has negative values) or raised, and its leaf layers
+    (after a run that worked, with each one's parameter count in ``layer_params``)."""
+    desc = {'input': list(X_shape)}
     try:
         shape, count, Y = _run(block, X_shape)
     except Exception as e:  # judged later: e.g. Inception's concatenation errors
         desc['run_error'] = {'type': type(e).__name__, 'text': _error_text(e),
                              'message': str(e)[:2000]}
-        return desc
-    desc.update(output=list(shape), params=count, negative=bool((Y < 0).any()))
+    else:
+        desc.update(output=list(shape), params=count, negative=bool((Y < 0).any()))
+    # described after the run: a BatchNorm (like a Dense) learns its input size from it
+    layers = list(_layers(block))
+    desc['layers'] = [_describe_layer(layer) for layer in layers]
+    if 'run_error' not in desc:
+        desc['layer_params'] = [_leaf_params(layer) for layer in layers]
     return desc
+
+
+def _leaf_params(layer):
+    """The number of values a leaf layer stores, as the check's total counts them."""
+    import math
+    return sum(math.prod(p.shape) for p in layer.collect_params().values())
 
 
 
@@ -405,6 +418,39 @@ def inventory(desc):
         if kind in ('conv', 'dense', 'act') and layer.get('act') is not None:
             inv['act'].append(layer['act'])
     return inv
+
+
+def weighted_groups(desc):
+    """A described block's leaf layers split at each conv or dense layer: ``(before,
+    groups)``, where ``before`` lists what comes before the first of them and each group is
+    ``(i, layer, after)``: the layer's index in ``desc['layers']``, the layer, and the layers
+    up to the next conv or dense layer. Flatten layers are left out (Dense flattens anyway)."""
+    before, groups = [], []
+    for i, layer in enumerate(desc['layers']):
+        if layer.get('kind') in ('conv', 'dense'):
+            groups.append((i, layer, []))
+        elif layer.get('kind') == 'other' and layer.get('type') == 'Flatten':
+            continue
+        else:
+            (groups[-1][2] if groups else before).append(layer)
+    return before, groups
+
+
+def layer_name(layer):
+    """A described layer as a message names it: ``Conv2D``, ``BatchNorm``, ``Activation('relu')``."""
+    kind = layer.get('kind')
+    if kind == 'act':
+        return f"Activation({layer.get('act')!r})"
+    if kind == 'pool':
+        kind = 'Max' if layer.get('pool_type') == 'max' else 'Avg'
+        return f"Global{kind}Pool2D" if layer.get('global') else f'{kind}Pool2D'
+    return {'conv': 'Conv2D', 'dense': 'Dense', 'dropout': 'Dropout',
+            'bn': 'BatchNorm'}.get(kind, str(layer.get('type', kind)))
+
+
+def layer_names(layers):
+    """A run of described layers as a message names it: ``BatchNorm -> Activation('relu')``."""
+    return ' -> '.join(layer_name(a) for a in layers) or 'nothing'
 
 
 def conv_params(c_in, c_out, k):

@@ -1,6 +1,7 @@
 """Chapter 3 (VGG): the checks of its exercises."""
 from .base import DESIGN, FACTORY, NUMBER, Check, Fail, as_int, conv_params, expect_params, \
-    expect_relu, expect_shape, fmt_args, inventory, ran, require
+    expect_shape, fmt_args, layer_name, layer_names, ran, require, \
+    weighted_groups
 
 BUDGET = 60_000_000     # parameters at 224x224, 1 input channel, the book's dense head
 MIN_CONVS = 8
@@ -21,26 +22,58 @@ def vgg_params(arch, side=224, c_in=1, num_classes=10):
     return body + head, head, flat
 
 
-def _judge_block(args, X_shape, desc):
+def _judge_bn_conv(label, k, layer, after, channels, last):
+    """Convolution k of a block: 3x3, padding 1, linear, then BatchNorm, then ReLU (and
+    after the last one the pooling)."""
+    name = f'{label}: convolution {k + 1}'
+    if (layer['kernel'], layer['padding'], layer['strides']) != ([3, 3], [1, 1], [1, 1]):
+        raise Fail(f"{name} has kernel {layer['kernel']}, padding {layer['padding']}, stride "
+                   f"{layer['strides']}: use kernel_size=3, padding=1 (stride 1)")
+    if layer['channels'] != channels:
+        raise Fail(f"{name} has {layer['channels']} channels, expected channels={channels}")
+    if layer['act'] is not None:
+        raise Fail(f"{name} has activation={layer['act']!r} built in, so it acts before the "
+                   "BatchNorm: leave the convolution linear and add nn.Activation('relu') "
+                   'after its BatchNorm')
+    expected = ['bn', 'act'] + (['pool'] if last else [])
+    if [a['kind'] for a in after] != expected:
+        raise Fail(f'{name} is followed by {layer_names(after)}, expected BatchNorm -> '
+                   "Activation('relu')" + (' -> the pooling' if last else
+                                           ' and then the next convolution'))
+    if after[1]['act'] != 'relu':
+        raise Fail(f"{name}: the activation after its BatchNorm is {after[1]['act']!r}, "
+                   "expected 'relu'")
+
+
+def _judge_bn_block(args, X_shape, desc):
     num_convs, channels = args
-    label = f'vgg_block{fmt_args(args)}'
-    inv = inventory(desc)
-    if len(inv['conv']) != num_convs:
-        raise Fail(f"{label} has {len(inv['conv'])} convolution(s), expected {num_convs}")
-    if any(k != 3 for k in inv['conv']):
-        raise Fail(f"{label}: kernel sizes {inv['conv']}, expected 3x3 everywhere")
-    if [p[0] for p in inv['pool']] != ['max']:
-        raise Fail(f"{label}: pooling {[p[0] for p in inv['pool']]}, expected one "
-                   'max-pooling layer at the end')
+    label = f'vgg_bn_block{fmt_args(args)}'
+    before, groups = weighted_groups(desc)
+    kinds = [layer['kind'] for _, layer, _ in groups]
+    if kinds.count('conv') != num_convs:
+        raise Fail(f"{label} has {kinds.count('conv')} convolution(s), expected {num_convs}")
+    if before or 'dense' in kinds:
+        raise Fail(f'{label} starts with {layer_names(before + [groups[0][1]])}: a block is '
+                   'convolutions, each with its BatchNorm and ReLU, then one pooling layer')
+    for k, (_, layer, after) in enumerate(groups):
+        _judge_bn_conv(label, k, layer, after, channels, last=k == num_convs - 1)
+    pool = groups[-1][2][-1]
+    if (pool['pool_type'], pool['kernel'], pool['strides'], pool['global']) \
+            != ('max', [2, 2], [2, 2], False):
+        raise Fail(f'{label}: the pooling is {layer_name(pool)} with a {pool["kernel"]} '
+                   f'window and stride {pool["strides"]}, expected nn.MaxPool2D(2, 2)')
     c_in, h, w = X_shape[1:]
-    shape, count, negative = ran(desc)
+    shape, count, _ = ran(desc)
     expect_shape(label, shape, (X_shape[0], channels, h // 2, w // 2),
                  'padding 1 keeps the size, the 2x2 pool with stride 2 halves it')
-    expected = sum(conv_params(c_in if i == 0 else channels, channels, 3)
-                   for i in range(num_convs))
-    expect_params(label, count, expected, 'each conv maps its input channels to '
-                  '`channels` with a 3x3 kernel and a bias')
-    expect_relu(label, negative, 'a convolution')
+    weights = sum(conv_params(c_in if i == 0 else channels, channels, 3) - channels
+                  for i in range(num_convs))
+    full = weights + 5 * channels * num_convs       # bias + BatchNorm's 4 per channel
+    if count not in {full - channels * dropped for dropped in range(num_convs + 1)}:
+        expect_params(label, count, full, 'each conv maps its input channels to `channels` '
+                      'with a 3x3 kernel and a bias (the bias may go); each BatchNorm '
+                      'stores a scale, a shift, a running mean and a running variance per '
+                      'channel')
 
 
 def _judge_budget(arch):
@@ -66,10 +99,11 @@ def _judge_budget(arch):
 
 
 CHECKS = (
-    Check('vgg_block', FACTORY,
-          '``vgg_block(num_convs, channels)``: 3x3 convs (padding 1, ReLU), 2x2 max-pool.',
-          param='vgg_block', what='your vgg_block', label='vgg_block', judge=_judge_block,
-          cases=(((2, 8), (2, 4, 16, 16)), ((1, 6), (2, 3, 8, 8)))),
+    Check('vgg_bn_block', FACTORY,
+          '``vgg_bn_block(num_convs, channels)``: 3x3 convs (padding 1) each followed by\n'
+          'BatchNorm and ReLU, then a 2x2 max-pool with stride 2.',
+          param='vgg_bn_block', what='your vgg_bn_block', label='vgg_bn_block',
+          judge=_judge_bn_block, cases=(((2, 8), (2, 4, 16, 16)), ((1, 6), (2, 3, 8, 8)))),
     Check('vgg_budget', DESIGN,
           'Design: an ``arch`` with at least 8 convolutions and at most 60,000,000 parameters\n'
           "at 224x224 (one input channel, the book's 4096-4096-10 dense head).",

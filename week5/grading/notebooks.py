@@ -149,7 +149,7 @@ def expected_checks(ref_nb):
     """Check names the reference expects, in notebook order.
 
     They are read from the reference's executed outputs; a check cell that was never run
-    contributes the name of the function it calls (``check_vgg_block(...)`` -> ``vgg_block``).
+    contributes the name of the function it calls (``check_vgg_bn_block(...)`` -> ``vgg_bn_block``).
     """
     names = []
     for cell in ref_nb.cells:
@@ -186,7 +186,7 @@ def build_graded_notebook(student_nb, ref_nb):
     """The notebook nbval runs, plus a label and a role for each of its code cells.
 
     Returns ``(nb, labels, check_cells)``: ``labels[i]`` names code cell ``i`` of the graded
-    copy in the student's terms ("cell 7 `def vgg_block(...`"), ``check_cells`` is the set
+    copy in the student's terms ("cell 7 `def vgg_bn_block(...`"), ``check_cells`` is the set
     of code-cell indices that came from the reference's check cells.
     """
     ref_code = [c for c in ref_nb.cells if c.cell_type == 'code']
