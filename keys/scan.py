@@ -38,7 +38,11 @@ def patterns():
     found = []
     for name, key in KEYS.items():
         answer = key.answer
-        if isinstance(answer, tuple):
+        if isinstance(answer, tuple) and all(isinstance(d, str) for d in answer):
+            names = [r'[\'"]?' + re.escape(d) + r'[\'"]?' for d in answer]  # quoted or not
+            forms = [r'[(\[{]\s*' + r'\s*,\s*'.join(names) + r'\s*,?\s*[)\]}]',
+                     re.escape(','.join(answer))]
+        elif isinstance(answer, tuple):
             nums = [str(d) for d in answer]
             forms = [r'[(\[]\s*' + r'\s*,\s*'.join(nums) + r'\s*[)\]]', ','.join(nums)]
         elif isinstance(answer, int) and abs(answer) >= 1000:
