@@ -505,6 +505,9 @@ def test_nin_small_head(capsys):
           'output shape (2, 10, 1, 1)')
     fails(capsys, checks.check_nin_small_head, small_head((16, 1, 0), (12, 3, 1)),
           'output shape (2, 12)')
+    fails(capsys, checks.check_nin_small_head,
+          seq(nn.GlobalAvgPool2D(), nn.Conv2D(16, 1), nn.Conv2D(10, 3, padding=1), nn.Flatten()),
+          'conv after the global average pooling', 'convolutions come before it')
     fails(capsys, checks.check_nin_small_head, nn.Sequential(), 'no answer yet')
 
 
@@ -513,6 +516,8 @@ def test_nin_small_head(capsys):
 def test_judge_is_a_pure_function_of_the_recorded_answer(capsys):
     """describe_answer runs the code; judge sees only the JSON and gives the same verdict."""
     import json
+    from week5.tensor import use_np
+    use_np()        # the networks below are built as in the notebooks, after npx.set_np()
     for name, answer in [('vgg_block', vgg_block),
                          ('nin_small_head', small_head((16, 1, 0), (10, 3, 1))),
                          ('inception_v2', make_inception_v2()), ('vgg_dense_inputs', 12800),

@@ -31,6 +31,12 @@ def _judge_small_head(args, X_shape, desc):
     if not _global_avg(desc):
         raise Fail('no global average pooling: end with nn.GlobalAvgPool2D() to turn each '
                    'class map into one score')
+    last = max(i for i, layer in enumerate(layers) if layer in _global_avg(desc))
+    after = [layer.get('type', layer.get('kind')) for layer in layers[last + 1:]
+             if layer.get('type') != 'Flatten']
+    if after:
+        raise Fail(f'{", ".join(map(str, after))} after the global average pooling: the head '
+                   'ends with the pooling (then a flatten); the convolutions come before it')
     shape, count, _ = ran(desc)
     expect_shape('nin_small_head', shape, (X_shape[0], 10),
                  'the last convolution makes 10 channels; flatten after the pooling')
