@@ -301,7 +301,8 @@ def test_chapter_4_to_6_numbers_match_built_blocks():
     rows = layer_summary(first, (1, 1, 96, 96), depth=1)
     assert rows[1].output_shape == (1, 96, 22, 22)
     assert rows[1].macs == answers.KEYS['nin_conv1x1_macs'].answer == 4460544
-    branch = seq(nn.Conv2D(16, 1, activation='relu'), nn.Conv2D(32, 3, padding=1, activation='relu'),
+    branch = seq(nn.Conv2D(16, 1, activation='relu'),
+                 nn.Conv2D(32, 3, padding=1, activation='relu'),
                  nn.Conv2D(32, 3, padding=1, activation='relu'))
     branch.initialize()
     branch(np.zeros((1, 192, 28, 28)))
@@ -526,7 +527,8 @@ def test_judge_is_a_pure_function_of_the_recorded_answer(capsys):
                          ('vgg_budget', ((1, 64), (1, 128), (2, 256), (2, 512), (2, 128)))]:
         data = json.loads(json.dumps(checks.describe_answer(name, answer)))
         assert checks.judge(name, data) == CheckResult(name, True), name
-    wrong = json.loads(json.dumps(checks.describe_answer('inception_v2', lambda *a: seq(nn.Dense(3)))))
+    dense = json.dumps(checks.describe_answer('inception_v2', lambda *a: seq(nn.Dense(3))))
+    wrong = json.loads(dense)
     assert wrong['cases'][0]['layers'] == [{'kind': 'dense', 'units': 3, 'act': None}]
     assert not checks.judge('inception_v2', wrong).passed
     assert capsys.readouterr().out == ''    # neither step prints
