@@ -38,8 +38,30 @@ _N, _K, _M = 512, 2048, 256                 # an n x k matrix times a k x m matr
 _DENSE_227 = conv(256 * 6 * 6, 4096, 1) + conv(4096, 4096, 1)
 _DENSE_224 = conv(256 * 5 * 5, 4096, 1) + conv(4096, 4096, 1)
 _OUT = (80, (96, 176), (24, 56), 40)
-_B3B = (256, 128, (128, 192), (32, 96), 64)     # block 3b on its 256-channel input
-_VGG, _NIN = vgg_params(VGG11)[0], nin_params()
+_B3A = (192, 64, (96, 128), (16, 32), 32)      # block 3a on its 192-channel input
+_V2_BRANCH = conv(192, 16, 1) + conv(16, 32, 3) + conv(32, 32, 3)   # 5x5 -> two 3x3
+_VGG96, _NIN = vgg_params(VGG11, side=96)[0], nin_params()
+_SIDE96 = (96 - 11) // 4 + 1                   # NiN's first block on a 96x96 image
+
+
+def input_free_networks(small=224, large=448):
+    """The networks whose parameter count is the same at both input sizes, as the
+    book-sized configs count them (shape arithmetic, checked against built models by
+    tests/test_checks.py)."""
+    from week5.checks.compare import NETWORKS
+    from week5.summary import config_of, param_split
+    def count(name, side):
+        return param_split(config_of(name, {'resize': side}))['total_params']
+    return tuple(sorted(n for n in NETWORKS if count(n, small) == count(n, large)))
+
+
+def _narrow_ratio_96():
+    """VGG-11 / NiN at 96x96 with the laptop profile's width (channels divided by 8)."""
+    from week5.summary import config_of, param_split
+    def count(name):
+        return param_split(config_of(name, {'resize': 96, 'width_divisor': 8}))['total_params']
+    return count('vgg') // count('nin')
+
 
 KEYS = {
     'channels_first': Key((64, 3, 96, 96), {
@@ -107,6 +129,22 @@ KEYS = {
         conv(256, 256, 1): 'the convolution maps 256 channels to 64',
         256 * 64 + 256: 'there is one bias per output channel (64)',
         conv(384, 384, 1): 'that is 384 -> 384; here 256 -> 64'}),
+    'nin_conv1x1_macs': Key(_SIDE96 * _SIDE96 * 96 * 96, {
+        54 * 54 * 96 * 96: "54x54 is the first block's output for a 224x224 image (the "
+                           "chapter's summary); redo the size arithmetic for 96x96",
+        96 * 96: 'that is the number of weights; each weight is used once at every output '
+                 'pixel',
+        96 * 96 + 96: 'that is the number of parameters; multiply-adds are counted at every '
+                      'output pixel (and a bias is an add, not a multiply-add)',
+        _SIDE96 * _SIDE96 * 96: 'each of the 96 output values at a pixel is a dot product '
+                                'over all 96 input channels',
+        2 * _SIDE96 * _SIDE96 * 96 * 96: 'that counts a multiply and an add as two '
+                                         'operations, or both 1x1 convolutions: one '
+                                         'multiply-add, one convolution',
+        23 * 23 * 96 * 96: 'the 11x11 window must fit inside the image: check the size '
+                           'arithmetic (no padding, stride 4)',
+        21 * 21 * 96 * 96: 'the output size counts the first window position too',
+        24 * 24 * 96 * 96: '96 / 4 ignores that the 11x11 window must fit inside the image'}),
     'inception_out_channels': Key(_OUT[0] + _OUT[1][1] + _OUT[2][1] + _OUT[3], {
         _OUT[0] + _OUT[1][0] + _OUT[2][0] + _OUT[3]:
             'the 96 and 24 are the 1x1 reductions inside branches 2 and 3; count what each '
@@ -114,26 +152,45 @@ KEYS = {
         _OUT[0] + sum(_OUT[1]) + sum(_OUT[2]) + _OUT[3]:
             'the reductions (96, 24) stay inside their branches',
         _OUT[0] + _OUT[1][1] + _OUT[2][1]: 'branch 4 (pool -> 1x1) outputs channels too'}),
-    'inception_params': Key(inception_params(*_B3B), {
-        inception_params(*_B3B) - (128 + 128 + 192 + 32 + 96 + 64):
-            'you forgot the biases (one per output channel of each of the six convolutions)',
-        inception_params(192, *_B3B[1:]):
-            'that is on 192 input channels; block 3b receives the 256 channels that block 3a '
-            'outputs',
-        inception_params(480, *_B3B[1:]):
-            'that is on 480 channels, what 3b outputs; its input is the 256 channels of '
-            'block 3a',
-        inception_params(192, 64, (96, 128), (16, 32), 32):
-            'that is block 3a (printed in section 6a); this is block 3b',
-        inception_params(*_B3B) - 128 * 192 * 8 - 32 * 96 * 24:
-            'the 3x3 and 5x5 convolutions have 9 and 25 weights per channel pair'}),
-    'params_ratio': Key(_VGG // _NIN, {
-        round(_VGG / _NIN): 'that is rounded to the nearest; round down (//)',
-        0: 'divide the larger count (VGG-11) by the smaller (NiN)'}),
-    'gap_saving': Key('nin', {
-        'googlenet': 'GoogLeNet uses global average pooling, but borrowed it from an earlier '
-                     'network',
-        'lenet': 'lenet ends with dense layers',
-        'alexnet': 'alexnet ends with dense layers',
-        'vgg': 'vgg ends with dense layers'}),
+    'inception_v2_branch_params': Key(_V2_BRANCH, {
+        conv(192, 16, 1) + conv(16, 32, 5): 'that is the original branch, 1x1 then 5x5; '
+                                            'here the 5x5 is replaced',
+        _V2_BRANCH - (16 + 32 + 32): 'you forgot the biases, one per output channel of '
+                                     'each of the three convolutions',
+        conv(192, 16, 1) + 2 * conv(16, 32, 3): 'the second 3x3 reads the 32 channels the '
+                                                'first one writes, not the 16 of the '
+                                                'reduction',
+        conv(16, 32, 3) + conv(32, 32, 3): 'the branch starts with its 1x1 reduction from '
+                                           '192 channels: count it too',
+        conv(192, 32, 3) + conv(32, 32, 3): 'the 3x3 convolutions read the reduced channels: '
+                                            'the 1x1 reduction comes first',
+        conv(192, 16, 1) + conv(16, 16, 3) + conv(16, 32, 3):
+            'the first 3x3 already outputs the 32 channels of the branch',
+        inception_params(*_B3A) - conv(16, 32, 5) + conv(16, 32, 3) + conv(32, 32, 3):
+            'that is the whole block; the question asks for its third branch only'}),
+    'params_ratio_96': Key(_VGG96 // _NIN, {
+        vgg_params(VGG11)[0] // _NIN: 'that is the ratio at 224x224 (the cost table); at '
+                                      "96x96 VGG's first dense layer reads a smaller map",
+        -(-_VGG96 // _NIN): 'that is rounded up (or to the nearest); round down (//)',
+        0: 'divide the larger count (VGG-11) by the smaller (NiN)',
+        (_VGG96 - vgg_params(VGG11, side=96)[1]) // _NIN:
+            "that compares VGG's convolutions only; count its dense head too",
+        _narrow_ratio_96(): "that is with the laptop profile's narrow networks (channels "
+                            "divided by 8); the question uses the book's widths"}),
+    'input_free_params': Key(input_free_networks(), {
+        ('nin',): 'NiN is one, but another network of the five also ends without a layer '
+                  'whose size depends on the feature map',
+        ('googlenet',): 'GoogLeNet is one, but another network of the five also has no '
+                        'layer whose size depends on the feature map',
+        ('googlenet', 'lenet', 'nin'): "LeNet's first dense layer reads the flattened "
+                                       'feature map, which grows with the input',
+        ('alexnet', 'googlenet', 'nin'): "AlexNet's first dense layer reads the flattened "
+                                         'feature map, which grows with the input',
+        ('googlenet', 'nin', 'vgg'): "VGG's first dense layer reads the flattened feature "
+                                     'map, which grows with the input',
+        (): 'some networks have no layer whose weights depend on the feature-map size: '
+            'a convolution\'s weights depend only on its kernel and channels',
+        ('alexnet', 'googlenet', 'lenet', 'nin', 'vgg'):
+            'a dense layer that reads a flattened feature map has one weight per input '
+            'value: more pixels, more weights'}),
 }

@@ -9,13 +9,11 @@ HIDDEN = {
     'lenet_bn': [((), (4, 1, 28, 28)), ((), (1, 1, 28, 28))],
     # the question fixes the features at 256 x 5 x 5: other batch sizes only
     'alexnet_head_budget': [((), (3, 256, 5, 5)), ((), (1, 256, 5, 5))],
-    # other spatial sizes: global pooling must not depend on 5x5; 1x1 needs padding 1
-    'nin_head': [((), (3, 96, 7, 7)), ((), (1, 96, 1, 1))],
+    # other spatial sizes: global pooling must not depend on 5x5; a 1x1 map needs padded 3x3s
+    'nin_small_head': [((), (3, 96, 7, 7)), ((), (1, 96, 1, 1))],
     # three convolutions, odd sizes (7 -> 3); one channel in and out on a 2x2 input
     'vgg_bn_block': [((3, 5), (1, 2, 7, 7)), ((1, 1), (3, 1, 2, 2))],
-    # AlexNet-like first block (11x11, stride 4, no padding) and a 1x1 first conv
-    'nin_block': [((6, 11, 4, 0), (1, 1, 27, 27)), ((3, 1, 1, 0), (2, 5, 4, 4))],
     # one-channel branches, odd and tiny inputs
-    'inception': [((1, (2, 3), (1, 1), 1), (1, 3, 5, 5)),
-                  ((8, (1, 16), (4, 2), 2), (2, 1, 3, 3))],
+    'inception_v2': [((1, (2, 3), (1, 1), 1), (1, 3, 5, 5)),
+                     ((8, (1, 16), (4, 2), 2), (2, 1, 3, 3))],
 }

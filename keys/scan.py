@@ -2,9 +2,9 @@
 literal forms, the expressions that compute it, solution markers and the lines that only
 the reference solutions hold. ``make release`` refuses to write a release with a hit.
 
-Distinctive answers (four digits or more, shapes) are searched everywhere; a small number
-or a name (``55``, ``'nin'``) occurs in any course text for other reasons, so it counts as
-a hit only on a line that also names its check.
+Distinctive answers (four digits or more, shapes, sets of names) are searched everywhere; a
+small number or one name (``55``, ``'nin'``) occurs in any course text for other reasons, so
+it counts as a hit only on a line that also names its check.
 """
 import re
 import sys
@@ -38,7 +38,12 @@ def patterns():
     found = []
     for name, key in KEYS.items():
         answer = key.answer
-        if isinstance(answer, tuple):
+        if isinstance(answer, tuple) and all(isinstance(d, str) for d in answer):
+            # a set of names, quoted or not: ('googlenet', 'nin'), [googlenet, nin]
+            names = [r'[\'"]?' + re.escape(d) + r'[\'"]?' for d in answer]
+            forms = [r'[(\[{]\s*' + r'\s*,\s*'.join(names) + r'\s*,?\s*[)\]}]',
+                     re.escape(','.join(answer))]
+        elif isinstance(answer, tuple):
             nums = [str(d) for d in answer]
             forms = [r'[(\[]\s*' + r'\s*,\s*'.join(nums) + r'\s*[)\]]', ','.join(nums)]
         elif isinstance(answer, int) and abs(answer) >= 1000:

@@ -70,23 +70,30 @@ def nin_block(out_channels, kernel_size, strides, padding):
                nn.Conv2D(out_channels, kernel_size=1, activation='relu'))
 
 
-def make_inception(k3=3, p3=1, k5=5, p5=2, pool_stride=1, act='relu', axis=1):
-    class Inception(nn.Block):
+def make_inception_v2(p3=1, branch3=('3', '3'), mid=None, pool_stride=1, act='relu', axis=1):
+    """MyInceptionV2 and its typical mistakes: ``branch3`` the kernels after the 1x1
+    reduction ('5' is the original block), ``mid`` the channels of the first 3x3 (None:
+    c3[1]), ``p3`` the 3x3s' padding."""
+    class InceptionV2(nn.Block):
         def __init__(self, c1, c2, c3, c4, **kwargs):
             super().__init__(**kwargs)
             self.p1 = nn.Conv2D(c1, 1, activation=act)
             self.p2_1 = nn.Conv2D(c2[0], 1, activation=act)
-            self.p2_2 = nn.Conv2D(c2[1], k3, padding=p3, activation=act)
-            self.p3_1 = nn.Conv2D(c3[0], 1, activation=act)
-            self.p3_2 = nn.Conv2D(c3[1], k5, padding=p5, activation=act)
+            self.p2_2 = nn.Conv2D(c2[1], 3, padding=p3, activation=act)
+            self.p3 = nn.Sequential()
+            self.p3.add(nn.Conv2D(c3[0], 1, activation=act))
+            for i, k in enumerate(branch3):
+                last = i == len(branch3) - 1
+                channels = c3[1] if last or mid is None else (c3[0] if mid == 'reduce' else mid)
+                pad = (p3 if k == '3' else 2)
+                self.p3.add(nn.Conv2D(channels, int(k), padding=pad, activation=act))
             self.p4_1 = nn.MaxPool2D(3, pool_stride, 1)
             self.p4_2 = nn.Conv2D(c4, 1, activation=act)
 
         def forward(self, x):
-            return np.concatenate((self.p1(x), self.p2_2(self.p2_1(x)),
-                                   self.p3_2(self.p3_1(x)), self.p4_2(self.p4_1(x))),
-                                  axis=axis)
-    return Inception
+            return np.concatenate((self.p1(x), self.p2_2(self.p2_1(x)), self.p3(x),
+                                   self.p4_2(self.p4_1(x))), axis=axis)
+    return InceptionV2
 
 
 def lenet(act='relu', pool=nn.MaxPool2D, hidden=(120, 84)):
@@ -170,12 +177,19 @@ def test_long_reasons_are_one_short_line(capsys):
     (checks.check_conv1x1_params, 16448,
      {16384: 'biases', 320: 'all 256 input channels', 256 * 64 * 9 + 64: '3x3',
       65792: '256 channels to 64', 16640: 'one bias per output channel', 147840: '384 -> 384'}),
+    (checks.check_nin_conv1x1_macs, 4460544,
+     {26873856: '224x224', 9216: 'number of weights', 9312: 'number of parameters',
+      46464: 'all 96 input channels', 8921088: 'two', 4875264: 'must fit',
+      4064256: 'first window position', 5308416: '96 / 4', 4460545: None}),
     (checks.check_inception_out_channels, 352,
      {240: '1x1 reductions', 472: 'stay inside', 312: 'branch 4', 351: None}),
-    (checks.check_inception_params, 388736,
-     {388096: 'biases', 163696: 'block 3a', 388736 - 128 * 192 * 8 - 32 * 96 * 24: '9 and 25',
-      400000: None}),
-    (checks.check_params_ratio, 64, {65: 'round down', 0: 'larger count', 3: None}),
+    (checks.check_inception_v2_branch_params, 16976,
+     {15920: 'original branch', 16896: 'biases', 12368: 'reads the 32 channels',
+      13888: 'count it too', 64576: 'reduction comes first', 10048: 'already outputs',
+      164752: 'whole block', 17000: None}),
+    (checks.check_params_ratio_96, 22,
+     {64: '224x224', 23: 'rounded up', 0: 'larger count', 4: 'convolutions only',
+      19: 'laptop profile', 3: None}),
 ])
 def test_number_checks(capsys, check, right, wrongs):
     passes(capsys, check, right)
@@ -263,11 +277,68 @@ def test_design_budgets_match_the_library():
     assert answers.nin_params() == summary.cost_rows(['nin'])['nin']['total_params'] == 1992166
 
 
-def test_name_checks(capsys):
-    passes(capsys, checks.check_gap_saving, 'NiN')
-    fails(capsys, checks.check_gap_saving, 'googlenet', 'borrowed')
-    fails(capsys, checks.check_gap_saving, 'vgg', 'dense layers')
-    fails(capsys, checks.check_gap_saving, 'resnet', 'not one of')
+def test_input_free_params(capsys):
+    """A set of names in any container or one string, normalised; unknown names fail with
+    the valid ones; each typical wrong set gets its hint."""
+    passes(capsys, checks.check_input_free_params, ('googlenet', 'nin'))
+    passes(capsys, checks.check_input_free_params, ['NiN', 'GoogLeNet', 'nin'])
+    passes(capsys, checks.check_input_free_params, {'inception', 'nin'})
+    passes(capsys, checks.check_input_free_params, 'nin, googlenet')
+    fails(capsys, checks.check_input_free_params, 'nin', "('nin',) is not it", 'another network')
+    fails(capsys, checks.check_input_free_params, ['googlenet'], 'another network')
+    fails(capsys, checks.check_input_free_params, ('nin', 'googlenet', 'vgg'), "VGG's first dense")
+    fails(capsys, checks.check_input_free_params, 'lenet, nin, googlenet', "LeNet's first dense")
+    fails(capsys, checks.check_input_free_params, ('alexnet', 'nin', 'googlenet'), 'AlexNet')
+    fails(capsys, checks.check_input_free_params, (), 'no layer whose weights')
+    fails(capsys, checks.check_input_free_params, ('lenet', 'alexnet', 'vgg', 'nin', 'googlenet'),
+          'more pixels, more weights')
+    fails(capsys, checks.check_input_free_params, ('nin', 'resnet'),
+          "'resnet' is not one of lenet, alexnet, vgg, nin, googlenet")
+    fails(capsys, checks.check_input_free_params, 3, 'expected names')
+    fails(capsys, checks.check_input_free_params, [1, 2], 'strings')
+    fails(capsys, checks.check_input_free_params, ..., 'no answer yet')
+
+
+def test_input_free_params_key_matches_built_models():
+    """The key's set is what MXNet counts on models built at 224x224 and 448x448."""
+    from week5.models import get_model
+    from week5.summary import count_params
+    same = []
+    for name in checks.compare.NETWORKS:
+        counts = []
+        for side in (224, 448):
+            model = get_model(name, resize=side)
+            model(np.zeros((1, 1, side, side)))
+            counts.append(count_params(model))
+        if counts[0] == counts[1]:
+            same.append(name)
+    assert tuple(sorted(same)) == answers.KEYS['input_free_params'].answer == ('googlenet', 'nin')
+
+
+def test_chapter_4_to_6_numbers_match_built_blocks():
+    """The keyed numbers of chapters 4-6 as MXNet counts them on built blocks."""
+    from week5.models import get_model
+    from week5.summary import count_params, layer_summary
+    first = seq(nn.Conv2D(96, 11, 4, 0, activation='relu'), nn.Conv2D(96, 1, activation='relu'),
+                nn.Conv2D(96, 1, activation='relu'))
+    first.initialize()
+    rows = layer_summary(first, (1, 1, 96, 96), depth=1)
+    assert rows[1].output_shape == (1, 96, 22, 22)
+    assert rows[1].macs == answers.KEYS['nin_conv1x1_macs'].answer == 4460544
+    branch = seq(nn.Conv2D(16, 1, activation='relu'),
+                 nn.Conv2D(32, 3, padding=1, activation='relu'),
+                 nn.Conv2D(32, 3, padding=1, activation='relu'))
+    branch.initialize()
+    branch(np.zeros((1, 192, 28, 28)))
+    assert count_params(branch) == answers.KEYS['inception_v2_branch_params'].answer == 16976
+    vgg, nin = get_model('vgg', resize=96), get_model('nin', resize=96)
+    vgg(np.zeros((1, 1, 96, 96)))
+    nin(np.zeros((1, 1, 96, 96)))
+    assert count_params(vgg) // count_params(nin) == answers.KEYS['params_ratio_96'].answer == 22
+    head = seq(nin_block(10, 3, 1, 1), nn.GlobalAvgPool2D(), nn.Flatten())
+    head.initialize()
+    head(np.zeros((2, 96, 5, 5)))
+    assert count_params(head) == 8870 > checks.nin.HEAD_BUDGET      # the question's figure
 
 
 # ------------------------------------------------------------------ predictions
@@ -394,49 +465,25 @@ def test_vgg_bn_block(capsys):
 
 def test_library_blocks_pass_their_checks(capsys):
     """The reference values of the checks agree with week5.models' blocks."""
-    from week5.models import Inception, get_model, nin_block as lib_nin_block, \
-        vgg_block as lib_vgg
+    from week5.models import get_model, vgg_block as lib_vgg
     passes(capsys, checks.check_vgg_bn_block, lambda n, c: lib_vgg(n, c, batch_norm=True))
-    passes(capsys, checks.check_nin_block, lib_nin_block)
-    passes(capsys, checks.check_inception, Inception)
     passes(capsys, checks.check_lenet_bn, get_model('lenet', batch_norm=True).net)
 
 
-def test_nin_block(capsys):
-    passes(capsys, checks.check_nin_block, nin_block)
-
-    def one_1x1(c, k, s, p):
-        return seq(nn.Conv2D(c, k, s, p, activation='relu'),
-                   nn.Conv2D(c, 1, activation='relu'))
-
-    def ignores_stride(c, k, s, p):
-        return nin_block(c, k, 1, p)
-
-    def linear(c, k, s, p):
-        return seq(nn.Conv2D(c, k, s, p), nn.Conv2D(c, 1), nn.Conv2D(c, 1))
-
-    def with_pool(c, k, s, p):
-        return seq(*nin_block(c, k, s, p)._children.values(), nn.MaxPool2D(1, 1))
-
-    fails(capsys, checks.check_nin_block, one_1x1, '[5, 1]', 'expected [5, 1, 1]')
-    fails(capsys, checks.check_nin_block, ignores_stride, 'output shape',
-          'expected (2, 8, 7, 7)')
-    fails(capsys, checks.check_nin_block, linear, 'no ReLU')
-    fails(capsys, checks.check_nin_block, with_pool, 'only convolutions')
-    fails(capsys, checks.check_nin_block, lambda c, k, s, p: None, 'returned None')
-
-
-def test_inception(capsys):
-    passes(capsys, checks.check_inception, make_inception())
-    fails(capsys, checks.check_inception, make_inception(p3=0), 'differ in height/width',
-          'pad the 3x3 conv by 1')
-    fails(capsys, checks.check_inception, make_inception(p3=0, p5=0, pool_stride=1),
-          'differ in height/width')
-    fails(capsys, checks.check_inception, make_inception(k5=3, p5=1), 'one 5x5')
-    fails(capsys, checks.check_inception, make_inception(pool_stride=2),
+def test_inception_v2(capsys):
+    passes(capsys, checks.check_inception_v2, make_inception_v2())
+    fails(capsys, checks.check_inception_v2, make_inception_v2(branch3=('5',)), 'still hold a 5x5',
+          'two stacked 3x3')
+    fails(capsys, checks.check_inception_v2, make_inception_v2(branch3=('3',)),
+          'expected four 1x1 and three 3x3')
+    fails(capsys, checks.check_inception_v2, make_inception_v2(p3=0), 'differ in height/width',
+          'pad every 3x3 conv by 1')
+    fails(capsys, checks.check_inception_v2, make_inception_v2(mid='reduce'), 'parameters',
+          'then 3x3 (c3[1] to c3[1])')
+    fails(capsys, checks.check_inception_v2, make_inception_v2(pool_stride=2),
           'differ in height/width (expected [2,-1,8,8], got [2,4,4,4])')
-    fails(capsys, checks.check_inception, make_inception(act=None), 'no ReLU')
-    fails(capsys, checks.check_inception, make_inception(axis=2), 'on axis 2',
+    fails(capsys, checks.check_inception_v2, make_inception_v2(act=None), 'no ReLU')
+    fails(capsys, checks.check_inception_v2, make_inception_v2(axis=2), 'on axis 2',
           'channel axis (axis=1)')
 
     class Stub(nn.Block):
@@ -446,7 +493,7 @@ def test_inception(capsys):
 
         def forward(self, x):
             ...
-    fails(capsys, checks.check_inception, Stub, 'conv kernel sizes []')
+    fails(capsys, checks.check_inception_v2, Stub, 'conv kernel sizes []')
 
 
 def test_lenet_bn(capsys):
@@ -534,17 +581,36 @@ def test_alexnet_head_budget(capsys):
     fails(capsys, checks.check_alexnet_head_budget, nn.Sequential(), 'no answer yet')
 
 
-def test_nin_head(capsys):
-    passes(capsys, checks.check_nin_head,
-           seq(nin_block(10, 3, 1, 1), nn.GlobalAvgPool2D(), nn.Flatten()))
-    fails(capsys, checks.check_nin_head,
-          seq(nin_block(10, 3, 1, 1), nn.Dense(10)), 'dense layer')
-    fails(capsys, checks.check_nin_head, seq(nin_block(10, 3, 1, 1), nn.Flatten()),
-          'GlobalAvgPool2D')
-    fails(capsys, checks.check_nin_head, seq(nin_block(10, 3, 1, 1), nn.GlobalAvgPool2D()),
+def small_head(*convs):
+    """A head of the given (channels, kernel, padding) convs, then global average pooling
+    and a flatten."""
+    return seq(*[nn.Conv2D(c, k, padding=p, activation='relu') for c, k, p in convs],
+               nn.GlobalAvgPool2D(), nn.Flatten())
+
+
+def test_nin_small_head(capsys):
+    passes(capsys, checks.check_nin_small_head, small_head((16, 1, 0), (10, 3, 1), (10, 1, 0)))
+    passes(capsys, checks.check_nin_small_head, small_head((5, 3, 1), (10, 1, 0)))
+    fails(capsys, checks.check_nin_small_head,
+          seq(nin_block(10, 3, 1, 1), nn.GlobalAvgPool2D(), nn.Flatten()),
+          '8,870 parameters, 3,870 over the budget of 5,000')
+    fails(capsys, checks.check_nin_small_head, small_head((16, 1, 0), (10, 1, 0)),
+          'conv kernel sizes [1, 1]', 'at least one 3x3')
+    fails(capsys, checks.check_nin_small_head,
+          seq(nn.Conv2D(16, 1), nn.Conv2D(10, 3, padding=1), nn.Flatten(), nn.Dense(10)),
+          '1 Dense layer(s)')
+    fails(capsys, checks.check_nin_small_head,
+          seq(nn.Conv2D(16, 1), nn.Conv2D(10, 3, padding=1), nn.GlobalMaxPool2D(), nn.Flatten()),
+          'no global average pooling')
+    fails(capsys, checks.check_nin_small_head,
+          seq(nn.Conv2D(16, 1), nn.Conv2D(10, 3, padding=1), nn.GlobalAvgPool2D()),
           'output shape (2, 10, 1, 1)')
-    fails(capsys, checks.check_nin_head,
-          seq(nin_block(10, 5, 1, 2), nn.GlobalAvgPool2D(), nn.Flatten()), '[3, 1, 1]')
+    fails(capsys, checks.check_nin_small_head, small_head((16, 1, 0), (12, 3, 1)),
+          'output shape (2, 12)')
+    fails(capsys, checks.check_nin_small_head,
+          seq(nn.GlobalAvgPool2D(), nn.Conv2D(16, 1), nn.Conv2D(10, 3, padding=1), nn.Flatten()),
+          'conv after the global average pooling', 'convolutions come before it')
+    fails(capsys, checks.check_nin_small_head, nn.Sequential(), 'no answer yet')
 
 
 # ------------------------------------------------- answers as data, verdicts from data
@@ -552,17 +618,21 @@ def test_nin_head(capsys):
 def test_judge_is_a_pure_function_of_the_recorded_answer(capsys):
     """describe_answer runs the code; judge sees only the JSON and gives the same verdict."""
     import json
-    for name, answer in [('vgg_bn_block', vgg_bn_block), ('nin_block', nin_block),
+    from week5.tensor import use_np
+    use_np()        # the networks below are built as in the notebooks, after npx.set_np()
+    for name, answer in [('vgg_bn_block', vgg_bn_block),
                          ('lenet_bn', lenet_bn()), ('alexnet_head_budget', budget_head()),
-                         ('inception', make_inception()), ('vgg_dense_inputs', 12800),
+                         ('nin_small_head', small_head((16, 1, 0), (10, 3, 1))),
+                         ('inception_v2', make_inception_v2()), ('vgg_dense_inputs', 12800),
                          ('lenet_conv2_shape', (1, 16, 14, 14)),
                          ('inception_design', (16, (32, 208), (16, 16), 16)),
                          ('vgg_budget', ((1, 64), (1, 128), (2, 256), (2, 512), (2, 128)))]:
         data = json.loads(json.dumps(checks.describe_answer(name, answer)))
         assert checks.judge(name, data) == CheckResult(name, True), name
-    wrong = json.loads(json.dumps(checks.describe_answer('nin_block', lambda *a: seq(nn.Dense(3)))))
+    dense = json.dumps(checks.describe_answer('inception_v2', lambda *a: seq(nn.Dense(3))))
+    wrong = json.loads(dense)
     assert wrong['cases'][0]['layers'] == [{'kind': 'dense', 'units': 3, 'act': None}]
-    assert not checks.judge('nin_block', wrong).passed
+    assert not checks.judge('inception_v2', wrong).passed
     assert capsys.readouterr().out == ''    # neither step prints
 
 

@@ -42,10 +42,10 @@ def test_the_hash_file_holds_no_answer_in_readable_form(tmp_path):
     (tmp_path / 'hashes.json').write_text(checks.base.HASH_FILE.read_text())
     assert scan.scan(tmp_path) == []
     (tmp_path / 'leak.py').write_text('EXPECTED = 54_534_144\nalexnet_conv1_size = 55\n'
-                                      "print((1, 16, 14, 14), 'gap_saving', 'nin')\n")
+                                      "print((1, 16, 14, 14), ('googlenet', 'nin'))\n")
     found = {what for _, _, what in scan.scan(tmp_path)}
     assert found == {'alexnet_dense_params answer', 'alexnet_conv1_size answer',
-                     'lenet_conv2_shape answer', 'gap_saving answer'}
+                     'lenet_conv2_shape answer', 'input_free_params answer'}
 
 
 def test_hash_judged_checks_agree_with_the_plain_keys():
@@ -64,37 +64,33 @@ def _hidden_file(tmp_path, monkeypatch):
     monkeypatch.setenv(checks.HIDDEN_ENV, str(path))
 
 
-def nin_block(c, k, s, p):
-    net = nn.Sequential()
-    net.add(nn.Conv2D(c, k, s, p, activation='relu'), nn.Conv2D(c, 1, activation='relu'),
-            nn.Conv2D(c, 1, activation='relu'))
-    return net
-
-
 def nin_head(padding):
+    """A small NiN head (1x1 reduction, then a 3x3) with the 3x3's padding."""
     net = nn.Sequential()
-    net.add(nin_block(10, 3, 1, padding), nn.GlobalAvgPool2D(), nn.Flatten())
+    net.add(nn.Conv2D(16, 1, activation='relu'),
+            nn.Conv2D(10, 3, padding=padding, activation='relu'),
+            nn.GlobalAvgPool2D(), nn.Flatten())
     return net
 
 
 def test_hidden_cases_reach_the_description_only_under_the_grader(tmp_path, monkeypatch):
     monkeypatch.setenv(checks.HIDDEN_ENV, str(tmp_path / 'hidden.json'))
     (tmp_path / 'hidden.json').write_text(json.dumps(HIDDEN))
-    assert 'hidden' not in checks.describe_answer('nin_head', nin_head(1))  # a student's run
+    assert 'hidden' not in checks.describe_answer('nin_small_head', nin_head(1))  # a student's run
     _hidden_file(tmp_path, monkeypatch)
-    data = checks.describe_answer('nin_head', nin_head(1))
-    assert [d['input'] for d in data['hidden']] == [list(x) for _, x in HIDDEN['nin_head']]
+    data = checks.describe_answer('nin_small_head', nin_head(1))
+    assert [d['input'] for d in data['hidden']] == [list(x) for _, x in HIDDEN['nin_small_head']]
 
 
 def test_visible_pass_hidden_fail_names_the_hidden_check(tmp_path, monkeypatch):
     _hidden_file(tmp_path, monkeypatch)
-    data = json.loads(json.dumps(checks.describe_answer('nin_head', nin_head(0))))
-    visible, hidden = keys.grade('nin_head', data)
+    data = json.loads(json.dumps(checks.describe_answer('nin_small_head', nin_head(0))))
+    visible, hidden = keys.grade('nin_small_head', data)
     assert visible.passed                    # no padding still gives (2, 10) on 5x5 inputs
-    assert hidden.name == 'nin_head_hidden' and not hidden.passed
+    assert hidden.name == 'nin_small_head_hidden' and not hidden.passed
     assert 'raised' in hidden.reason         # a 3x3 kernel without padding on a 1x1 input
-    good = json.loads(json.dumps(checks.describe_answer('nin_head', nin_head(1))))
-    assert [r.passed for r in keys.grade('nin_head', good)] == [True, True]
+    good = json.loads(json.dumps(checks.describe_answer('nin_small_head', nin_head(1))))
+    assert [r.passed for r in keys.grade('nin_small_head', good)] == [True, True]
 
     def hard_coded(num_convs, channels):     # fits the two visible cases only
         blk = nn.Sequential()

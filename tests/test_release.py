@@ -131,9 +131,9 @@ def test_the_student_edition_runs_on_its_own(student, tmp_path):
 
 @pytest.mark.slow
 def test_the_grader_grades_a_student_edition_notebook_with_the_hidden_tests(student, tmp_path):
-    """Chapter 4 as handed out, filled in by a student whose NiN head has no padding: it
-    passes every visible check, fails nin_head's hidden test (a 1x1 input), and gets the
-    visible points only; the report names the hidden check."""
+    """Chapter 4 as handed out, filled in by a student whose small NiN head has no padding:
+    it passes every visible check, fails nin_small_head's hidden test (a 1x1 input), and
+    gets the visible points only; the report names the hidden check."""
     nb = json.loads((student / 'notebooks' / '04_nin.ipynb').read_text())
     _, solutions = build_notebooks.parse_source(ROOT / 'notebooks' / 'src' / '04_nin.nbsrc')
     answers = dict(solutions)
@@ -158,6 +158,6 @@ def test_the_grader_grades_a_student_edition_notebook_with_the_hidden_tests(stud
     assert len(rows) == 1, rows
     row = rows[0]
     passed = row['passed_checks'].split('; ')
-    assert set(passed) == {'nin_block', 'nin_block_hidden', 'conv1x1_params', 'nin_head'}
-    assert row['failed_checks'].startswith('nin_head_hidden: '), row['failed_checks']
-    assert (row['passed'], row['total']) == ('4', '5')
+    assert set(passed) == {'nin_conv1x1_macs', 'conv1x1_params', 'nin_small_head'}
+    assert row['failed_checks'].startswith('nin_small_head_hidden: '), row['failed_checks']
+    assert (row['passed'], row['total']) == ('3', '4')

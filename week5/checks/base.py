@@ -196,8 +196,8 @@ class _Opaque:
 
 
 def encode(answer):
-    """A JSON-able copy of an answer: tuples are ``{'tuple': [...]}``, ``...`` is
-    ``{'ellipsis': True}``, anything else ``{'type': name, 'repr': text}``."""
+    """A JSON-able copy of an answer: tuples are ``{'tuple': [...]}``, sets sorted lists,
+    ``...`` is ``{'ellipsis': True}``, anything else ``{'type': name, 'repr': text}``."""
     if answer is None or isinstance(answer, (bool, str)):
         return answer if not isinstance(answer, str) else answer[:_MAX_REASON]
     if answer is Ellipsis:
@@ -206,6 +206,8 @@ def encode(answer):
         return int(answer)
     if isinstance(answer, numbers.Real):
         return float(answer)
+    if isinstance(answer, (set, frozenset)):     # a set of names: a list in a fixed order
+        return encode(sorted(answer, key=repr))
     if isinstance(answer, (tuple, list)):
         items = [encode(a) for a in answer[:_MAX_ITEMS]]
         return {'tuple': items} if isinstance(answer, tuple) else items

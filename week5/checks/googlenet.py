@@ -13,40 +13,59 @@ def inception_params(c_in, c1, c2, c3, c4):
             + conv_params(c_in, c4, 1))
 
 
-_SAME = 'pad the 3x3 conv by 1, the 5x5 by 2, the max-pool by 1 (stride 1)'
+def inception_v2_params(c_in, c1, c2, c3, c4):
+    """Parameters of the Inception block whose third branch stacks two 3x3 convolutions
+    (1x1 to c3[0], 3x3 to c3[1], 3x3 c3[1] -> c3[1]) instead of one 5x5."""
+    return (conv_params(c_in, c1, 1)
+            + conv_params(c_in, c2[0], 1) + conv_params(c2[0], c2[1], 3)
+            + conv_params(c_in, c3[0], 1) + conv_params(c3[0], c3[1], 3)
+            + conv_params(c3[1], c3[1], 3)
+            + conv_params(c_in, c4, 1))
 
 
-def _judge_inception(args, X_shape, desc):
-    c1, c2, c3, c4 = args
-    label = f'Inception{fmt_args(args)}'
-    inv = inventory(desc)
-    kernels = sorted(inv['conv'])
-    if kernels != [1, 1, 1, 1, 3, 5]:
-        raise Fail(f'{label}: conv kernel sizes {kernels}, expected four 1x1, '
-                   'one 3x3 and one 5x5')
-    if [(t, k) for t, k, _ in inv['pool']] != [('max', 3)]:
-        raise Fail(f'{label}: expected one 3x3 max-pooling layer (branch 4), '
-                   f"found {inv['pool']}")
-    b, c_in, h, w = X_shape
+_SAME = 'pad every 3x3 conv by 1 and the max-pool by 1 (stride 1)'
+
+
+def _concat_error(label, desc):
+    """The readable reason of a failed concatenation: the wrong axis, or branches whose
+    height and width differ."""
     message = str((desc.get('run_error') or {}).get('message', ''))
-    if 'Incompatible input shape' in message:
-        found = re.search(r'expected \[([^]]*)\], got \[([^]]*)\]', message)
-        axes = found.group(1).split(',') if found else []
-        axis = axes.index('-1') if '-1' in axes else 1
-        if axis != 1:
-            raise Fail(f'{label}: the branches are concatenated on axis {axis}; '
-                       'concatenate them on the channel axis (axis=1)')
-        detail = f' (expected [{found.group(1)}], got [{found.group(2)}])' if found else ''
-        raise Fail(f'{label}: branch outputs differ in height/width{detail} - {_SAME}')
+    if 'Incompatible input shape' not in message:
+        return
+    found = re.search(r'expected \[([^]]*)\], got \[([^]]*)\]', message)
+    axes = found.group(1).split(',') if found else []
+    axis = axes.index('-1') if '-1' in axes else 1
+    if axis != 1:
+        raise Fail(f'{label}: the branches are concatenated on axis {axis}; '
+                   'concatenate them on the channel axis (axis=1)')
+    detail = f' (expected [{found.group(1)}], got [{found.group(2)}])' if found else ''
+    raise Fail(f'{label}: branch outputs differ in height/width{detail} - {_SAME}')
+
+
+def _judge_inception_v2(args, X_shape, desc):
+    c1, c2, c3, c4 = args
+    label = f'MyInceptionV2{fmt_args(args)}'
+    kernels = sorted(inventory(desc)['conv'])
+    if 5 in kernels:
+        raise Fail(f'{label}: conv kernel sizes {kernels} still hold a 5x5 - replace '
+                   "branch 3's 5x5 by two stacked 3x3 convolutions")
+    if kernels != [1, 1, 1, 1, 3, 3, 3]:
+        raise Fail(f'{label}: conv kernel sizes {kernels}, expected four 1x1 and three '
+                   '3x3 (one in branch 2, two stacked in branch 3)')
+    if [(t, k) for t, k, _ in inventory(desc)['pool']] != [('max', 3)]:
+        raise Fail(f'{label}: expected one 3x3 max-pooling layer (branch 4), '
+                   f"found {inventory(desc)['pool']}")
+    b, c_in, h, w = X_shape
+    _concat_error(label, desc)
     shape, count, negative = ran(desc)
     if shape[2:] != (h, w):
         raise Fail(f'{label}: height x width changed from {h}x{w} to '
                    f'{shape[2]}x{shape[3]} - {_SAME}')
     expect_shape(label, shape, (b, c1 + c2[1] + c3[1] + c4, h, w),
                  'concatenate the four branches on the channel axis')
-    expect_params(label, count, inception_params(c_in, c1, c2, c3, c4),
-                  'branch 2 is 1x1 (c2[0]) then 3x3 (c2[1]), branch 3 is 1x1 '
-                  '(c3[0]) then 5x5 (c3[1])')
+    expect_params(label, count, inception_v2_params(c_in, c1, c2, c3, c4),
+                  'branch 3 is 1x1 (c3[0] channels), then 3x3 (c3[1]), then 3x3 '
+                  '(c3[1] to c3[1])')
     expect_relu(label, negative, 'at least one branch')
 
 
@@ -90,22 +109,23 @@ def _judge_design(allocation):
 
 
 CHECKS = (
-    Check('inception', FACTORY,
-          '``Inception(c1, c2, c3, c4)``: four branches concatenated on the channel axis.',
-          param='Inception', what='your Inception', label='Inception', judge=_judge_inception,
+    Check('inception_v2', FACTORY,
+          '``MyInceptionV2(c1, c2, c3, c4)``: Inception with branch 3 as 1x1 -> 3x3 -> 3x3.',
+          param='MyInceptionV2', what='your MyInceptionV2', label='MyInceptionV2',
+          judge=_judge_inception_v2,
           cases=(((4, (4, 8), (2, 4), 4), (2, 6, 8, 8)), ((2, (3, 5), (1, 2), 3), (1, 5, 6, 6)))),
     Check('inception_out_channels', NUMBER,
           'Output channels of Inception(80, (96, 176), (24, 56), 40).',
           what='the number of output channels',
           parse=lambda answer: as_int(answer, 'the number of output channels'),
           rule='add up the channels that leave each of the four branches'),
-    Check('inception_params', NUMBER,
-          'Parameters of Inception(128, (128, 192), (32, 96), 64) on 256 input channels.',
+    Check('inception_v2_branch_params', NUMBER,
+          "Parameters of block 3a's third branch with its 5x5 replaced by two stacked 3x3:\n"
+          '192 -> 16 (1x1), 16 -> 32 (3x3), 32 -> 32 (3x3), all with biases.',
           what='the number of parameters',
           parse=lambda answer: as_int(answer, 'the number of parameters'),
-          rule='add the six convolutions, each with in x out x k x k weights and one bias per '
-               'output channel; the 1x1 reductions see the block\'s input, the 3x3 and 5x5 '
-               'see their reductions'),
+          rule='add the three convolutions, each with in x out x k x k weights and one bias '
+               'per output channel; each conv reads what the previous one wrote'),
     Check('inception_design', DESIGN,
           'Design: (c1, (c2_reduce, c2), (c3_reduce, c3), c4) of an Inception block on a\n'
           '192-channel input with 256 output channels, at most 100,000 parameters, at least 16\n'

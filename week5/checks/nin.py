@@ -1,57 +1,70 @@
 """Chapter 4 (NiN): the checks of its exercises."""
-from .base import FACTORY, NETWORK, NUMBER, Check, Fail, as_int, conv_params, expect_params, \
-    expect_relu, expect_shape, fmt_args, inventory, ran
+from .base import NETWORK, NUMBER, Check, Fail, as_int, expect_shape, ran
+
+HEAD_BUDGET = 5_000     # parameters of the small head; the chapter's nin_block(10, 3, 1, 1)
+                        # head on 96 channels has 8,870
 
 
-def _judge_block(args, X_shape, desc):
-    c, k, s, p = args
-    label = f'nin_block{fmt_args(args)}'
-    inv = inventory(desc)
-    if inv['conv'] != [k, 1, 1]:
-        raise Fail(f"{label}: conv kernel sizes {inv['conv']}, expected "
-                   f'{[k, 1, 1]} (one {k}x{k} convolution, then two 1x1)')
-    if inv['pool'] or inv['dense']:
-        raise Fail(f'{label}: a NiN block has only convolutions (no pooling, no '
-                   'dense layer)')
-    b, c_in, h, w = X_shape
-    side = (h + 2 * p - k) // s + 1
-    shape, count, negative = ran(desc)
-    expect_shape(label, shape, (b, c, side, side), 'the first convolution uses '
-                 'the given stride and padding, the 1x1 ones keep the size')
-    expect_params(label, count, conv_params(c_in, c, k) + 2 * conv_params(c, c, 1),
-                  'a 1x1 conv from c to c channels has c x c weights + c biases')
-    expect_relu(label, negative, 'the last 1x1 convolution')
+def _nin_macs(answer):
+    return as_int(answer, 'the number of multiply-adds')
 
 
-def _judge_head(args, X_shape, desc):
-    inv = inventory(desc)
-    if inv['dense']:
-        raise Fail(f"head has {len(inv['dense'])} dense layer(s): NiN needs none - "
-                   'let the last 1x1 convolution produce the 10 class channels')
-    if inv['gap'] != 1:
-        raise Fail('expected one nn.GlobalAvgPool2D to average each class channel')
-    if inv['conv'] != [3, 1, 1]:
-        raise Fail(f"conv kernel sizes {inv['conv']}, expected [3, 1, 1] "
-                   '(nin_block(10, kernel_size=3, strides=1, padding=1))')
+def _global_avg(desc):
+    return [layer for layer in desc['layers']
+            if layer.get('kind') == 'pool' and layer.get('global')
+            and layer.get('pool_type') == 'avg']
+
+
+def _judge_small_head(args, X_shape, desc):
+    """The constraints of the question, each with what breaks it: no Dense layer, a 3x3
+    convolution, global average pooling, (N, 10) out, at most HEAD_BUDGET parameters."""
+    layers = desc['layers']
+    dense = [layer for layer in layers if layer.get('kind') == 'dense']
+    if dense:
+        raise Fail(f'the head has {len(dense)} Dense layer(s): the question allows none - '
+                   'let a convolution produce the 10 class channels')
+    convs = [layer for layer in layers if layer.get('kind') == 'conv']
+    if not any(layer['kernel'] == [3, 3] for layer in convs):
+        kernels = [layer['kernel'][0] for layer in convs]
+        raise Fail(f'conv kernel sizes {kernels}: the head needs at least one 3x3 '
+                   'convolution (so that each class map sees a neighbourhood)')
+    if not _global_avg(desc):
+        raise Fail('no global average pooling: end with nn.GlobalAvgPool2D() to turn each '
+                   'class map into one score')
+    last = max(i for i, layer in enumerate(layers) if layer in _global_avg(desc))
+    after = [layer.get('type', layer.get('kind')) for layer in layers[last + 1:]
+             if layer.get('type') != 'Flatten']
+    if after:
+        raise Fail(f'{", ".join(map(str, after))} after the global average pooling: the head '
+                   'ends with the pooling (then a flatten); the convolutions come before it')
     shape, count, _ = ran(desc)
-    expect_shape('nin_head', shape, (X_shape[0], 10), 'end with nn.Flatten() after the pooling')
-    expect_params('nin_head', count, conv_params(X_shape[1], 10, 3) + 2 * conv_params(10, 10, 1),
-                  f'a 3x3 conv from {X_shape[1]} to 10 channels, then two 1x1 convs 10 -> 10')
+    expect_shape('nin_small_head', shape, (X_shape[0], 10),
+                 'the last convolution makes 10 channels; flatten after the pooling')
+    if count > HEAD_BUDGET:
+        wide = [f"{layer['channels']}" for layer in convs if layer['kernel'] == [3, 3]]
+        raise Fail(f'{count:,} parameters, {count - HEAD_BUDGET:,} over the budget of '
+                   f'{HEAD_BUDGET:,}; a 3x3 conv pays 9 weights per input channel for each '
+                   f'of its output channels (yours output {", ".join(wide)}) - shrink what '
+                   'it reads or what it writes')
 
 
 CHECKS = (
-    Check('nin_block', FACTORY,
-          '``nin_block(out_channels, kernel_size, strides, padding)``: conv + two 1x1 convs.',
-          param='nin_block', what='your nin_block', label='nin_block', judge=_judge_block,
-          cases=(((8, 5, 2, 1), (2, 3, 15, 15)), ((4, 3, 1, 1), (2, 2, 6, 6)))),
+    Check('nin_conv1x1_macs', NUMBER,
+          'Multiply-adds of ONE 1x1 convolution (96 -> 96) of NiN\'s first block, for one\n'
+          '96x96 grey image (first conv: 11x11, stride 4, no padding, 96 channels).',
+          what='the number of multiply-adds', parse=_nin_macs,
+          rule='a 1x1 convolution does one multiply-add per weight at every output pixel: '
+               'find the height and width after the 11x11 convolution first'),
     Check('conv1x1_params', NUMBER,
           'Parameters of a 1x1 convolution from 256 to 64 channels.',
           what='the number of parameters',
           parse=lambda answer: as_int(answer, 'the number of parameters'),
           rule='a 1x1 conv is a dense layer applied at every pixel: in x out weights plus '
                'one bias per output channel'),
-    Check('nin_head', NETWORK,
-          "NiN's head on (2, 96, 5, 5) features: nin_block(10, 3, 1, 1) + global avg pool.",
-          param='head', what='your nin_head', label='nin_head', judge=_judge_head,
-          cases=(((), (2, 96, 5, 5)),)),
+    Check('nin_small_head', NETWORK,
+          'A head for (N, 96, H, W) features and 10 classes: no Dense layer, at least one\n'
+          '3x3 convolution, global average pooling and a flatten to (N, 10), at most\n'
+          f'{HEAD_BUDGET:,} parameters.',
+          param='head', what='your nin_small_head', label='nin_small_head',
+          judge=_judge_small_head, cases=(((), (2, 96, 5, 5)),)),
 )
