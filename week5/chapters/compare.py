@@ -60,14 +60,17 @@ def train_networks_seeds(names=None, seeds=(0, 1, 2), budget='compare', profile=
 def recipes_table(names=None, budget='compare', profile=None, common=True, print_fn=print):
     """The networks' recipes under one budget side by side (``common``: as
     ``common_recipe`` makes them): input, activation, pooling, optimizer, learning rate,
-    schedule, initialisation, batch norm, data and epochs."""
+    schedule, initialisation, batch norm (BN), training images and epochs."""
     recipes = {n: common_recipe(n, budget, profile, common=common)
                for n in (names or list_models())}
     keys = ('input', 'activation', 'pool', 'optimizer', 'lr', 'lr_schedule', 'init',
             'batch_norm', 'num_train', 'num_epochs')
+    # short headings keep the table within 105 characters: it fits a slide at full size
+    heads = dict(zip(keys, ('input', 'activation', 'pool', 'optimizer', 'lr', 'schedule',
+                            'init', 'BN', 'train', 'epochs')))
     rows = {n: dict(r.items()) for n, r in recipes.items()}
-    widths = [max(len(k), *(len(rows[n].get(k, '-')) for n in rows)) for k in keys]
-    print_fn(f'{"network":<10}  ' + '  '.join(f'{k:<{w}}' for k, w in zip(keys, widths)))
+    widths = [max(len(heads[k]), *(len(rows[n].get(k, '-')) for n in rows)) for k in keys]
+    print_fn(f'{"network":<10}  ' + '  '.join(f'{heads[k]:<{w}}' for k, w in zip(keys, widths)))
     for n in rows:
         print_fn((f'{n:<10}  ' + '  '.join(f'{rows[n].get(k, "-"):<{w}}'
                                             for k, w in zip(keys, widths))).rstrip())
@@ -180,5 +183,7 @@ def plot_accuracy_vs_cost(runs, ax=None, cost='time'):
     ax.set_ylabel('validation accuracy')
     ax.margins(x=0.25, y=0.15)
     ax.grid(True, alpha=0.3)
-    ax.legend(loc='best', fontsize=8)
+    # above the panel, outside the data; the rcParams' size (slide-sized in the slides)
+    ax.legend(loc='lower left', bbox_to_anchor=(0.0, 1.02), borderaxespad=0.0, ncol=2,
+              frameon=False)
     return ax
