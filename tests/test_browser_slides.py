@@ -219,10 +219,7 @@ def all_decks(tmp_path_factory):
             for p in slides.build_slides(NOTEBOOKS, out, log=lambda m: None)}
 
 
-@pytest.mark.parametrize('name', [
-    pytest.param(p.stem, marks=pytest.mark.xfail(strict=True, reason=(
-        'issue 20: the re-executed compare-plot (two panels) is shrunk to fit; split it')))
-    if p.stem == '06_compare' else p.stem for p in CHAPTERS])
+@pytest.mark.parametrize('name', [p.stem for p in CHAPTERS])
 def test_every_slide_fits_a_1280x720_projector(browser, all_decks, name):
     page, remote, errors = open_projector(browser, all_decks[name])
     report = page.evaluate(SLIDE_REPORT, False)
@@ -363,10 +360,10 @@ def font_problems(report, min_px=MIN_FONT_PX):
 
 
 SMALLEST = {}
-# Decks not yet at 18 px everywhere (issue 20, open): their crowded experiment slides and
-# the run plots (`curves.plot_runs`) still need splitting or larger fonts. strict: a deck
-# that reaches 18 px fails here until its name is taken off this list.
-BELOW_18PX = {'00_overview', '02_alexnet', '03_vgg', '04_nin', '05_googlenet', '06_compare'}
+# Decks not yet at 18 px everywhere (issue 20): none since the run plots, the board and
+# the compare plot draw with the slide rc size and the crowded slides were split. strict:
+# a deck listed here that reaches 18 px fails until its name is taken off.
+BELOW_18PX = set()
 
 
 @pytest.mark.parametrize('name', [

@@ -749,6 +749,15 @@ def test_accuracy_vs_cost_panels_are_slide_sized():
         ch_compare.plot_accuracy_vs_cost(runs, ax=left, cost='params')
         ch_compare.plot_accuracy_vs_cost(runs, ax=right, cost='time')
     assert_slide_sized(fig, code_lines=3)
+    # tick labels do not collide: only the major ones are written, plainly
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    for ax in (left, right):
+        labels = [t for t in ax.get_xticklabels(minor=False) + ax.get_xticklabels(minor=True)
+                  if t.get_text() and t.get_visible()
+                  and ax.get_xlim()[0] <= t.get_position()[0] <= ax.get_xlim()[1]]
+        boxes = sorted((t.get_window_extent(renderer) for t in labels), key=lambda b: b.x0)
+        assert all(a.x1 <= b.x0 for a, b in zip(boxes, boxes[1:])), [t.get_text() for t in labels]
 
 
 def test_the_progress_board_is_slide_sized_with_its_legend_above():

@@ -1,6 +1,7 @@
 """Chapter 6, the five networks side by side: the runs the chapters kept (or trained here
 when a chapter has not run), their recipes, speed, accuracy over seeds and cost."""
 import numpy as np
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from ..claims import CHAPTERS, budget_recipe, claim, kept_run
 from ..viz import axes_of_size
@@ -162,6 +163,25 @@ def cost_points(runs, cost='time'):
     return points
 
 
+def _short_number(value, _pos=None):
+    """0.5, 20, 200k, 2M: a log axis' tick label."""
+    for size, unit in ((1e6, 'M'), (1e3, 'k')):
+        if value >= size:
+            return f'{value / size:g}{unit}'
+    return f'{value:g}'
+
+
+def _plain_log_ticks(ax):
+    """Labels only at 1, 2, 5 x 10^k (at 10^k alone over more than two decades), written
+    plainly: matplotlib's minor labels (3x10^-1, 4x10^-1, ...) collide at slide-sized
+    fonts."""
+    lo, hi = ax.get_xlim()
+    subs = (1.0,) if hi / lo > 100 else (1.0, 2.0, 5.0)
+    ax.xaxis.set_major_locator(LogLocator(subs=subs))
+    ax.xaxis.set_major_formatter(FuncFormatter(_short_number))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
 def plot_accuracy_vs_cost(runs, ax=None, cost='time'):
     """Validation accuracy against cost: ``{label: Run}`` or ``{label: [Run, ...]}`` over
     seeds. Each seed is a small dot, the mean over seeds a short bar through them (no
@@ -182,6 +202,7 @@ def plot_accuracy_vs_cost(runs, ax=None, cost='time'):
                   else 'learned parameters (log scale)')
     ax.set_ylabel('validation accuracy')
     ax.margins(x=0.25, y=0.15)
+    _plain_log_ticks(ax)
     ax.grid(True, alpha=0.3)
     # above the panel, outside the data; the rcParams' size (slide-sized in the slides)
     ax.legend(loc='lower left', bbox_to_anchor=(0.0, 1.02), borderaxespad=0.0, ncol=2,
