@@ -627,7 +627,7 @@ def test_draw_nin_vs_vgg_block_is_built_from_the_layer_specs():
     assert 'flatten: 512×7×7 → 25,088' in texts
     assert texts.count('dense 4096, ReLU + dropout 0.5') == 2
     assert f'VGG head: {param_split(VGGConfig())["dense_params"]:,} params' in texts
-    assert 'NiN block, 10 ch: 3×3 conv → 1×1 → 1×1' in texts
+    assert 'NiN block, 10 ch:\n3×3 conv → 1×1 → 1×1' in texts
     assert 'global average pooling' in texts
     vgg = VGGConfig(arch=((1, 32), (3, 64)), hidden=(256,), resize=64)
     nin = NiNConfig(channels=(16, 24), kernel_sizes=(5, 3, 3), strides=(2, 1, 1),
@@ -687,7 +687,7 @@ def on_slide(png_bytes, code_lines=2):
     return record * k, width * k, height * k
 
 
-def assert_slide_sized(fig, code_lines=2):
+def assert_slide_sized(fig, code_lines=2, legend=True):
     """``fig`` shown alone on a slide: text >= 18 px at 1280x720 (a slide's CSS px are
     1.016 screen px there, see `week5.slides`), no legend over a plotting area, nothing
     outside the picture."""
@@ -701,7 +701,7 @@ def assert_slide_sized(fig, code_lines=2):
     for leg in legends:
         box = leg.get_window_extent(renderer)
         assert not any(box.overlaps(p) for p in panels), 'a legend covers a plotting area'
-    assert legends, 'no legend found'
+    assert legends or not legend, 'no legend found'
     return px
 
 
@@ -769,3 +769,22 @@ def test_the_progress_board_is_slide_sized_with_its_legend_above():
                 board.draw(x, 1.0 / x, label)
         fig = board.render()
     assert_slide_sized(fig, code_lines=5)
+
+
+def test_the_nin_vs_vgg_figure_is_slide_sized_and_no_text_runs_into_another():
+    with png.slide_fonts():
+        ax = ch_nin.draw_nin_vs_vgg_block()
+    fig = ax.figure
+    assert_slide_sized(fig, code_lines=1, legend=False)
+    renderer = fig.canvas.get_renderer()
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in ax.texts
+             if t.get_text().strip()]
+    for i, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[i + 1:]:
+            assert not box_a.overlaps(box_b), (a, b)
+    for text, box in boxes:       # a box's label stays inside it, other text outside
+        for patch in ax.patches:
+            p = patch.get_window_extent(renderer)
+            inside = (p.x0 - 1 <= box.x0 and box.x1 <= p.x1 + 1 and p.y0 - 1 <= box.y0
+                      and box.y1 <= p.y1 + 1)
+            assert inside or not box.overlaps(p), text
