@@ -4,7 +4,9 @@ Debian's Chromium (`apt-get install chromium`) driven by playwright: every reque
 not file:// or data: is aborted and recorded, and the test fails if any was made. Without
 /usr/bin/chromium the test is skipped, except in CI (CI=true), where it fails.
 Screenshots go to artifacts/; those of every slide of every chapter deck, opened in a
-1280x720 window as on a projector, to build/slides-fit/.
+1280x720 window as on a projector, to build/slides-fit/. The chapter decks are built from
+notebooks/, or from the executed notebooks in $WEEK5_SLIDES_NOTEBOOKS (e.g. copies run in
+the quick profile: the layout of their slides is that of the laptop ones).
 """
 import os
 from pathlib import Path
