@@ -112,7 +112,8 @@ def test_describe_lists_every_network():
     for name in list_models():
         assert f'  {name}' in text
     assert 'momentum 0.9, cosine lr, kaiming init, batch norm, width / 8' in text
-    assert get_profile('full').describe('vgg').count('\n') == 1
+    assert get_profile('full').describe('vgg').count('\n') == 2    # sizes, then training
+    assert max(len(line) for line in text.splitlines()) <= 90       # a slide's width
 
 
 def test_a_custom_profile():

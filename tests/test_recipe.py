@@ -135,3 +135,13 @@ def test_a_stopped_fit_keeps_history_and_weights():
     r = get_profile('quick').recipe('lenet', num_train=256, num_val=64, num_epochs=3)
     run = r.fit('stopped', callbacks=[StopAfterTwo()])
     assert run.stopped and run.model is not None and run.history.batches
+
+
+def test_describe_fits_a_slide_writing_a_wide_book_value_below():
+    """VGG's arch row (this run's tuple beside the book's) is wider than a slide: the
+    book's value goes on its own line, and no line is wider than DESCRIBE_WIDTH."""
+    from week5.recipe import DESCRIBE_WIDTH
+    lines = get_profile('laptop').recipe('vgg').describe(versus=book('vgg')).splitlines()
+    assert max(len(line) for line in lines) <= DESCRIBE_WIDTH
+    at = next(i for i, line in enumerate(lines) if line.startswith('arch '))
+    assert lines[at + 1].split()[0] == 'book:' and '((1, 16)' in lines[at + 1]

@@ -627,7 +627,7 @@ def test_draw_nin_vs_vgg_block_is_built_from_the_layer_specs():
     assert 'flatten: 512×7×7 → 25,088' in texts
     assert texts.count('dense 4096, ReLU + dropout 0.5') == 2
     assert f'VGG head: {param_split(VGGConfig())["dense_params"]:,} params' in texts
-    assert 'NiN block, 10 ch: 3×3 conv → 1×1 → 1×1' in texts
+    assert 'NiN block, 10 ch:\n3×3 conv → 1×1 → 1×1' in texts
     assert 'global average pooling' in texts
     vgg = VGGConfig(arch=((1, 32), (3, 64)), hidden=(256,), resize=64)
     nin = NiNConfig(channels=(16, 24), kernel_sizes=(5, 3, 3), strides=(2, 1, 1),
@@ -669,3 +669,122 @@ def test_the_lenet_alexnet_figure_labels_every_layer():
     texts = [t.get_text() for t in ax.texts]
     assert any(t.startswith('LeNet: 2 conv + 3 dense') for t in texts)
     assert any(t.startswith('AlexNet: 5 conv + 3 dense') for t in texts)
+
+
+# ------------------------------------------------- slide figures: readable from the back row
+
+def on_slide(png_bytes, code_lines=2):
+    """(smallest text in CSS px, shown width, shown height) of a figure's PNG as a deck
+    shows it alone on a slide below ``code_lines`` of code: at its own width, widened by
+    `slides.ReadableFigures` when its text is small, never wider than the slide."""
+    from week5 import slides
+    record = float(png.png_text(png_bytes)[png.TEXT_SIZE_KEY])
+    width, height = png.png_size(png_bytes)
+    shown = width if record >= slides.READABLE_PX else width * slides.READABLE_PX / record
+    shown = min(shown, slides.CONTENT_WIDTH)
+    room = slides.SLIDE_HEIGHT - 40 - 30 * code_lines     # reveal's padding, the code
+    k = min(shown / width, room / height)                 # the deck shrinks what is taller
+    return record * k, width * k, height * k
+
+
+def assert_slide_sized(fig, code_lines=2, legend=True):
+    """``fig`` shown alone on a slide: text >= 18 px at 1280x720 (a slide's CSS px are
+    1.016 screen px there, see `week5.slides`), no legend over a plotting area, nothing
+    outside the picture."""
+    data = png.figure_png(fig)
+    px, w, h = on_slide(data, code_lines)
+    assert px * 1.016 >= 18, f'smallest text {px * 1.016:.1f} px on a slide ({w:.0f}x{h:.0f})'
+    renderer = fig.canvas.get_renderer()
+    panels = [a.get_window_extent(renderer) for a in fig.axes]
+    from matplotlib.legend import Legend
+    legends = fig.findobj(Legend)
+    for leg in legends:
+        box = leg.get_window_extent(renderer)
+        assert not any(box.overlaps(p) for p in panels), 'a legend covers a plotting area'
+    assert legends or not legend, 'no legend found'
+    return px
+
+
+def _history(n, lo=0.5):
+    from week5.callbacks import History
+    return History([{'epoch': i + 1, 'train_loss': 2.0 / (i + 1), 'val_loss': 2.1 / (i + 1),
+             'train_acc': lo + 0.04 * i, 'val_acc': lo - 0.01 + 0.04 * i} for i in range(n)])
+
+
+def test_plot_runs_draws_slide_sized_text_with_the_legend_above():
+    class Run:
+        def __init__(self, lo):
+            self.history = _history(6, lo)
+    runs = {'NiN (GAP head)': Run(0.6), 'NiN body + AlexNet head': Run(0.62),
+            'dropout 0.5 + flip/crop': Run(0.55)}
+    with png.slide_fonts():
+        axes = curves.plot_runs(runs)
+    assert assert_slide_sized(axes[0].figure) >= png.SLIDE_FONT * 100 / 72 - 1e-6
+    # what the notebooks had before: the legend at 'small' (15 px in the PNG)
+    with png.slide_fonts():
+        small = curves.plot_runs(runs)[0].figure
+        from matplotlib.legend import Legend
+        for text in [t for leg in small.findobj(Legend) for t in leg.get_texts()]:
+            text.set_fontsize('small')
+    record = png.png_text(png.figure_png(small))[png.TEXT_SIZE_KEY]
+    assert float(record) < 18        # the deck would have to widen it (or shrink it)
+
+
+def test_accuracy_vs_cost_panels_are_slide_sized():
+    from week5.chapters import compare as ch_compare
+    from week5.callbacks import History
+
+    class Run:
+        def __init__(self, acc, rate, params):
+            self.history = History([{'epoch': 1, 'val_acc': acc, 'examples_per_sec': rate}])
+            self.params = params
+    runs = {name: [Run(acc + d, rate, params) for d in (0.0, 0.01, -0.01)]
+            for name, acc, rate, params in [('lenet', 0.85, 4000, 61706),
+                                            ('alexnet', 0.8, 300, 3.7e6),
+                                            ('vgg', 0.81, 500, 1.2e5),
+                                            ('nin', 0.79, 400, 2.3e5),
+                                            ('googlenet', 0.81, 200, 6e5)]}
+    with png.slide_fonts():        # as the chapter 6 notebook draws it
+        fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6), layout='constrained')
+        ch_compare.plot_accuracy_vs_cost(runs, ax=left, cost='params')
+        ch_compare.plot_accuracy_vs_cost(runs, ax=right, cost='time')
+    assert_slide_sized(fig, code_lines=3)
+    # tick labels do not collide: only the major ones are written, plainly
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    for ax in (left, right):
+        labels = [t for t in ax.get_xticklabels(minor=False) + ax.get_xticklabels(minor=True)
+                  if t.get_text() and t.get_visible()
+                  and ax.get_xlim()[0] <= t.get_position()[0] <= ax.get_xlim()[1]]
+        boxes = sorted((t.get_window_extent(renderer) for t in labels), key=lambda b: b.x0)
+        assert all(a.x1 <= b.x0 for a, b in zip(boxes, boxes[1:])), [t.get_text() for t in labels]
+
+
+def test_the_progress_board_is_slide_sized_with_its_legend_above():
+    from week5.callbacks import ProgressBoard
+    with png.slide_fonts():
+        board = ProgressBoard(display=False)
+        for x in range(1, 6):
+            for label in ('train_loss', 'val_loss', 'val_acc'):
+                board.draw(x, 1.0 / x, label)
+        fig = board.render()
+    assert_slide_sized(fig, code_lines=5)
+
+
+def test_the_nin_vs_vgg_figure_is_slide_sized_and_no_text_runs_into_another():
+    with png.slide_fonts():
+        ax = ch_nin.draw_nin_vs_vgg_block()
+    fig = ax.figure
+    assert_slide_sized(fig, code_lines=1, legend=False)
+    renderer = fig.canvas.get_renderer()
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in ax.texts
+             if t.get_text().strip()]
+    for i, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[i + 1:]:
+            assert not box_a.overlaps(box_b), (a, b)
+    for text, box in boxes:       # a box's label stays inside it, other text outside
+        for patch in ax.patches:
+            p = patch.get_window_extent(renderer)
+            inside = (p.x0 - 1 <= box.x0 and box.x1 <= p.x1 + 1 and p.y0 - 1 <= box.y0
+                      and box.y1 <= p.y1 + 1)
+            assert inside or not box.overlaps(p), text

@@ -238,7 +238,9 @@ class ProgressBoard(HyperParameters):
         axes.set_xscale(self.xscale)
         axes.set_yscale(self.yscale)
         if self.data:
-            axes.legend()
+            # above the plot, never over the curves (the constrained layout makes room)
+            axes.legend(loc='lower left', bbox_to_anchor=(0.0, 1.02), borderaxespad=0.0,
+                        ncol=2, frameon=False, handlelength=1.5, columnspacing=1.0)
         if in_notebook():
             self._show()
         return self.fig

@@ -194,23 +194,24 @@ def compare_seeds(name, variants, seeds=(0, 1, 2), budget='experiment', profile=
 
 
 def seeds_table(runs, clean_train=False, print_fn=print):
-    """Per variant of ``{label: [Run, ...]}``: mean ± std over seeds of the validation
-    accuracy (and, with ``clean_train``, of the clean training accuracy and the gap), the
-    parameters and the mean seconds per run."""
+    """Per variant of ``{label: [Run, ...]}``: mean ± std over its seeds (their number is
+    in the claim lines) of the validation accuracy (and, with ``clean_train``, of the
+    clean training accuracy and the gap), the parameters and the mean seconds per run.
+    At most 96 characters wide for labels up to 23: it fits a slide at full size."""
     width = max(len('variant'), *(len(k) for k in runs))
-    head = f'{"variant":<{width}}  seeds  epochs  {"val acc":>13}'
+    head = f'{"variant":<{width}}  epochs  {"val acc":>13}'
     if clean_train:
-        head += f'  {"train acc (eval)":>16}  {"gap":>13}'
+        head += f'  {"train (eval)":>13}  {"gap":>13}'
     lines = [head + f'  {"params":>9}  {"s / run":>7}']
     for label, rs in runs.items():
         val = mean_std([r.final('val_acc') for r in rs])
-        line = f'{label:<{width}}  {len(rs):>5}  {len(rs[0].history):>6}  ' \
+        line = f'{label:<{width}}  {len(rs[0].history):>6}  ' \
                f'{val[0]:>6.3f} ± {val[1]:.3f}'
         if clean_train:
             train = [clean_train_accuracy(r) for r in rs]
             gap = mean_std([t - r.final('val_acc') for t, r in zip(train, rs)])
             train = mean_std(train)
-            line += f'  {train[0]:>9.3f} ± {train[1]:.3f}  {gap[0]:>6.3f} ± {gap[1]:.3f}'
+            line += f'  {train[0]:>6.3f} ± {train[1]:.3f}  {gap[0]:>6.3f} ± {gap[1]:.3f}'
         seconds = sum(r.seconds for r in rs) / len(rs)
         lines.append(line + f'  {rs[0].params:>9,}  {seconds:>7.1f}')
     print_fn('\n'.join(lines))      # one output: slides and readers see one table

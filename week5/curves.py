@@ -144,7 +144,7 @@ def draw_curve(ax, line):
     return drawn
 
 
-def curve_legend(ax, lines, width=None, fontsize='small'):
+def curve_legend(ax, lines, width=None, fontsize=None):
     """One legend for a row of curve panels, outside the plotting area: a colour per
     labelled run, then the two line styles (train solid, validation dashed).
 
@@ -152,8 +152,10 @@ def curve_legend(ax, lines, width=None, fontsize='small'):
     with the constrained layout, above all its panels, in the room the layout makes).
     ``lines``: `curve_data` entries. The columns wrap so that the legend is at most
     ``width`` display pixels wide (default: the width of ``ax``), which keeps it inside
-    the space that tight and constrained layouts make for it. Returns the Legend, or
-    None when there is nothing to explain."""
+    the space that tight and constrained layouts make for it. ``fontsize`` None: the
+    rcParams' legend size, which `png.use_slide_display` sets to the slide size (a
+    relative size such as 'small' would shrink it below). Returns the Legend, or None
+    when there is nothing to explain."""
     runs = dict.fromkeys((d['run_label'], d['color']) for d in lines if d['run_label'])
     handles = [Line2D([], [], color=c, linewidth=2, label=r) for r, c in runs]
     kinds = dict.fromkeys(d['val'] for d in lines)
@@ -186,7 +188,7 @@ class CurveEndLabels(Artist):
     axes, and pushed apart vertically so that none overlaps another. ``texts`` are the
     Text artists; layouts (tight, constrained, bbox_inches='tight') see their extent."""
 
-    def __init__(self, ax, curves, fontsize='small'):
+    def __init__(self, ax, curves, fontsize=None):
         super().__init__()
         self.axes = ax
         self.set_figure(ax.figure)
@@ -218,8 +220,9 @@ class CurveEndLabels(Artist):
         return Bbox.union(boxes) if boxes else Bbox.null()
 
 
-def end_labels(ax, curves, animated=False, fontsize='small'):
-    """Add a `CurveEndLabels` for ``curves`` (Line2Ds) to ``ax`` and return it."""
+def end_labels(ax, curves, animated=False, fontsize=None):
+    """Add a `CurveEndLabels` for ``curves`` (Line2Ds) to ``ax`` and return it
+    (``fontsize`` None: the rcParams' font size, slide-sized under `png.slide_fonts`)."""
     labels = CurveEndLabels(ax, curves, fontsize=fontsize)
     labels.set_animated(animated)
     ax.add_artist(labels)
@@ -304,7 +307,7 @@ def plot_history(runs, keys=_HISTORY_KEYS, labels=None, ax=None, use_batches=Tru
         if values and a.lines:
             end_labels(a, a.lines)
         if a.lines and legend_loc not in ('outside', None):
-            a.legend(fontsize='small', loc=legend_loc)
+            a.legend(loc=legend_loc)
     if lines and legend_loc == 'outside':
         # with the constrained layout (our own figure, or the caller's): above every
         # panel; otherwise above the first panel, within its width, where the tight

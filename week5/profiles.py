@@ -84,7 +84,9 @@ class Profile:
         return self.recipe(name, **changes).build()
 
     def describe(self, name=None):
-        """A short text table of the recipes (one network or all)."""
+        """A short text table of the recipes (one network or all): per network a line of
+        sizes and an indented line of how it trains, each short enough for a slide at
+        full size (the overview deck prints it)."""
         names = [name] if name else list(self.recipes)
         lines = [f'profile {self.name!r}: {self.description}']
         for n in names:
@@ -96,8 +98,8 @@ class Profile:
                 + ([f'width / {r.config.width_divisor}'] if r.config.width_divisor > 1 else [])
             lines.append(f'  {n:<10} {r.resize[0]:>3}x{r.resize[1]:<3} batch {r.batch_size}, '
                          f'lr {r.lr:g}, {r.num_epochs} epoch{"" if r.num_epochs == 1 else "s"}, '
-                         f'train {_count(r.num_train, 60000)}, val {_count(r.num_val, 10000)}; '
-                         + ', '.join(extra))
+                         f'train {_count(r.num_train, 60000)}, val {_count(r.num_val, 10000)};')
+            lines.append(' ' * 19 + ', '.join(extra))
         return '\n'.join(lines)
 
 

@@ -48,6 +48,8 @@ __all__ = ['Recipe', 'Run', 'CosineLR', 'LR_SCHEDULES', 'BUDGETS', 'shrink', 'sa
            'load_run', 'runs_dir', 'RunLoadError']
 
 LR_SCHEDULES = (None, 'cosine')
+# The widest line of `Recipe.describe` (characters): what fits a slide at full size.
+DESCRIBE_WIDTH = 96
 FULL_TRAIN, FULL_VAL = 60000, 10000         # Fashion-MNIST's split
 
 
@@ -212,7 +214,9 @@ class Recipe:
 
     def describe(self, versus=None, names=('this run', 'book')):
         """A text table of the recipe; with ``versus`` (e.g. the ``full`` profile's book
-        recipe) only the rows that differ, side by side."""
+        recipe) only the rows that differ, side by side. A row wider than DESCRIBE_WIDTH
+        (e.g. VGG's ``arch``) writes the ``versus`` value on a line of its own below, so
+        that the table fits a slide at full size."""
         if versus is None:
             rows = self.items()
             width = max(len(k) for k, _ in rows)
@@ -224,7 +228,11 @@ class Recipe:
         w1 = max(len(names[0]), *(len(v) for _, v, _ in rows))
         lines = [f'{"setting":<{w0}}  {names[0]:<{w1}}  {names[1]}',
                  f'{"-" * w0}  {"-" * w1}  {"-" * max(len(names[1]), 4)}']
-        lines += [f'{k:<{w0}}  {v:<{w1}}  {b}' for k, v, b in rows]
+        for k, v, b in rows:
+            if w0 + w1 + len(b) + 4 <= DESCRIBE_WIDTH:
+                lines.append(f'{k:<{w0}}  {v:<{w1}}  {b}')
+            else:
+                lines += [f'{k:<{w0}}  {v}', f'{"":<{w0}}  {names[1]}: {b}']
         return '\n'.join(lines)
 
     def label(self, versus, number=None):

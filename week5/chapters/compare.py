@@ -1,6 +1,7 @@
 """Chapter 6, the five networks side by side: the runs the chapters kept (or trained here
 when a chapter has not run), their recipes, speed, accuracy over seeds and cost."""
 import numpy as np
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from ..claims import CHAPTERS, budget_recipe, claim, kept_run
 from ..viz import axes_of_size
@@ -60,14 +61,17 @@ def train_networks_seeds(names=None, seeds=(0, 1, 2), budget='compare', profile=
 def recipes_table(names=None, budget='compare', profile=None, common=True, print_fn=print):
     """The networks' recipes under one budget side by side (``common``: as
     ``common_recipe`` makes them): input, activation, pooling, optimizer, learning rate,
-    schedule, initialisation, batch norm, data and epochs."""
+    schedule, initialisation, batch norm (BN), training images and epochs."""
     recipes = {n: common_recipe(n, budget, profile, common=common)
                for n in (names or list_models())}
     keys = ('input', 'activation', 'pool', 'optimizer', 'lr', 'lr_schedule', 'init',
             'batch_norm', 'num_train', 'num_epochs')
+    # short headings keep the table within 105 characters: it fits a slide at full size
+    heads = dict(zip(keys, ('input', 'activation', 'pool', 'optimizer', 'lr', 'schedule',
+                            'init', 'BN', 'train', 'epochs')))
     rows = {n: dict(r.items()) for n, r in recipes.items()}
-    widths = [max(len(k), *(len(rows[n].get(k, '-')) for n in rows)) for k in keys]
-    print_fn(f'{"network":<10}  ' + '  '.join(f'{k:<{w}}' for k, w in zip(keys, widths)))
+    widths = [max(len(heads[k]), *(len(rows[n].get(k, '-')) for n in rows)) for k in keys]
+    print_fn(f'{"network":<10}  ' + '  '.join(f'{heads[k]:<{w}}' for k, w in zip(keys, widths)))
     for n in rows:
         print_fn((f'{n:<10}  ' + '  '.join(f'{rows[n].get(k, "-"):<{w}}'
                                             for k, w in zip(keys, widths))).rstrip())
@@ -159,6 +163,25 @@ def cost_points(runs, cost='time'):
     return points
 
 
+def _short_number(value, _pos=None):
+    """0.5, 20, 200k, 2M: a log axis' tick label."""
+    for size, unit in ((1e6, 'M'), (1e3, 'k')):
+        if value >= size:
+            return f'{value / size:g}{unit}'
+    return f'{value:g}'
+
+
+def _plain_log_ticks(ax):
+    """Labels only at 1, 2, 5 x 10^k (at 10^k alone over more than two decades), written
+    plainly: matplotlib's minor labels (3x10^-1, 4x10^-1, ...) collide at slide-sized
+    fonts."""
+    lo, hi = ax.get_xlim()
+    subs = (1.0,) if hi / lo > 100 else (1.0, 2.0, 5.0)
+    ax.xaxis.set_major_locator(LogLocator(subs=subs))
+    ax.xaxis.set_major_formatter(FuncFormatter(_short_number))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
 def plot_accuracy_vs_cost(runs, ax=None, cost='time'):
     """Validation accuracy against cost: ``{label: Run}`` or ``{label: [Run, ...]}`` over
     seeds. Each seed is a small dot, the mean over seeds a short bar through them (no
@@ -179,6 +202,9 @@ def plot_accuracy_vs_cost(runs, ax=None, cost='time'):
                   else 'learned parameters (log scale)')
     ax.set_ylabel('validation accuracy')
     ax.margins(x=0.25, y=0.15)
+    _plain_log_ticks(ax)
     ax.grid(True, alpha=0.3)
-    ax.legend(loc='best', fontsize=8)
+    # above the panel, outside the data; the rcParams' size (slide-sized in the slides)
+    ax.legend(loc='lower left', bbox_to_anchor=(0.0, 1.02), borderaxespad=0.0, ncol=2,
+              frameon=False)
     return ax

@@ -142,8 +142,8 @@ def _spec_text(spec):
         return 'flatten'
     if isinstance(spec, Stage):
         first = spec.layers[0]
-        return (f'NiN block, {first.channels} ch: {first.kernel_size}×{first.kernel_size} '
-                f'conv → 1×1 → 1×1')
+        return (f'NiN block, {first.channels} ch:\n{first.kernel_size}×{first.kernel_size} '
+                f'conv → 1×1 → 1×1')             # two lines: one is wider than its box
     return spec.name
 
 
@@ -219,13 +219,13 @@ def draw_nin_vs_vgg_block(ax=None, vgg=None, nin=None):
     vgg, nin = vgg or VGGConfig(), nin or NiNConfig()
     ax = diagram_axes(ax, (SLIDE_WIDTH, SLIDE_HEIGHT))
     bottoms = []
-    for x, (block_title, block, head_title, head) in zip((1.5, 6.0),
+    for x, (block_title, block, head_title, head) in zip((1.5, 6.3),
                                                          _vgg_vs_nin_rows(vgg, nin)):
         y = _draw_stack(ax, x, 6.0, block_title, block)
         params = sum(r[3] for r in head)
         bottoms.append(_draw_stack(ax, x, y - 0.1, f'{head_title}: {params:,} params', head))
     ax.set_title(f'VGG and NiN on a {dims_text(vgg.input_shape)} input: one block, then the '
                  f'head', fontsize=SLIDE_FONT)
-    ax.set_xlim(-0.1, 9.0)
+    ax.set_xlim(-0.1, 9.3)
     ax.set_ylim(min(bottoms) + 0.3, 6.3)
     return ax
