@@ -1,6 +1,8 @@
 """week5.checks: a correct answer passes, wrong answers fail with the right reason, an
 unanswered exercise or broken student code gives a FAILED verdict instead of a crash,
 and every check prints exactly one parseable line."""
+import re
+
 import pytest
 from mxnet import np
 from mxnet.gluon import nn
@@ -8,6 +10,7 @@ from mxnet.gluon import nn
 from week5 import checks
 from week5.checks import VERDICT_RE, CheckResult, parse_verdicts
 from keys import answers
+from support import ROOT
 
 
 def run(capsys, check, answer):
@@ -343,7 +346,6 @@ def test_chapter_4_to_6_numbers_match_built_blocks():
 
 # ------------------------------------------------------------------ predictions
 def test_a_prediction_prints_one_line_that_is_no_verdict(capsys):
-    from week5.grading import notebooks as grade
     assert checks.verify_prediction('winner', 'Relu + Avg ', 'relu + avg') is True
     assert checks.verify_prediction('winner', 'sigmoid + max', 'relu + avg',
                                     why='ReLU keeps gradients alive') is False
@@ -707,3 +709,13 @@ def test_committed_stub_verdicts_are_unchanged(chapter, capsys):
             shown += [o.get('text', '') for o in cell.outputs if o.output_type == 'stream']
     printed = re.findall(r'^\[week5 check\].*$', capsys.readouterr().out, re.M)
     assert printed and printed == re.findall(r'^\[week5 check\].*$', ''.join(shown), re.M)
+
+
+def test_the_instructors_exercise_table_lists_every_check_with_its_kind():
+    """docs/instructors.md's table of checked exercises names each check once, with its kind."""
+    from week5.checks.protocol import DECLARATIONS
+    text = (ROOT / 'docs' / 'instructors.md').read_text(encoding='utf-8')
+    rows = re.findall(r'^\| \d \| `(\w+)` \| (\w+) \|', text, re.M)
+    assert sorted(name for name, _ in rows) == sorted(DECLARATIONS)
+    assert {name: kind for name, kind in rows} == \
+        {name: check.kind for name, check in DECLARATIONS.items()}
