@@ -1,6 +1,6 @@
 """Chapter 2 (AlexNet): the checks of its exercises."""
-from .base import NETWORK, NUMBER, Check, Fail, as_int, expect_shape, layer_names, ran, \
-    weighted_groups
+from .base import NETWORK, NUMBER, Check, Fail, as_int, expect_shape, expect_within_budget, \
+    layer_names, ran, weighted_groups
 
 
 HEAD_BUDGET = 4_000_000     # parameters of the whole head; the book's has 43,040,778
@@ -41,12 +41,10 @@ def _judge_head_budget(args, X_shape, desc):
                    'layer after Dense(10)')
     shape, count, _ = ran(desc)
     expect_shape('head', shape, (X_shape[0], 10), 'Dense flattens its input itself')
-    if count > HEAD_BUDGET:
-        first = desc['layer_params'][dense[0][0]]
-        raise Fail(f'{count:,} parameters, {count - HEAD_BUDGET:,} over the budget of '
-                   f'{HEAD_BUDGET:,}; {first:,} of them are in the first hidden layer alone: '
-                   f"one weight for each of its inputs and each of its {dense[0][1]['units']:,} "
-                   'units')
+    first = desc['layer_params'][dense[0][0]]
+    expect_within_budget(count, HEAD_BUDGET,
+                         f'{first:,} of them are in the first hidden layer alone: one weight '
+                         f"for each of its inputs and each of its {dense[0][1]['units']:,} units")
 
 
 CHECKS = (

@@ -473,6 +473,13 @@ def expect_params(label, got, expected, hint):
         raise Fail(f'{label}: {got:,} parameters, expected {expected:,} ({hint})')
 
 
+def expect_within_budget(count, budget, where):
+    """A design with at most ``budget`` parameters; ``where`` says where they sit."""
+    if count > budget:
+        raise Fail(f'{count:,} parameters, {count - budget:,} over the budget of '
+                   f'{budget:,}; {where}')
+
+
 def expect_relu(label, negative, where):
     if negative:
         raise Fail(f'{label}: the output has negative values, so {where} has no ReLU - '

@@ -2,7 +2,7 @@
 import re
 
 from .base import DESIGN, FACTORY, NUMBER, Check, Fail, as_int, conv_params, expect_params, \
-    expect_relu, expect_shape, fmt_args, inventory, ran, require
+    expect_relu, expect_shape, expect_within_budget, fmt_args, inventory, ran, require
 
 
 def inception_params(c_in, c1, c2, c3, c4):
@@ -101,11 +101,9 @@ def _judge_design(allocation):
         raise Fail(f'the 3x3 branch outputs {c2} channels, the {rival[1]} branch {rival[0]}: '
                    f'the 3x3 branch needs at least {rival[0] - c2 + 1} more than any other')
     params = inception_params(DESIGN_IN, c1, (r2, c2), (r3, c3), c4)
-    if params > DESIGN_BUDGET:
-        cost3 = conv_params(r2, c2, 3)
-        raise Fail(f'{params:,} parameters, {params - DESIGN_BUDGET:,} over the budget of '
-                   f'{DESIGN_BUDGET:,}; the 3x3 conv alone has {r2} x {c2} x 9 + {c2} = '
-                   f'{cost3:,}: its 1x1 reduction sets the price')
+    expect_within_budget(params, DESIGN_BUDGET,
+                         f'the 3x3 conv alone has {r2} x {c2} x 9 + {c2} = '
+                         f'{conv_params(r2, c2, 3):,}: its 1x1 reduction sets the price')
 
 
 CHECKS = (

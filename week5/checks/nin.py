@@ -1,5 +1,5 @@
 """Chapter 4 (NiN): the checks of its exercises."""
-from .base import NETWORK, NUMBER, Check, Fail, as_int, expect_shape, ran
+from .base import NETWORK, NUMBER, Check, Fail, as_int, expect_shape, expect_within_budget, ran
 
 HEAD_BUDGET = 5_000     # parameters of the small head; the chapter's nin_block(10, 3, 1, 1)
                         # head on 96 channels has 8,870
@@ -40,12 +40,11 @@ def _judge_small_head(args, X_shape, desc):
     shape, count, _ = ran(desc)
     expect_shape('nin_small_head', shape, (X_shape[0], 10),
                  'the last convolution makes 10 channels; flatten after the pooling')
-    if count > HEAD_BUDGET:
-        wide = [f"{layer['channels']}" for layer in convs if layer['kernel'] == [3, 3]]
-        raise Fail(f'{count:,} parameters, {count - HEAD_BUDGET:,} over the budget of '
-                   f'{HEAD_BUDGET:,}; a 3x3 conv pays 9 weights per input channel for each '
-                   f'of its output channels (yours output {", ".join(wide)}) - shrink what '
-                   'it reads or what it writes')
+    wide = ', '.join(str(layer['channels']) for layer in convs if layer['kernel'] == [3, 3])
+    expect_within_budget(count, HEAD_BUDGET,
+                         'a 3x3 conv pays 9 weights per input channel for each of its output '
+                         f'channels (yours output {wide}) - shrink what it reads or what it '
+                         'writes')
 
 
 CHECKS = (

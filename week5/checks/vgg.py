@@ -1,6 +1,6 @@
 """Chapter 3 (VGG): the checks of its exercises."""
 from .base import DESIGN, FACTORY, NUMBER, Check, Fail, as_int, conv_params, expect_params, \
-    expect_shape, fmt_args, layer_name, layer_names, ran, require, \
+    expect_shape, expect_within_budget, fmt_args, layer_name, layer_names, ran, require, \
     weighted_groups
 
 BUDGET = 60_000_000     # parameters at 224x224, 1 input channel, the book's dense head
@@ -91,11 +91,9 @@ def _judge_budget(arch):
     if convs < MIN_CONVS:
         raise Fail(f'{convs} convolutions: the design needs at least {MIN_CONVS}')
     total, head, flat = vgg_params(rows)
-    if total > BUDGET:
-        side = 224 >> len(rows)
-        raise Fail(f'{total:,} parameters, {total - BUDGET:,} over the budget of '
-                   f'{BUDGET:,}; {head:,} of them are in the dense head, whose first '
-                   f'layer sees {rows[-1][1]} x {side} x {side} = {flat:,} inputs')
+    side = 224 >> len(rows)
+    expect_within_budget(total, BUDGET, f'{head:,} of them are in the dense head, whose first '
+                         f'layer sees {rows[-1][1]} x {side} x {side} = {flat:,} inputs')
 
 
 CHECKS = (
