@@ -391,12 +391,6 @@ def _leaf_params(layer):
     return sum(math.prod(p.shape) for p in layer.collect_params().values())
 
 
-
-
-
-
-
-
 def ran(desc):
     """(output shape, parameter count, output has negatives) of a described block."""
     err = desc.get('run_error')

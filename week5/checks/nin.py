@@ -9,10 +9,8 @@ def _nin_macs(answer):
     return as_int(answer, 'the number of multiply-adds')
 
 
-def _global_avg(desc):
-    return [layer for layer in desc['layers']
-            if layer.get('kind') == 'pool' and layer.get('global')
-            and layer.get('pool_type') == 'avg']
+def _is_global_avg(layer):
+    return layer.get('kind') == 'pool' and layer.get('global') and layer.get('pool_type') == 'avg'
 
 
 def _judge_small_head(args, X_shape, desc):
@@ -28,10 +26,11 @@ def _judge_small_head(args, X_shape, desc):
         kernels = [layer['kernel'][0] for layer in convs]
         raise Fail(f'conv kernel sizes {kernels}: the head needs at least one 3x3 '
                    'convolution (so that each class map sees a neighbourhood)')
-    if not _global_avg(desc):
+    pools = [i for i, layer in enumerate(layers) if _is_global_avg(layer)]
+    if not pools:
         raise Fail('no global average pooling: end with nn.GlobalAvgPool2D() to turn each '
                    'class map into one score')
-    last = max(i for i, layer in enumerate(layers) if layer in _global_avg(desc))
+    last = pools[-1]
     after = [layer.get('type', layer.get('kind')) for layer in layers[last + 1:]
              if layer.get('type') != 'Flatten']
     if after:
