@@ -290,10 +290,15 @@ def _as_block(obj, label):
     return obj
 
 
+def _has_no_layers(block):
+    """True for a block without child layers: an empty Sequential, or a stub class."""
+    return next(iter_layers(block, max_depth=1), None) is None
+
+
 def built(net, label):
     """A block the student filled with layers (an empty one is an unanswered exercise)."""
     block = _as_block(require(net, f'your {label}'), label)
-    if next(iter_layers(block, max_depth=1), None) is None:
+    if _has_no_layers(block):
         raise Fail(f'no answer yet: {label} has no layers - add them with '
                     f'{label}.add(...)')
     return block
@@ -307,7 +312,7 @@ def call_factory(factory, args, fname):
     use_np()        # build with week5's array semantics, as the notebooks do
     label = f'{fname}{fmt_args(args)}'
     block = _as_block(factory(*args), label)
-    if next(iter_layers(block, max_depth=1), None) is None:   # the stub, as released
+    if _has_no_layers(block):   # the stub, as released
         raise Fail(f'no answer yet: {label} built a block without layers - create them '
                    'where the ... is')
     return block, label
@@ -335,7 +340,7 @@ def _layers(block):
     """The leaf layers of a block in registration order."""
     from mxnet.gluon import nn
     leaves = (nn.Conv2D, nn.Dense, nn.Dropout, nn.Activation, nn.Flatten)
-    if isinstance(block, leaves) or next(iter_layers(block, max_depth=1), None) is None:
+    if isinstance(block, leaves) or _has_no_layers(block):
         yield block
         return
     for _, child, _ in iter_layers(block, max_depth=1):
