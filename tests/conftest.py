@@ -1,8 +1,15 @@
 """Shared fixtures (the helpers themselves are in tests/support.py).
 Grader integration tests, training runs and browser tests carry ``@pytest.mark.slow``.
 """
+import os
+
 import nbformat
 import pytest
+
+# Tests train what they test: no run is loaded from the user's memo of finished runs
+# (week5.recipe.memo_dir), here or in the processes and kernels the tests start. The
+# memo's own tests ask for it with retrain=False.
+os.environ['WEEK5_RETRAIN'] = '1'
 
 from support import TinyNet, ToyData, outputs_text
 

@@ -145,3 +145,101 @@ def test_describe_fits_a_slide_writing_a_wide_book_value_below():
     assert max(len(line) for line in lines) <= DESCRIBE_WIDTH
     at = next(i for i, line in enumerate(lines) if line.startswith('arch '))
     assert lines[at + 1].split()[0] == 'book:' and '((1, 16)' in lines[at + 1]
+
+
+# -- memoised runs ------------------------------------------------------------------------
+# tests/conftest.py sets WEEK5_RETRAIN=1 for the suite (tests train what they test); these
+# tests ask for the memo with retrain=False and keep it in a temporary folder.
+
+@pytest.fixture
+def memo(tmp_path, monkeypatch):
+    monkeypatch.setattr(rc, 'memo_dir', lambda: tmp_path / 'memo')
+    return tmp_path / 'memo'
+
+
+def _small(**changes):
+    return get_profile('quick').recipe('lenet', **{
+        'activation': 'relu', 'num_train': 256, 'num_val': 128, 'seed': 3, **changes})
+
+
+def _weights(run):
+    return [p.data().asnumpy() for p in run.model.net.collect_params().values()]
+
+
+TIMING = ('examples_per_sec', 'wall_time', 'epoch_time')
+
+
+def _same_run(a, b):
+    """The same History (but for the clocks) and the same weights, to the last bit."""
+    def metrics(run):
+        return {part: [{k: v for k, v in row.items() if k not in TIMING} for row in rows]
+                for part, rows in run.history.to_dict().items()}
+    assert metrics(a) == metrics(b) and metrics(a)['epochs']
+    for x, y in zip(_weights(a), _weights(b), strict=True):
+        assert x.tobytes() == y.tobytes()
+
+
+def test_a_memoised_run_equals_a_retrained_one_bit_for_bit(memo):
+    said = []
+    first = _small().fit('first', retrain=False, print_fn=said.append)
+    assert said == [] and len(list(memo.glob('*.json'))) == 1
+    loaded = _small().fit('again', retrain=False, print_fn=said.append)
+    assert len(said) == 1 and said[0].startswith('loaded the run trained at ')
+    assert first.trained_at in said[0] and 'retrain=True or WEEK5_RETRAIN=1' in said[0]
+    assert loaded.label == 'again' and loaded.recipe == _small()
+    retrained = _small().fit('retrained', retrain=True, print_fn=said.append)
+    assert len(said) == 1                              # trained, not loaded
+    _same_run(loaded, retrained)
+    _same_run(first, retrained)
+    # the loaded model predicts as the trained one
+    X = first.recipe.data().val_dataloader().__iter__().__next__()[0]
+    assert (loaded.model(X).asnumpy() == first.model(X).asnumpy()).all()
+
+
+def test_a_changed_recipe_field_or_seed_misses_the_memo(memo):
+    said = []
+    _small().fit(retrain=False, print_fn=said.append)
+    for changed in (_small(lr=0.05), _small(seed=4), _small(activation='sigmoid')):
+        assert rc.run_key(changed) != rc.run_key(_small())
+        changed.fit(retrain=False, print_fn=said.append)
+    assert said == [] and len(list(memo.glob('*.json'))) == 4
+
+
+def test_runs_that_are_not_a_function_of_their_recipe_are_not_memoised(memo):
+    assert rc.run_key(_small(seed=None)) is None
+    assert rc.run_key(_small(), factory=lambda r: r.model()) is None
+    assert rc.run_key(_small(), factory=rc.Recipe.model) is None      # a method, not a function
+    _small().fit(retrain=False, callbacks=[rc.Callback()])
+    assert not memo.exists() or not list(memo.glob('*.json'))
+
+
+def test_a_corrupt_memo_entry_is_trained_again_not_used(memo):
+    said = []
+    first = _small().fit(retrain=False, print_fn=said.append)
+    key = rc.run_key(_small())
+    for damage in ('json', 'params', 'other recipe'):
+        said.clear()
+        if damage == 'json':
+            (memo / f'{key}.json').write_text('{"format": "week5-run-1", "reci')
+        elif damage == 'params':
+            (memo / f'{key}.params').write_bytes(b'not weights')
+        else:
+            record = json.loads((memo / f'{key}.json').read_text())
+            record['recipe']['lr'] = 0.5
+            (memo / f'{key}.json').write_text(json.dumps(record))
+        again = _small().fit(retrain=False, print_fn=said.append)
+        assert len(said) == 1 and 'cannot be used' in said[0] and 'training it again' in said[0]
+        _same_run(first, again)
+        said.clear()
+        _small().fit(retrain=False, print_fn=said.append)        # the memo is mended
+        assert said[0].startswith('loaded the run trained at ')
+
+
+def test_the_retrain_variable_trains_again(memo, monkeypatch):
+    said = []
+    _small().fit(retrain=False, print_fn=said.append)
+    monkeypatch.setenv('WEEK5_RETRAIN', '1')
+    _small().fit(print_fn=said.append)
+    monkeypatch.setenv('WEEK5_RETRAIN', '0')
+    _small().fit(print_fn=said.append)
+    assert len(said) == 1 and said[0].startswith('loaded')

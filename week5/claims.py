@@ -184,11 +184,12 @@ def clean_train_accuracy(run):
 
 
 def compare_seeds(name, variants, seeds=(0, 1, 2), budget='experiment', profile=None,
-                  progress=False):
+                  progress=False, retrain=None):
     """``compare`` once per seed: ``{label: [Run for each seed]}``."""
     runs = {label: [] for label in variants}
     for seed in seeds:
-        for label, run in compare(name, variants, budget, profile, seed, progress).items():
+        for label, run in compare(name, variants, budget, profile, seed, progress,
+                                  retrain=retrain).items():
             runs[label].append(run)
     return runs
 
@@ -235,14 +236,15 @@ def _variant(spec):
 
 
 def compare(name, variants, budget='experiment', profile=None, seed=0, progress=False,
-            callbacks=()):
+            callbacks=(), retrain=None):
     """Train each variant of network ``name`` under the same budget; returns
     ``{label: Run}`` in the order given.
 
     ``variants`` maps a label to recipe changes (``dict(activation='relu')``,
     ``dict(augment=True)``) or to a function ``f(recipe)`` returning a model. Every
     variant sees the same data subset, the same shuffling and the same initialisation
-    seed."""
+    seed. A run already trained with the same recipe is loaded (``Recipe.fit``; ``retrain``
+    trains it again)."""
     if not variants:
         raise ValueError('variants is empty: give at least one {label: changes} entry')
     runs = {}
@@ -250,7 +252,7 @@ def compare(name, variants, budget='experiment', profile=None, seed=0, progress=
         changes, factory = _variant(spec)
         recipe = budget_recipe(name, budget, profile, seed=seed, **changes)
         runs[label] = recipe.fit(label, factory=factory, callbacks=callbacks,
-                                 progress=progress)
+                                 progress=progress, retrain=retrain)
     return runs
 
 

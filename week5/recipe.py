@@ -28,13 +28,20 @@ profile's recipe and shrinks its data and epochs, whatever the profile.
 Never imports matplotlib, IPython or ipywidgets.
 """
 import dataclasses
+import datetime
 import difflib
+import functools
+import hashlib
 import json
 import math
 import os
+import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Optional
+
+import mxnet as mx
 
 from .callbacks import Callback, History
 from .core import Trainer, set_seed
@@ -45,7 +52,7 @@ from .models.blocks import check_training
 from .summary import count_params
 
 __all__ = ['Recipe', 'Run', 'CosineLR', 'LR_SCHEDULES', 'BUDGETS', 'shrink', 'save_run',
-           'load_run', 'runs_dir', 'RunLoadError']
+           'load_run', 'runs_dir', 'RunLoadError', 'memo_dir', 'run_key', 'RETRAIN_ENV']
 
 LR_SCHEDULES = (None, 'cosine')
 # The widest line of `Recipe.describe` (characters): what fits a slide at full size.
@@ -176,13 +183,31 @@ class Recipe:
                           callbacks=[*schedule, *callbacks])
         return model, data, trainer
 
-    def fit(self, label='', data=None, factory=None, callbacks=(), progress=False):
-        """Build, train, and return the ``Run`` (weights and History kept if stopped)."""
+    def fit(self, label='', data=None, factory=None, callbacks=(), progress=False,
+            retrain=None, print_fn=print):
+        """Build, train, and return the ``Run`` (weights and History kept if stopped).
+
+        A run is a pure function of its recipe (seed included) and of the library's
+        training code, so a finished run is memoised on disk (``memo_dir()``): the same
+        recipe again loads it (weights and History, bit for bit) and ``print_fn`` says
+        "loaded the run trained at ...". ``retrain=True`` (or ``WEEK5_RETRAIN=1``) trains
+        it again and replaces the stored one. Runs that are not pure functions of the
+        recipe are never memoised: no seed, a ``data`` module passed in, extra
+        ``callbacks``, or a ``factory`` that is not a module-level function."""
+        key = None if data is not None or callbacks else run_key(self, factory)
+        if key is not None and not _retrain(retrain):
+            run = _load_memo(key, self, label, factory, print_fn)
+            if run is not None:
+                return run
         model, data, trainer = self.build(data, factory, callbacks, progress, board=False)
         start = time.perf_counter()
         trainer.fit(model, data)
-        return Run(self, trainer.history, model, time.perf_counter() - start,
-                   stopped=trainer.should_stop, label=label)
+        run = Run(self, trainer.history, model, time.perf_counter() - start,
+                  stopped=trainer.should_stop, label=label)
+        if key is not None and not run.stopped:
+            save_run(run, memo_dir() / key, key=key)
+            _prune_memo()
+        return run
 
     # -- describing -----------------------------------------------------------------------
     def items(self):
@@ -389,6 +414,7 @@ class Run:
     stopped: bool = False
     label: str = ''
     params: Optional[int] = None        # learned parameters; counted from model if None
+    trained_at: Optional[str] = None    # when it was trained (UTC, ISO 8601), once saved
 
     def __post_init__(self):
         if self.params is None and self.model is not None and hasattr(self.model, 'net'):
@@ -422,15 +448,20 @@ def runs_dir(profile_name):
     return cache_dir() / 'runs' / profile_name
 
 
-def save_run(run, path):
-    """Write ``path.json`` (recipe, History, seconds, parameters) and, when the run has a
-    model, ``path.params`` (its weights), each to a temporary file renamed into place."""
+def save_run(run, path, key=None):
+    """Write ``path.json`` (recipe, History, seconds, parameters, when it was trained and,
+    for a memoised run, its ``key``) and, when the run has a model, ``path.params`` (its
+    weights), each to a temporary file renamed into place."""
     base = os.fspath(path)
     base = base[:-5] if base.endswith('.json') else base
     os.makedirs(os.path.dirname(os.path.abspath(base)), exist_ok=True)
+    if run.trained_at is None:
+        run.trained_at = datetime.datetime.now(datetime.timezone.utc).isoformat(
+            timespec='seconds')
     record = {'format': 'week5-run-1', 'recipe': run.recipe.to_dict(),
               'history': run.history.to_dict(), 'seconds': run.seconds,
-              'stopped': run.stopped, 'label': run.label, 'params': run.params}
+              'stopped': run.stopped, 'label': run.label, 'params': run.params,
+              'trained_at': run.trained_at, 'key': key}
     if run.model is not None:
         tmp = base + '.params.part'
         run.model.save_parameters(tmp)
@@ -439,9 +470,10 @@ def save_run(run, path):
     return base + '.json'
 
 
-def load_run(path, weights=False):
-    """The ``Run`` ``save_run`` wrote (``model`` None unless ``weights``). Raises
-    FileNotFoundError when there is none and RunLoadError when it cannot be used."""
+def load_run(path, weights=False, factory=None):
+    """The ``Run`` ``save_run`` wrote (``model`` None unless ``weights``; ``factory`` builds
+    a custom model to load them into, see ``Recipe.model``). Raises FileNotFoundError when
+    there is none and RunLoadError when it cannot be used."""
     base = os.fspath(path)
     base = base[:-5] if base.endswith('.json') else base
     with open(base + '.json', encoding='utf-8') as f:
@@ -457,8 +489,112 @@ def load_run(path, weights=False):
                            f'({err}) — train the run again to replace it') from None
     model = None
     if weights:
-        model = recipe.model()
-        model.load_parameters(base + '.params')
+        model = recipe.model(factory)
+        try:
+            model.load_parameters(base + '.params')
+        except FileNotFoundError:
+            raise
+        except Exception as err:              # MXNetError: truncated or mismatched weights
+            raise RunLoadError(f'{base}.params cannot be loaded into the recipe\'s model '
+                               f'({str(err).splitlines()[0]}) — train the run again to '
+                               f'replace it') from None
     return Run(recipe, History.from_dict(record['history']), model,
                float(record.get('seconds', 0.0)), bool(record.get('stopped', False)),
-               record.get('label', ''), record.get('params'))
+               record.get('label', ''), record.get('params'), record.get('trained_at'))
+
+
+# ---------------------------------------------------------------------------------------
+# Memoised runs: a run is a pure function of its recipe, its seed and the training code
+# ---------------------------------------------------------------------------------------
+
+RETRAIN_ENV = 'WEEK5_RETRAIN'
+# What a trained run depends on besides its recipe: the library's training code (these
+# modules of week5, and the module of a model factory) and MXNet's version. A change to
+# any of them is a new key, so a stale run is never loaded.
+_TRAINING_CODE = ('callbacks.py', 'core.py', 'data.py', 'fashion_mnist.py', 'files.py',
+                  'hparams.py', 'recipe.py', 'runtime.py', 'summary.py', 'tensor.py',
+                  'models')
+
+
+# The memo keeps the newest runs up to this many bytes (weights and JSON) and deletes the
+# oldest beyond it: every change to the training code starts new keys.
+MEMO_LIMIT_BYTES = 1 << 30
+
+
+def memo_dir():
+    """Where finished runs are memoised: ``<week5 cache>/runs/memo`` (never committed)."""
+    return cache_dir() / 'runs' / 'memo'
+
+
+def _prune_memo(limit=MEMO_LIMIT_BYTES):
+    """Delete the least recently written memoised runs beyond ``limit`` bytes."""
+    files = sorted(memo_dir().glob('*.*'), key=lambda p: p.stat().st_mtime, reverse=True)
+    total = 0
+    for path in files:
+        total += path.stat().st_size
+        if total > limit:
+            path.unlink(missing_ok=True)
+
+
+@functools.lru_cache(maxsize=None)
+def _code_digest(*extra_files):
+    """SHA-256 over the training code's sources (and ``extra_files``) and MXNet's version."""
+    here = Path(__file__).resolve().parent
+    files = []
+    for name in _TRAINING_CODE:
+        path = here / name
+        files += sorted(path.rglob('*.py')) if path.is_dir() else [path]
+    digest = hashlib.sha256(mx.__version__.encode())
+    for path in [*files, *map(Path, extra_files)]:
+        digest.update(str(path.relative_to(here) if path.is_relative_to(here)
+                          else path.name).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def run_key(recipe, factory=None):
+    """The memo key of a run of ``recipe`` (hex), or None when the run is not a pure
+    function of the recipe: no seed, or a ``factory`` that is not a module-level function
+    (a lambda or a closure may build anything)."""
+    if recipe.seed is None:
+        return None
+    extra, name = (), None
+    if factory is not None:
+        module = sys.modules.get(getattr(factory, '__module__', None) or '')
+        qualname = getattr(factory, '__qualname__', '<?>')
+        source = getattr(module, '__file__', None)
+        if source is None or '<' in qualname or getattr(module, qualname, None) is not factory:
+            return None
+        extra, name = (os.path.abspath(source),), f'{module.__name__}.{qualname}'
+    text = json.dumps({'recipe': recipe.to_dict(), 'factory': name,
+                       'code': _code_digest(*extra)}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _retrain(retrain):
+    if retrain is not None:
+        return bool(retrain)
+    return os.environ.get(RETRAIN_ENV, '').strip().lower() not in ('', '0', 'no', 'false')
+
+
+def _load_memo(key, recipe, label, factory, print_fn):
+    """The memoised run of ``key`` with its weights, or None (nothing stored, or a stored
+    run that cannot be used: then it is said, and the caller trains it again)."""
+    base = memo_dir() / key
+    try:
+        run = load_run(base, weights=True, factory=factory)
+        with open(f'{base}.json', encoding='utf-8') as f:
+            stored = json.load(f)
+        if stored.get('key') != key or stored.get('recipe') != recipe.to_dict():
+            raise RunLoadError(f'{base}.json holds another run than its name says')
+    except FileNotFoundError:
+        return None
+    except (RunLoadError, ValueError, KeyError, TypeError) as err:
+        print_fn(f'the stored run {key} cannot be used ({err}): training it again')
+        return None
+    run.recipe, run.label = recipe, label
+    epochs = len(run.history)
+    print_fn(f'loaded the run trained at {run.trained_at} ({recipe.network}, seed '
+             f'{recipe.seed}, {epochs} epoch{"" if epochs == 1 else "s"}); '
+             f'retrain=True or {RETRAIN_ENV}=1 trains it again')
+    return run
