@@ -37,3 +37,50 @@ def test_bench_train_runs_end_to_end_and_prints_the_ratios():
     assert any(ln.startswith('week5 board off / mxnet loop, 1 thread') for ln in lines)
     assert any(ln.startswith('week5 board off / d2l board off (epoch throughput): ')
                for ln in lines)
+
+
+import chapters  # noqa: E402  (bench/chapters.py)
+
+
+def test_chapters_says_what_each_slow_cell_trained():
+    cells = [{'index': 3, 'id': 'a', 'code': 'x = 1', 'start': 0.0, 'end': 1.0},
+             {'index': 5, 'id': 'b', 'code': 'runs = ...', 'start': 2.0, 'end': 30.0},
+             {'index': 7, 'id': 'c', 'code': 'trainer.fit(model, data)', 'start': 31.0,
+              'end': 40.0}]
+    fit = dict(network='VGG', images=6000, resize=[32, 32], epochs=3)
+    fits = [dict(fit, seed=s, start=3.0 + s, end=4.0 + s) for s in (0, 1, 2)] + \
+        [dict(fit, network='LeNet', images=60000, resize=[28, 28], epochs=6, seed=None,
+              start=31.5, end=39.0),
+         dict(fit, seed=0, start=5.0, end=5.0, loaded=True)]
+    rows = chapters.slowest_cells(cells, fits, n=2)
+    assert [r['index'] for r in rows] == [5, 7] and rows[0]['seconds'] == 28.0
+    assert rows[0]['trained'] == ['3 x VGG 6,000 images at 32px, 3 epochs, seeds 0 1 2',
+                                  '1 x VGG 6,000 images at 32px, loaded, seeds 0']
+    assert rows[1]['trained'] == ['1 x LeNet 60,000 images at 28px, 6 epochs, seeds -']
+
+
+def test_chapters_rewrites_only_the_measured_rows_of_the_readme(tmp_path):
+    readme = tmp_path / 'README.md'
+    readme.write_text(f'# course\n\nbefore\n{chapters.BEGIN}\n| notebook | old |\n|---|---|\n'
+                      '| `00_overview.ipynb` | 15 s |\n| `03_vgg.ipynb` | 327 s |\n\nold '
+                      f'sentence\n{chapters.END}\nafter\n')
+    slow = [{'index': 9, 'id': 'vgg-seeds', 'code': 'runs = ...', 'seconds': 120.0,
+             'trained': ['9 x VGG 6,000 images at 32px, 3 epochs, seeds 0 1 2']}]
+    results = {'03_vgg': {'wall': 300.0, 'cpu': 200.0, 'slowest': slow}}
+    machine = dict(cpu='Some CPU', isa='AVX2', cores=2, profile='laptop', load_start=1.0,
+                   load_end=2.5, date='2026-12-07')
+    chapters.rewrite_readme(results, {'wall': 10.0, 'cpu': 8.0}, machine, path=readme)
+    text = readme.read_text()
+    assert text.startswith('# course\n\nbefore\n') and text.endswith(f'{chapters.END}\nafter\n')
+    assert '| `00_overview.ipynb` | 15 s |' in text                 # not measured: kept
+    assert ('| `03_vgg.ipynb` | 300 s | 200 s | 25.0 | over (CPU within) | 120 s: 9 x VGG '
+            '6,000 images at 32px, 3 epochs, seeds 0 1 2 |') in text
+    assert 'old sentence' not in text and 'Some CPU (AVX2), 2 cores, load average 1.0' in text
+    readme.write_text('no markers')
+    with pytest.raises(SystemExit, match='add the two markers'):
+        chapters.rewrite_readme(results, {'wall': 10.0, 'cpu': 8.0}, machine, path=readme)
+
+
+def test_chapters_names_the_cpu_and_its_vector_instructions():
+    model, isa = chapters.cpu_info()
+    assert model and isa in ('AVX-512', 'AVX2', 'AVX', 'SSE4.2', 'other', 'unknown')

@@ -446,3 +446,17 @@ def test_fit_returns_nothing_so_a_cell_ending_with_it_shows_no_repr():
     trainer = week5.Trainer(max_epochs=1, progress=False)
     assert trainer.fit(TinyNet(), ToyData()) is None
     assert len(trainer.history) == 1 and trainer.history['val_acc'][0] is not None
+
+
+def test_each_fit_says_what_it_trained_in_the_run_log(tmp_path, monkeypatch):
+    log = tmp_path / 'runs.jsonl'
+    core.Trainer(max_epochs=2, progress=False, board=False).fit(TinyNet(), ToyData())
+    assert not log.exists()                                   # no log unless asked
+    monkeypatch.setenv('WEEK5_RUN_LOG', str(log))
+    trainer = core.Trainer(max_epochs=2, progress=False, board=False)
+    model = TinyNet()
+    trainer.fit(model, ToyData(seed=5))                       # the data's own seed
+    trainer.fit(model, ToyData(seed=5))                       # two more epochs
+    first, second = [json.loads(line) for line in log.read_text().splitlines()]
+    assert first['network'] == 'TinyNet' and first['epochs'] == 2 == second['epochs']
+    assert first['seed'] == 5 and first['start'] <= first['end'] <= second['start']

@@ -98,6 +98,18 @@ def set_seed(seed):
 
 _seed = None    # the seed of the last set_seed call in this process (None: never called)
 
+# bench/chapters.py names a file here; every fit (and every memoised run loaded) appends a
+# line of what it trained, so the bench can say what each slow cell spent its time on.
+RUN_LOG_ENV = 'WEEK5_RUN_LOG'
+
+
+def log_run(**record):
+    """Append ``record`` as a JSON line to the file ``WEEK5_RUN_LOG`` names (if any)."""
+    path = os.environ.get(RUN_LOG_ENV)
+    if path:
+        with open(path, 'a', encoding='utf-8') as f:
+            f.write(json.dumps(record) + '\n')
+
 
 def seed_sequence(seed=None):
     """The ``numpy.random.SeedSequence`` a random stream of the library starts from:
@@ -440,6 +452,7 @@ class Trainer(HyperParameters):
             self.train_batch_idx = self.val_batch_idx = 0
         if self._epochs_done >= self._target:    # new, or finished: train max_epochs more
             self._target = self._epochs_done + self.max_epochs
+        started, epochs_before = time.time(), self._epochs_done
         self.prepare_data(data)
         self.prepare_model(model)
         self.optim = model.configure_optimizers()
@@ -465,6 +478,11 @@ class Trainer(HyperParameters):
                     self._interrupted()
         finally:
             self._call('on_fit_end')
+            seed = getattr(data, 'seed', None)
+            log_run(network=type(model).__name__, images=getattr(data, 'num_train', None),
+                    resize=list(getattr(data, 'resize', ()) or ()),
+                    epochs=self._epochs_done - epochs_before,
+                    seed=_seed if seed is None else seed, start=started, end=time.time())
 
     def _interrupted(self):
         npx.waitall()

@@ -44,7 +44,7 @@ from typing import Optional
 import mxnet as mx
 
 from .callbacks import Callback, History
-from .core import Trainer, set_seed
+from .core import Trainer, log_run, set_seed
 from .data import FashionMNIST, cache_dir
 from .files import atomic_write_json
 from .models import MODELS, NetConfig, get_config
@@ -594,6 +594,10 @@ def _load_memo(key, recipe, label, factory, print_fn):
         return None
     run.recipe, run.label = recipe, label
     epochs = len(run.history)
+    now = time.time()
+    log_run(network=type(run.model).__name__, images=_absolute(recipe.num_train, FULL_TRAIN),
+            resize=list(recipe.resize), epochs=epochs, seed=recipe.seed, start=now, end=now,
+            loaded=True)
     print_fn(f'loaded the run trained at {run.trained_at} ({recipe.network}, seed '
              f'{recipe.seed}, {epochs} epoch{"" if epochs == 1 else "s"}); '
              f'retrain=True or {RETRAIN_ENV}=1 trains it again')
