@@ -10,6 +10,12 @@ accuracy beside it. Each network trains in its own fresh interpreter, one after 
     .venv/bin/python bench/accuracy.py                       # laptop profile (default)
     .venv/bin/python bench/accuracy.py --profile quick       # seconds per network
     .venv/bin/python bench/accuracy.py --only alexnet vgg    # a subset (registry names)
+    .venv/bin/python bench/accuracy.py --long                # the 0.90 recipes (see below)
+
+``--long`` trains each network's long-budget recipe (``week5.profiles.TRAINED_LONG``, the
+runs chapter 6 shows beside its short budget) instead: the target is 0.90 within 4 minutes
+on 2 cores, and under each row the recipe's settings beside the book's. Every run is
+trained (``WEEK5_RETRAIN=1``), never loaded from the memo.
 
 Other processes sharing the CPU inflate the wall times: run it on a quiet machine for
 the final table (the targets assume 2 CPU cores). The ``cpu`` column (CPU seconds of
@@ -52,15 +58,24 @@ RUNS = [
 ]
 
 
-def train_one(profile, name, overrides, seed):
+# --long: each network's 0.90 recipe (week5.profiles.TRAINED_LONG): target, minutes
+LONG_TARGET, LONG_MINUTES = 0.90, 4
+LONG_RUNS = [('LeNet (ReLU, max, BN)', 'lenet'), ('AlexNet', 'alexnet'), ('VGG-11', 'vgg'),
+             ('NiN', 'nin'), ('GoogLeNet', 'googlenet')]
+
+
+def train_one(profile, name, overrides, seed, long=False):
     """Train one network in this process; return a dict of measurements."""
     import week5.core as d2l
-    from week5.profiles import get_profile
+    from week5.profiles import get_profile, trained_long
     from week5.summary import count_params
 
     d2l.set_seed(seed)
     t0 = time.perf_counter()
-    model, data, trainer = get_profile(profile).make(name, **overrides)
+    if long:
+        model, data, trainer = trained_long(name, profile).replace(seed=seed).build()
+    else:
+        model, data, trainer = get_profile(profile).make(name, **overrides)
     prepare = time.perf_counter() - t0
     trainer.progress = False
     t0, c0 = time.perf_counter(), time.process_time()
@@ -75,11 +90,12 @@ def train_one(profile, name, overrides, seed):
             'lr': model.lr, 'momentum': model.momentum}
 
 
-def run_fresh(profile, name, overrides, seed):
+def run_fresh(profile, name, overrides, seed, long=False):
     """``train_one`` in a fresh interpreter (own MXNet state and memory)."""
-    cmd = [sys.executable, __file__, '--child', json.dumps([profile, name, overrides, seed])]
+    cmd = [sys.executable, __file__, '--child',
+           json.dumps([profile, name, overrides, seed, long])]
     out = subprocess.run(cmd, capture_output=True, text=True,
-                         env=dict(os.environ, WEEK5_PROGRESS='0'))
+                         env=dict(os.environ, WEEK5_PROGRESS='0', WEEK5_RETRAIN='1'))
     if out.returncode:
         raise RuntimeError(f'{name} {overrides} failed:\n{out.stderr[-3000:]}')
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -91,6 +107,8 @@ def main(argv=None):
                         help='quick | laptop | full (default: WEEK5_PROFILE or laptop)')
     parser.add_argument('--only', nargs='*', default=None, help='registry names to run')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--long', action='store_true',
+                        help='the long-budget (0.90) recipes, beside the book\'s settings')
     parser.add_argument('--child', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -99,6 +117,8 @@ def main(argv=None):
 
     from week5.profiles import get_profile
     profile = get_profile(args.profile)
+    if args.long:
+        return main_long(profile.name, args)
     runs = [r for r in RUNS if args.only is None or r[1] in args.only]
     print(f'bench/accuracy.py — profile {profile.name!r}, seed {args.seed}, '
           f'{os.cpu_count()} CPUs visible, OMP_NUM_THREADS={os.environ["OMP_NUM_THREADS"]}, '
@@ -130,6 +150,34 @@ def main(argv=None):
               flush=True)
     if profile.name == 'laptop':
         print(f'\n{len(runs) - failures}/{len(runs)} networks met their target')
+    return 0
+
+
+def main_long(profile, args):
+    """The 0.90 table: each long recipe trained alone, its settings beside the book's."""
+    from week5.profiles import book, trained_long
+    from week5.runtime import cpu_info
+    cpu, isa = cpu_info()
+    print(f'bench/accuracy.py --long — profile {profile!r}, seed {args.seed}, {cpu} ({isa}), '
+          f'{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; target '
+          f'{LONG_TARGET:.2f} in {LONG_MINUTES} min\n')
+    print(f'{"network":<24}{"res":>4}{"train":>7}{"ep":>3}{"params":>10}{"wall":>8}{"cpu":>8}'
+          f'{"val acc":>9}  load      target   per-epoch val acc')
+    met = 0
+    runs = [r for r in LONG_RUNS if args.only is None or r[1] in args.only]
+    for label, name in runs:
+        r = run_fresh(profile, name, {}, args.seed, long=True)
+        ok = r['val_acc'] >= LONG_TARGET and r['fit_s'] <= 60 * LONG_MINUTES
+        met += ok
+        curve = ' '.join(f'{a:.3f}' for a in r['val_acc_per_epoch'])
+        print(f'{label:<24}{r["resize"]:>4}{r["num_train"]:>7}{r["epochs"]:>3}'
+              f'{r["params"]:>10,}{r["fit_s"]:>7.1f}s{r["cpu_s"]:>7.1f}s{r["val_acc"]:>9.3f}'
+              f'  load {os.getloadavg()[0]:.1f}  {"met" if ok else "NOT met"}  {curve}')
+        recipe = trained_long(name, profile)
+        print('    ' + recipe.describe(versus=book(name), names=('0.90 recipe', 'book'))
+              .replace('\n', '\n    ') + '\n', flush=True)
+    print(f'{met}/{len(runs)} networks reached {LONG_TARGET:.2f} within {LONG_MINUTES} min '
+          f'of wall time')
     return 0
 
 

@@ -27,7 +27,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import re
 import resource
 import subprocess
@@ -35,6 +34,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from week5.runtime import cpu_info  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET_S = 240                        # a chapter on a 2-core laptop
@@ -45,20 +47,6 @@ COMMAND = 'python bench/chapters.py --readme'
 
 
 # -- the machine -----------------------------------------------------------------------------
-
-def cpu_info():
-    """(model name, widest vector instruction set) from /proc/cpuinfo (or platform)."""
-    try:
-        text = Path('/proc/cpuinfo').read_text()
-    except OSError:
-        return platform.processor() or platform.machine(), 'unknown'
-    model = re.search(r'^model name\s*:\s*(.+)$', text, re.MULTILINE)
-    flags = set((re.search(r'^flags\s*:\s*(.+)$', text, re.MULTILINE) or ['', ''])[1].split())
-    isa = next((name for flag, name in (('avx512f', 'AVX-512'), ('avx2', 'AVX2'),
-                                        ('avx', 'AVX'), ('sse4_2', 'SSE4.2')) if flag in flags),
-               'other')
-    return (model.group(1).strip() if model else platform.machine()), isa
-
 
 def load():
     return os.getloadavg()[0]

@@ -82,5 +82,5 @@ def test_chapters_rewrites_only_the_measured_rows_of_the_readme(tmp_path):
 
 
 def test_chapters_names_the_cpu_and_its_vector_instructions():
-    model, isa = chapters.cpu_info()
+    model, isa = chapters.cpu_info()         # week5.runtime's
     assert model and isa in ('AVX-512', 'AVX2', 'AVX', 'SSE4.2', 'other', 'unknown')

@@ -29,7 +29,7 @@ from .models import VGG11_ARCH
 from .recipe import Recipe
 
 __all__ = ['Profile', 'PROFILES', 'get_profile', 'profile_names', 'book', 'ENV_VAR',
-           'DEFAULT_PROFILE']
+           'DEFAULT_PROFILE', 'TRAINED_LONG', 'trained_long']
 
 ENV_VAR = 'WEEK5_PROFILE'
 DEFAULT_PROFILE = 'laptop'
@@ -181,6 +181,40 @@ QUICK = Profile(
 )
 
 PROFILES = {'quick': QUICK, 'laptop': LAPTOP, 'full': FULL}
+
+# Trained long: for each network a recipe that reaches 0.90 validation accuracy on the
+# 10,000 test images in at most 4 minutes on 2 CPU cores (measured with bench/accuracy.py
+# --long, whose docstring has the table), on all 60,000 training images, seed 0. Too long
+# for a chapter: chapter 6 shows these runs (memoised, or a stored table) beside its short
+# budget. Each starts from the laptop recipe; what changes, and why, is commented.
+TRAINED_LONG = {
+    # LeNet's 0.889 after 7 epochs was its ceiling without batch norm; with it (and the
+    # modern ReLU / max pooling) the same schedule gets past 0.90
+    'lenet': LAPTOP.recipe('lenet', activation='relu', pool='max', batch_norm=True,
+                           num_epochs=8, seed=0),
+    # two more epochs of the same cosine schedule: the last point comes at the low rates
+    'alexnet': LAPTOP.recipe('alexnet', num_epochs=8, seed=0),
+    'vgg': LAPTOP.recipe('vgg', num_epochs=8, seed=0),
+    'nin': LAPTOP.recipe('nin', num_epochs=6, seed=0),
+    # the laptop recipe at 48x48 took 270 CPU seconds for 0.896: at 32x32 an epoch costs
+    # about half as much, which pays for two more epochs
+    'googlenet': LAPTOP.recipe('googlenet', resize=32, num_epochs=8, seed=0),
+}
+
+
+def trained_long(name, profile=None):
+    """The long-budget recipe of network ``name`` (``TRAINED_LONG``) in ``profile``: as
+    it is in ``laptop``, the book's in ``full``, the quick sizes in ``quick`` (so that CI
+    stays in seconds)."""
+    prof = get_profile(profile)
+    if name not in TRAINED_LONG:
+        raise ValueError(f'unknown model {name!r} — choose one of '
+                         f'{", ".join(map(repr, TRAINED_LONG))}')
+    if prof.name == 'full':
+        return prof.recipe(name, seed=0)
+    recipe = TRAINED_LONG[name]
+    return recipe.replace(**{k: getattr(QUICK.recipe(name), k) for k in QUICK.fixed}) \
+        if prof.name == 'quick' else recipe
 
 
 def book(name):

@@ -209,6 +209,12 @@ class Recipe:
             _prune_memo()
         return run
 
+    def memoised(self, label='', factory=None, print_fn=print):
+        """The run of this recipe memoised by an earlier ``fit`` (with its weights), or
+        None: nothing is trained."""
+        key = run_key(self, factory)
+        return None if key is None else _load_memo(key, self, label, factory, print_fn)
+
     # -- describing -----------------------------------------------------------------------
     def items(self):
         """[(label, value text)] of everything that defines the run, in a fixed order."""

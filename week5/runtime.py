@@ -4,9 +4,12 @@ Imported by ``week5.core`` before MXNet loads. Neither MXNet nor matplotlib, IPy
 ipywidgets is imported here.
 """
 import os
+import platform
+import re
 import sys
 
-__all__ = ['THREAD_DEFAULTS', 'HEADLESS_ENV', 'in_notebook', 'is_headless', 'progress_stream']
+__all__ = ['THREAD_DEFAULTS', 'HEADLESS_ENV', 'in_notebook', 'is_headless', 'progress_stream',
+           'cpu_info']
 
 # --- MXNet threading defaults --------------------------------------------------------
 # The one accepted side effect of importing week5 (DESIGN: no other import effects): these are
@@ -98,3 +101,22 @@ def progress_stream():
     if not in_notebook():
         return sys.stderr
     return None if is_headless() else sys.stdout
+
+
+# --- which machine ---------------------------------------------------------------------
+def cpu_info():
+    """(model name, widest vector instruction set) of this CPU, from /proc/cpuinfo. Hosts
+    with AVX-512 train up to 3x faster than AVX2 ones while their matrix products run
+    equally fast: a time is worth little without it."""
+    try:
+        with open('/proc/cpuinfo', encoding='utf-8') as f:
+            text = f.read()
+    except OSError:
+        return platform.processor() or platform.machine(), 'unknown'
+    model = re.search(r'^model name\s*:\s*(.+)$', text, re.MULTILINE)
+    flags = re.search(r'^flags\s*:\s*(.+)$', text, re.MULTILINE)
+    flags = set(flags.group(1).split()) if flags else set()
+    isa = next((name for flag, name in (('avx512f', 'AVX-512'), ('avx2', 'AVX2'),
+                                        ('avx', 'AVX'), ('sse4_2', 'SSE4.2')) if flag in flags),
+               'other')
+    return (model.group(1).strip() if model else platform.machine()), isa

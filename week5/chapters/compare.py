@@ -1,19 +1,35 @@
 """Chapter 6, the five networks side by side: the runs the chapters kept (or trained here
-when a chapter has not run), their recipes, speed, accuracy over seeds and cost."""
+when a chapter has not run), their recipes, speed, accuracy over seeds and cost; each
+network trained long (its 0.90 recipe) beside the short budget; the mistakes a trained
+network makes (confusion matrix, most confident errors)."""
+import datetime
+import json
+import os
+import time
+from pathlib import Path
+
 import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+from mxnet import npx
 
-from ..claims import CHAPTERS, budget_recipe, claim, kept_run
-from ..viz import axes_of_size
+from ..claims import CHAPTERS, budget_recipe, claim, kept_run, mean_std
+from ..fashion_mnist import TEXT_LABELS
+from ..files import atomic_write_json
+from ..viz import axes_of_size, new_axes, plot_confusion_matrix, show_image_grid
+from ..viz import confusion_matrix
 from ..png import SLIDE_FONT
 from ..models import list_models
-from ..profiles import get_profile
+from ..profiles import get_profile, trained_long
 from ..recipe import Recipe, RunLoadError
+from ..runtime import cpu_info
 from ..summary import param_split
 
 __all__ = ['COMMON_TRAINING', 'MODERN_LENET', 'common_recipe', 'train_networks',
            'train_networks_seeds', 'recipes_table', 'chapter_runs', 'speed_rows',
-           'speed_table', 'cost_points', 'plot_accuracy_vs_cost', 'claim_bigger_params']
+           'speed_table', 'cost_points', 'plot_accuracy_vs_cost', 'claim_bigger_params',
+           'LONG_RESULTS', 'LONG_COMMAND', 'long_runs', 'write_long_results', 'long_table',
+           'long_reading', 'predictions', 'plot_confusions', 'confident_mistakes',
+           'plot_confident_mistakes']
 
 
 # One training recipe for all five networks in the accuracy comparison, so that what
@@ -208,3 +224,179 @@ def plot_accuracy_vs_cost(runs, ax=None, cost='time'):
     ax.legend(loc='lower left', bbox_to_anchor=(0.0, 1.02), borderaxespad=0.0, ncol=2,
               frameon=False)
     return ax
+
+
+
+# ----------------------------------------------------------------------------------
+# trained long: each network's 0.90 recipe on all 60,000 images, beside the short budget
+
+# The long runs take minutes each, more than a chapter can spend: a run memoised on this
+# machine is loaded; else the table below, written by ``write_long_results`` on the
+# machine it names, is shown; else (``train=True``) the run is trained.
+LONG_RESULTS = Path(__file__).with_name('long_results.json')
+LONG_COMMAND = 'python -c "from week5.chapters import compare; compare.write_long_results()"'
+
+
+def _long_row(run, source):
+    recipe = run.recipe
+    return {'network': recipe.network, 'recipe': recipe.to_dict(),
+            'val_acc': run.final('val_acc'), 'curve': run.history['val_acc'],
+            'images': recipe.num_train or 60000, 'epochs': len(run.history),
+            'seconds': run.seconds, 'trained_at': run.trained_at, 'source': source,
+            'run': run}
+
+
+def _stored_rows(path=LONG_RESULTS):
+    try:
+        with open(path, encoding='utf-8') as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return {'rows': {}}
+
+
+def long_runs(names=None, profile=None, train=None, path=LONG_RESULTS, print_fn=print):
+    """``{name: row or None}``: each network's long-budget result (``trained_long``):
+    the run memoised on this machine (with its weights), else the stored table's row when
+    it was made with the same recipe, else trained now when ``train`` (None: only in the
+    quick profile, where it takes seconds), else None. A row has 'val_acc', 'curve',
+    'images', 'epochs', 'seconds', 'trained_at', 'source' and 'run' (None when stored)."""
+    prof = get_profile(profile)
+    train = prof.name == 'quick' if train is None else train
+    stored = _stored_rows(path)
+    out = {}
+    for name in names or list_models():
+        recipe = trained_long(name, prof)
+        run = recipe.memoised(name, print_fn=lambda *_: None)
+        if run is not None:
+            out[name] = _long_row(run, 'trained on this machine')
+            continue
+        row = stored['rows'].get(name)
+        if row is not None and row['recipe'] == recipe.to_dict():
+            out[name] = dict(row, source='stored', run=None)
+        elif train:
+            out[name] = _long_row(recipe.fit(name, print_fn=print_fn), 'trained now')
+        else:
+            out[name] = None
+    missing = [n for n, row in out.items() if row is None]
+    if missing:
+        print_fn(f'not trained long yet: {", ".join(missing)} (minutes each: '
+                 f'compare.long_runs(train=True) trains them)')
+    if any(row is not None and row['source'] == 'stored' for row in out.values()):
+        m = stored['machine']
+        print_fn(f'stored: trained on {m["date"]} on {m["cpu"]} ({m["isa"]}, {m["cores"]} '
+                 f'cores, load {m["load"]:.1f}) by: {stored["command"]}')
+    return out
+
+
+def write_long_results(names=None, path=LONG_RESULTS, profile='laptop', print_fn=print):
+    """Train (or load, when memoised) each network's long recipe of ``profile`` and
+    store the results ``long_runs`` shows where the runs are not on this machine, with
+    the machine, the date and the command that made them; rows of networks not named are
+    kept. Returns ``{name: row}``, each row with the fit's CPU seconds."""
+    stored = _stored_rows(path)
+    rows = {}
+    for name in names or list_models():
+        recipe = trained_long(name, profile)
+        cpu = time.process_time()
+        run = recipe.fit(name, print_fn=print_fn)
+        row = _long_row(run, 'stored')
+        row['cpu_seconds'] = time.process_time() - cpu
+        row['load'] = os.getloadavg()[0]           # other processes inflate 'seconds'
+        rows[name] = row
+        print_fn(f'{name:<10} val acc {row["val_acc"]:.3f} after {row["epochs"]} epochs, '
+                 f'{row["seconds"]:.0f} s wall, {row["cpu_seconds"]:.0f} s CPU')
+        stored['rows'][name] = {k: v for k, v in row.items() if k not in ('run', 'source')}
+    cpu, isa = cpu_info()
+    stored['machine'] = {'cpu': cpu, 'isa': isa, 'cores': os.cpu_count(),
+                         'load': os.getloadavg()[0],
+                         'date': datetime.date.today().isoformat()}
+    stored['command'] = LONG_COMMAND
+    atomic_write_json(path, stored)
+    return rows
+
+
+def long_table(short, long, print_fn=print):
+    """Per network: the short budget's val acc (mean ± std over the seeds of ``short``,
+    ``{name: [Run, ...]}``, with its images and epochs) beside the long budget's
+    (``long_runs``), and where the long result comes from."""
+    print_fn(f'{"network":<10}  {"short budget":>15}  {"images x ep":>11}  '
+             f'{"trained long":>12}  {"images x ep":>11}  from')
+    for name in long:
+        runs, row = short.get(name), long[name]
+        if runs:
+            mean, std = mean_std([r.final('val_acc') for r in runs])
+            size = f'{runs[0].recipe.num_train or 60000:,} x {len(runs[0].history)}'
+            left = f'{mean:>7.3f} ± {std:.3f}  {size:>11}'
+        else:
+            left = f'{"-":>15}  {"-":>11}'
+        if row:
+            size = f'{row["images"]:,} x {row["epochs"]}'
+            right = f'{row["val_acc"]:>12.3f}  {size:>11}  {row["source"]}'
+        else:
+            right = f'{"-":>12}  {"-":>11}  not trained long'
+        print_fn(f'{name:<10}  {left}  {right}')
+
+
+# what "near the same accuracy" means: the long runs' best and worst within this much
+SATURATION_POINTS = 2.0
+
+
+def long_reading(long):
+    """What the long runs say, chosen from their numbers: ``{'best', 'worst', 'spread'
+    (points), 'words'}`` — 'saturate near the same accuracy' when the best and the worst
+    are within SATURATION_POINTS, else who leads by how much; None without two results."""
+    accs = {n: row['val_acc'] for n, row in long.items() if row is not None}
+    if len(accs) < 2:
+        return None
+    best, worst = max(accs, key=accs.get), min(accs, key=accs.get)
+    spread = 100 * (accs[best] - accs[worst])
+    words = ('saturate near the same accuracy' if spread <= SATURATION_POINTS else
+             f'do not saturate together: {best} leads {worst} by {spread:.1f} points')
+    return {'best': best, 'worst': worst, 'spread': spread, 'words': words}
+
+
+# ----------------------------------------------------------------------------------
+# the mistakes of a trained network
+
+def predictions(model, data):
+    """``(images, labels, predicted, confidence)`` as numpy arrays over ``data``'s
+    validation set: the softmax probability of the predicted class as the confidence."""
+    images, labels, predicted, confidence = [], [], [], []
+    for X, y in data.val_dataloader():
+        p = npx.softmax(model(X), axis=1).asnumpy()    # outside autograd: predict mode
+        images.append(X.asnumpy())
+        labels.append(y.asnumpy())
+        predicted.append(p.argmax(axis=1))
+        confidence.append(p.max(axis=1))
+    return tuple(np.concatenate(part) for part in (images, labels, predicted, confidence))
+
+
+def plot_confusions(labels, predicted, ax=None):
+    """The confusion matrix with Fashion-MNIST's class names (rows: true class, each row
+    the share of its images predicted as each class); returns the counts."""
+    counts = confusion_matrix(labels, predicted, num_classes=len(TEXT_LABELS))
+    ax = ax if ax is not None else new_axes(figsize=(7.5, 6.2))
+    plot_confusion_matrix(counts, TEXT_LABELS, ax=ax, digits=2)
+    ax.tick_params(labelsize=SLIDE_FONT)
+    ax.xaxis.label.set_size(SLIDE_FONT)
+    ax.yaxis.label.set_size(SLIDE_FONT)
+    return counts
+
+
+def confident_mistakes(labels, predicted, confidence, n=8):
+    """Indices of the ``n`` wrong predictions made with the highest confidence."""
+    wrong = np.flatnonzero(labels != predicted)
+    return wrong[np.argsort(-confidence[wrong], kind='stable')][:n]
+
+
+def plot_confident_mistakes(images, labels, predicted, confidence, n=8, num_cols=4):
+    """The ``n`` most confident mistakes, titled 'true / predicted (confidence)' with
+    class names, large enough to read on a slide. Returns the axes."""
+    idx = confident_mistakes(labels, predicted, confidence, n)
+    titles = [f'{TEXT_LABELS[int(labels[i])]}\n→ {TEXT_LABELS[int(predicted[i])]} '
+              f'{confidence[i]:.0%}' for i in idx]
+    axes = show_image_grid(images[idx], preds=titles, num_cols=num_cols, scale=2.6)
+    for a in axes:
+        a.title.set_fontsize(SLIDE_FONT)
+        a.title.set_color('red')
+    return axes
