@@ -30,27 +30,29 @@ def _row(acc, source='stored'):
 def test_long_runs_come_from_the_memo_the_stored_table_or_a_run_asked_for(memo, tmp_path):
     stored = tmp_path / 'long.json'
     said = []
-    out = compare.long_runs(['lenet'], 'quick', train=False, path=stored, print_fn=said.append)
+    out = compare.long_runs(['lenet'], 'laptop', train=False, path=stored,
+                            print_fn=said.append)
     assert out == {'lenet': None} and 'not trained long yet: lenet' in said[0]
     # a stored row is used only when it was made with the recipe asked for
-    recipe = trained_long('lenet', 'quick')
+    recipe = trained_long('lenet', 'laptop')
     table = {'rows': {'lenet': dict(_row(0.9), recipe=recipe.to_dict()),
                       'vgg': dict(_row(0.8), recipe=recipe.replace(lr=0.01).to_dict())},
              'machine': dict(cpu='Some CPU', isa='AVX2', cores=2, load=1.5, date='2026-12-07'),
              'command': compare.LONG_COMMAND}
     stored.write_text(json.dumps(table))
     said.clear()
-    out = compare.long_runs(['lenet', 'vgg'], 'quick', train=False, path=stored,
+    out = compare.long_runs(['lenet', 'vgg'], 'laptop', train=False, path=stored,
                             print_fn=said.append)
     assert out['lenet']['val_acc'] == 0.9 and out['lenet']['source'] == 'stored'
     assert out['lenet']['run'] is None and out['vgg'] is None
     assert any('Some CPU (AVX2, 2 cores, load 1.5)' in s and compare.LONG_COMMAND in s
                for s in said)
     # asked for: trained now, and from then on loaded from this machine's memo
-    trained = compare.long_runs(['vgg'], 'quick', train=True, path=stored, print_fn=said.append)
+    trained = compare.long_runs(['vgg'], 'quick', train=False, path=stored,
+                                print_fn=said.append)          # the quick profile trains
     assert trained['vgg']['source'] == 'trained now' and trained['vgg']['run'].model is not None
     again = compare.long_runs(['vgg'], 'quick', train=False, path=stored, print_fn=said.append)
-    assert again['vgg']['source'] == 'trained on this machine'
+    assert again['vgg']['source'].startswith('loaded, trained here 20')
     assert again['vgg']['val_acc'] == trained['vgg']['val_acc']
 
 
@@ -72,7 +74,30 @@ def test_the_reading_is_chosen_from_the_numbers():
     assert near['spread'] == pytest.approx(1.0)
     apart = compare.long_reading({'lenet': _row(0.88), 'vgg': _row(0.915)})
     assert apart['words'] == 'do not saturate together: vgg leads lenet by 3.5 points'
+    assert (apart['lo'], apart['hi'], apart['networks']) == (0.88, 0.915, 2)
     assert compare.long_reading({'lenet': _row(0.9)}) is None
+
+
+def test_the_most_frequent_confusion_is_named():
+    counts = np.diag([90] * 10)
+    counts[6, 0], counts[4, 2], counts[0, 6] = 30, 20, 5       # shirt -> t-shirt: a quarter
+    assert compare.most_confused(counts) == {'true': 'shirt', 'predicted': 't-shirt',
+                                             'share': 0.25}
+
+
+def test_the_mistakes_are_shown_from_the_best_network_with_weights():
+    class Run:
+        def __init__(self, acc, model=None):
+            self.acc, self.model = acc, model
+
+        def final(self, key):
+            return self.acc
+    short = {'lenet': [Run(0.8), Run(0.86)], 'vgg': [Run(0.84)]}
+    name, run, where = compare.best_trained({'vgg': None}, short)
+    assert (name, run.acc, where) == ('lenet', 0.86, 'short budget')
+    long = {'vgg': dict(_row(0.91), run=Run(0.91)), 'nin': dict(_row(0.92), run=None)}
+    name, run, where = compare.best_trained(long, short)
+    assert (name, run.acc, where) == ('vgg', 0.91, 'trained long')
 
 
 def test_long_table_sets_the_long_result_beside_the_short_one():

@@ -28,7 +28,8 @@ __all__ = ['COMMON_TRAINING', 'MODERN_LENET', 'common_recipe', 'train_networks',
            'train_networks_seeds', 'recipes_table', 'chapter_runs', 'speed_rows',
            'speed_table', 'cost_points', 'plot_accuracy_vs_cost', 'claim_bigger_params',
            'LONG_RESULTS', 'LONG_COMMAND', 'long_runs', 'write_long_results', 'long_table',
-           'long_reading', 'predictions', 'plot_confusions', 'confident_mistakes',
+           'long_reading', 'best_trained', 'most_confused', 'predictions',
+           'plot_confusions', 'confident_mistakes',
            'plot_confident_mistakes']
 
 
@@ -254,21 +255,22 @@ def _stored_rows(path=LONG_RESULTS):
         return {'rows': {}}
 
 
-def long_runs(names=None, profile=None, train=None, path=LONG_RESULTS, print_fn=print):
+def long_runs(names=None, profile=None, train=False, path=LONG_RESULTS, print_fn=print):
     """``{name: row or None}``: each network's long-budget result (``trained_long``):
     the run memoised on this machine (with its weights), else the stored table's row when
-    it was made with the same recipe, else trained now when ``train`` (None: only in the
-    quick profile, where it takes seconds), else None. A row has 'val_acc', 'curve',
-    'images', 'epochs', 'seconds', 'trained_at', 'source' and 'run' (None when stored)."""
+    it was made with the same recipe, else trained now when ``train`` (always in the quick
+    profile, where it takes seconds), else None. A row has 'val_acc', 'curve', 'images',
+    'epochs', 'seconds', 'trained_at', 'source' and 'run' (None when stored)."""
     prof = get_profile(profile)
-    train = prof.name == 'quick' if train is None else train
+    train = train or prof.name == 'quick'
     stored = _stored_rows(path)
     out = {}
     for name in names or list_models():
         recipe = trained_long(name, prof)
         run = recipe.memoised(name, print_fn=lambda *_: None)
         if run is not None:
-            out[name] = _long_row(run, 'trained on this machine')
+            when = (run.trained_at or '?')[:16].replace('T', ' ')
+            out[name] = _long_row(run, f'loaded, trained here {when}')
             continue
         row = stored['rows'].get(name)
         if row is not None and row['recipe'] == recipe.to_dict():
@@ -350,9 +352,37 @@ def long_reading(long):
         return None
     best, worst = max(accs, key=accs.get), min(accs, key=accs.get)
     spread = 100 * (accs[best] - accs[worst])
-    words = ('saturate near the same accuracy' if spread <= SATURATION_POINTS else
+    together = spread <= SATURATION_POINTS
+    words = ('saturate near the same accuracy' if together else
              f'do not saturate together: {best} leads {worst} by {spread:.1f} points')
-    return {'best': best, 'worst': worst, 'spread': spread, 'words': words}
+    meaning = ('the extra depth and width that paid off on ImageNet buy little on these '
+               'small grey images' if together else
+               'the architecture still matters on these small grey images')
+    return {'best': best, 'worst': worst, 'spread': spread, 'words': words, 'meaning': meaning,
+            'hi': accs[best], 'lo': accs[worst], 'networks': len(accs)}
+
+
+def best_trained(long, short):
+    """``(name, Run, where)`` of the most accurate trained network whose weights are here:
+    its long run when this machine has it, else its best seed of the short budget
+    (``short``: ``{name: [Run, ...]}``)."""
+    with_weights = {n: row['run'] for n, row in long.items()
+                    if row is not None and row['run'] is not None}
+    if with_weights:
+        name = max(with_weights, key=lambda n: with_weights[n].final('val_acc'))
+        return name, with_weights[name], 'trained long'
+    seeds = {n: max(rs, key=lambda r: r.final('val_acc')) for n, rs in short.items()}
+    name = max(seeds, key=lambda n: seeds[n].final('val_acc'))
+    return name, seeds[name], 'short budget'
+
+
+def most_confused(counts):
+    """The most frequent confusion of a confusion matrix: ``{'true', 'predicted'}``
+    (class names) and ``'share'``, the fraction of the true class's images so taken."""
+    off = counts.astype(float) / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    np.fill_diagonal(off, -1.0)
+    i, j = np.unravel_index(np.argmax(off), off.shape)
+    return {'true': TEXT_LABELS[i], 'predicted': TEXT_LABELS[j], 'share': float(off[i, j])}
 
 
 # ----------------------------------------------------------------------------------
@@ -371,15 +401,23 @@ def predictions(model, data):
     return tuple(np.concatenate(part) for part in (images, labels, predicted, confidence))
 
 
-def plot_confusions(labels, predicted, ax=None):
+def plot_confusions(labels, predicted, title=None, ax=None):
     """The confusion matrix with Fashion-MNIST's class names (rows: true class, each row
-    the share of its images predicted as each class); returns the counts."""
+    the share of its images predicted as each class, written in percent where it is at
+    least 1 %), its text at slide size; returns the counts."""
     counts = confusion_matrix(labels, predicted, num_classes=len(TEXT_LABELS))
-    ax = ax if ax is not None else new_axes(figsize=(7.5, 6.2))
-    plot_confusion_matrix(counts, TEXT_LABELS, ax=ax, digits=2)
+    ax = ax if ax is not None else new_axes(figsize=(9.0, 7.6), layout='constrained')
+    plot_confusion_matrix(counts, TEXT_LABELS, ax=ax, annotate=False)
+    shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    for (i, j), share in np.ndenumerate(shares):
+        if share >= 0.01:
+            ax.text(j, i, f'{100 * share:.0f}', ha='center', va='center', fontsize=SLIDE_FONT,
+                    color='white' if share > 0.5 else 'black')
     ax.tick_params(labelsize=SLIDE_FONT)
-    ax.xaxis.label.set_size(SLIDE_FONT)
-    ax.yaxis.label.set_size(SLIDE_FONT)
+    ax.set_xlabel('predicted (% of the true class)', fontsize=SLIDE_FONT)
+    ax.set_ylabel('true', fontsize=SLIDE_FONT)
+    if title:
+        ax.set_title(title, fontsize=SLIDE_FONT)
     return counts
 
 
