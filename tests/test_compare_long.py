@@ -73,7 +73,7 @@ def test_the_reading_is_chosen_from_the_numbers():
     assert near['words'] == 'saturate near the same accuracy' and near['best'] == 'vgg'
     assert near['spread'] == pytest.approx(1.0)
     apart = compare.long_reading({'lenet': _row(0.88), 'vgg': _row(0.915)})
-    assert apart['words'] == 'do not saturate together: vgg leads lenet by 3.5 points'
+    assert apart['words'] == 'do not saturate together (vgg ahead of lenet by 3.5 points)'
     assert (apart['lo'], apart['hi'], apart['networks']) == (0.88, 0.915, 2)
     assert compare.long_reading({'lenet': _row(0.9)}) is None
 

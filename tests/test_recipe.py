@@ -243,3 +243,12 @@ def test_the_retrain_variable_trains_again(memo, monkeypatch):
     monkeypatch.setenv('WEEK5_RETRAIN', '0')
     _small().fit(print_fn=said.append)
     assert len(said) == 1 and said[0].startswith('loaded')
+
+
+def test_memoised_loads_without_training_unless_every_run_is_to_be_trained(memo, monkeypatch):
+    monkeypatch.delenv('WEEK5_RETRAIN', raising=False)
+    assert _small().memoised(print_fn=lambda *_: None) is None      # nothing trained yet
+    first = _small().fit(retrain=False)
+    _same_run(first, _small().memoised(print_fn=lambda *_: None))
+    monkeypatch.setenv('WEEK5_RETRAIN', '1')
+    assert _small().memoised() is None

@@ -211,9 +211,12 @@ class Recipe:
 
     def memoised(self, label='', factory=None, print_fn=print):
         """The run of this recipe memoised by an earlier ``fit`` (with its weights), or
-        None: nothing is trained."""
+        None (also when ``WEEK5_RETRAIN`` asks for every run to be trained): nothing is
+        trained here."""
         key = run_key(self, factory)
-        return None if key is None else _load_memo(key, self, label, factory, print_fn)
+        if key is None or _retrain(None):
+            return None
+        return _load_memo(key, self, label, factory, print_fn)
 
     # -- describing -----------------------------------------------------------------------
     def items(self):

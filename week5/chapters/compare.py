@@ -354,7 +354,7 @@ def long_reading(long):
     spread = 100 * (accs[best] - accs[worst])
     together = spread <= SATURATION_POINTS
     words = ('saturate near the same accuracy' if together else
-             f'do not saturate together: {best} leads {worst} by {spread:.1f} points')
+             f'do not saturate together ({best} ahead of {worst} by {spread:.1f} points)')
     meaning = ('the extra depth and width that paid off on ImageNet buy little on these '
                'small grey images' if together else
                'the architecture still matters on these small grey images')
