@@ -3,8 +3,10 @@ when a chapter has not run), their recipes, speed, accuracy over seeds and cost;
 network trained long (its 0.90 recipe) beside the short budget; the mistakes a trained
 network makes (confusion matrix, most confident errors)."""
 import datetime
+import fcntl
 import json
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -294,8 +296,8 @@ def write_long_results(names=None, path=LONG_RESULTS, profile='laptop', print_fn
     """Train (or load, when memoised) each network's long recipe of ``profile`` and
     store the results ``long_runs`` shows where the runs are not on this machine, with
     the machine, the date and the command that made them; rows of networks not named are
-    kept. Returns ``{name: row}``, each row with the fit's CPU seconds."""
-    stored = _stored_rows(path)
+    kept (read again just before writing, under a lock, so that two processes may each
+    train some). Returns ``{name: row}``, each row with the fit's CPU seconds and the load."""
     rows = {}
     for name in names or list_models():
         recipe = trained_long(name, profile)
@@ -307,13 +309,17 @@ def write_long_results(names=None, path=LONG_RESULTS, profile='laptop', print_fn
         rows[name] = row
         print_fn(f'{name:<10} val acc {row["val_acc"]:.3f} after {row["epochs"]} epochs, '
                  f'{row["seconds"]:.0f} s wall, {row["cpu_seconds"]:.0f} s CPU')
-        stored['rows'][name] = {k: v for k, v in row.items() if k not in ('run', 'source')}
     cpu, isa = cpu_info()
-    stored['machine'] = {'cpu': cpu, 'isa': isa, 'cores': os.cpu_count(),
-                         'load': os.getloadavg()[0],
-                         'date': datetime.date.today().isoformat()}
-    stored['command'] = LONG_COMMAND
-    atomic_write_json(path, stored)
+    with open(Path(tempfile.gettempdir()) / 'week5-long-results.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stored = _stored_rows(path)
+        for name, row in rows.items():
+            stored['rows'][name] = {k: v for k, v in row.items() if k not in ('run', 'source')}
+        stored['machine'] = {'cpu': cpu, 'isa': isa, 'cores': os.cpu_count(),
+                             'load': os.getloadavg()[0],
+                             'date': datetime.date.today().isoformat()}
+        stored['command'] = LONG_COMMAND
+        atomic_write_json(path, stored)
     return rows
 
 
