@@ -237,8 +237,12 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as tmp:
         for path in paths:
             log = Path(tmp) / f'{path.stem}.jsonl'
-            r = in_child(['chapter', str(path), args.timeout],
-                         dict(env, WEEK5_RUN_LOG=str(log)))
+            try:
+                r = in_child(['chapter', str(path), args.timeout],
+                             dict(env, WEEK5_RUN_LOG=str(log)))
+            except RuntimeError as err:             # a cell failed: say so, go on
+                print(f'{path.stem}: FAILED, not timed\n{err}', flush=True)
+                continue
             fits = [json.loads(line) for line in log.read_text().splitlines()] \
                 if log.exists() else []
             results[path.stem] = {'wall': r['wall'], 'cpu': r['cpu'],
