@@ -29,7 +29,7 @@ from ..summary import param_split
 __all__ = ['COMMON_TRAINING', 'MODERN_LENET', 'common_recipe', 'train_networks',
            'train_networks_seeds', 'recipes_table', 'chapter_runs', 'speed_rows',
            'speed_table', 'cost_points', 'plot_accuracy_vs_cost', 'claim_bigger_params',
-           'LONG_RESULTS', 'LONG_COMMAND', 'long_runs', 'write_long_results', 'long_table',
+           'LONG_RESULTS', 'LONG_COMMAND', 'long_runs', 'long_table',
            'long_reading', 'best_trained', 'most_confused', 'predictions',
            'plot_confusions', 'confident_mistakes',
            'plot_confident_mistakes']
@@ -292,6 +292,7 @@ def long_runs(names=None, profile=None, train=False, path=LONG_RESULTS, print_fn
     return out
 
 
+# not in __all__: the notebook never calls it; LONG_COMMAND (the stored table's maker) does
 def write_long_results(names=None, path=LONG_RESULTS, profile='laptop', print_fn=print):
     """Train (or load, when memoised) each network's long recipe of ``profile`` and
     store the results ``long_runs`` shows where the runs are not on this machine, with
