@@ -15,7 +15,18 @@ accuracy beside it. Each network trains in its own fresh interpreter, one after 
 ``--long`` trains each network's long-budget recipe (``week5.profiles.TRAINED_LONG``, the
 runs chapter 6 shows beside its short budget) instead: the target is 0.90 within 4 minutes
 on 2 cores, and under each row the recipe's settings beside the book's. Every run is
-trained (``WEEK5_RETRAIN=1``), never loaded from the memo.
+trained (``WEEK5_RETRAIN=1``), never loaded from the memo. The long recipes were measured
+on 2026-12-07/08 by ``week5.chapters.compare.write_long_results`` (the same fits, one
+network at a time in its own process; 2-core Intel Xeon with AVX-512 shared with six other
+work sessions, load average 4-11, so the wall times are 2-6x the CPU times; seed 0):
+
+    network                  res  train ep    wall     cpu  val acc  0.90 in 4 min (CPU)
+    LeNet (ReLU, max, BN)     28  60000  8  544.0s   97.0s    0.913  met
+    AlexNet                   64  60000  8  407.0s  244.0s    0.895  not met
+    VGG-11                    32  60000  8  986.0s  163.0s    0.902  met
+    NiN                       28  60000  6  929.0s  224.0s    0.902  met
+    GoogLeNet                 48  60000  6  428.0s  292.0s    0.890  not met
+    (GoogLeNet at 32x32, 8 epochs: 0.881 in 257 s CPU, tried and dropped)
 
 Other processes sharing the CPU inflate the wall times: run it on a quiet machine for
 the final table (the targets assume 2 CPU cores). The ``cpu`` column (CPU seconds of
