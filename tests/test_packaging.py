@@ -10,14 +10,18 @@ def _norm(name):
     return re.sub(r'[-_.]+', '-', name).lower()
 
 
-def requirement_pins():
+def requirement_pins(name='requirements.txt'):
+    """{package: version} of a requirements file, with the files it includes (-r)."""
     pins = {}
-    for line in (ROOT / 'requirements.txt').read_text().splitlines():
+    for line in (ROOT / name).read_text().splitlines():
         line = line.split('#', 1)[0].strip()
         if not line:
             continue
+        if line.startswith('-r '):
+            pins.update(requirement_pins(line[3:].strip()))
+            continue
         m = re.fullmatch(r'([A-Za-z0-9_.\-]+)==([^\s;]+)', line)
-        assert m, f'requirements.txt: {line!r} is not pinned with =='
+        assert m, f'{name}: {line!r} is not pinned with =='
         pins[_norm(m.group(1))] = m.group(2)
     return pins
 
@@ -35,11 +39,18 @@ def environment_pins():
 
 def test_every_requirement_is_pinned_and_core_packages_are_there():
     pins = requirement_pins()
-    for name in ['mxnet', 'numpy', 'd2l', 'jupyterlab', 'ipywidgets', 'nbval', 'matplotlib',
-                 'pytest', 'tqdm']:
+    for name in ['mxnet', 'numpy', 'd2l', 'jupyterlab', 'ipywidgets', 'matplotlib', 'tqdm']:
         assert name in pins, f'{name} missing from requirements.txt'
     assert pins['mxnet'] == '1.9.1'
     assert tuple(int(x) for x in pins['numpy'].split('.')[:2]) < (1, 24)
+
+
+def test_the_students_set_holds_no_instructors_tool():
+    student, instructor = requirement_pins(), requirement_pins('requirements-instructor.txt')
+    tools = {'pytest', 'pytest-timeout', 'nbval', 'playwright', 'dask', 'distributed',
+             'beautifulsoup4', 'jupyterlab-rise'}
+    assert not tools & set(student), tools & set(student)
+    assert tools <= set(instructor) and set(student) <= set(instructor)
 
 
 def test_environment_yml_pins_the_same_versions():
@@ -54,7 +65,7 @@ def test_environment_yml_pins_the_same_versions():
 
 def test_installed_versions_match_the_pins():
     wrong = {}
-    for name, version in requirement_pins().items():
+    for name, version in requirement_pins('requirements-instructor.txt').items():
         try:
             have = metadata.version(name)
         except metadata.PackageNotFoundError:
