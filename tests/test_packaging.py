@@ -91,3 +91,53 @@ def test_ci_and_setup_install_bubblewrap_for_sealed_grading():
     assert 'bubblewrap' in ci_apt.split()
     assert 'bubblewrap' in (ROOT / 'apt.txt').read_text().split()
     assert 'bubblewrap' in (ROOT / 'scripts' / 'setup.sh').read_text()
+
+
+def _student_imports():
+    """{top-level module: a file importing it} over what the student edition runs: the
+    week5 package, scripts/check_setup.py and the notebooks' code cells."""
+    import ast
+    import json
+    import sys
+    found = {}
+
+    def scan(text, where):
+        for node in ast.walk(ast.parse(text)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
+            for name in names:
+                found.setdefault(name.split('.')[0], where)
+    for path in [*(ROOT / 'week5').rglob('*.py'), ROOT / 'scripts' / 'check_setup.py']:
+        scan(path.read_text(), path.name)
+    for path in (ROOT / 'notebooks').glob('*.ipynb'):
+        for cell in json.loads(path.read_text())['cells']:
+            if cell['cell_type'] == 'code':
+                lines = ''.join(cell['source']).splitlines()
+                scan('\n'.join('' if ln.lstrip().startswith(('%', '!')) else ln
+                               for ln in lines), path.name)
+    return {m: w for m, w in found.items() if m not in sys.stdlib_module_names and m != 'week5'}
+
+
+def _closure(names):
+    """The distributions ``names`` install, with everything they require (no extras)."""
+    from packaging.requirements import Requirement
+    todo, seen = [_norm(n) for n in names], set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for spec in metadata.requires(name) or []:
+            req = Requirement(spec)
+            if req.marker is None or req.marker.evaluate({'extra': ''}):
+                todo.append(_norm(req.name))
+    return seen
+
+
+def test_every_import_of_the_student_edition_is_in_the_students_set():
+    installed = _closure(requirement_pins())
+    providers = metadata.packages_distributions()
+    missing = {module: where for module, where in _student_imports().items()
+               if not {_norm(d) for d in providers.get(module, [])} & installed}
+    assert not missing, f'imported by the student edition, not installed by requirements.txt: {missing}'
+    assert {'mxnet', 'matplotlib', 'ipywidgets', 'nbconvert'} <= set(_student_imports())
