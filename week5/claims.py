@@ -17,13 +17,15 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from .callbacks import Callback
 from .profiles import get_profile
 from .recipe import Run, load_run, runs_dir, save_run, shrink
 
 __all__ = ['CHAPTERS', 'CLAIM_RE', 'Claim', 'claim', 'parse_claims', 'runs_at_chance',
            'untestable', 'claim_greater',
            'claim_within', 'mean_std', 'compare_seeds', 'seeds_table',
-           'clean_train_accuracy', 'mean_metric', 'best_variant', 'within',
+           'clean_train_accuracy', 'CleanTrainAccuracy', 'Regime', 'regimes_table',
+           'mean_metric', 'best_variant', 'within',
            'budget_recipe', 'compare', 'keep_run', 'kept_run', 'lab_sizes', 'run_rows',
            'runs_table', 'final_metrics']
 
@@ -173,14 +175,38 @@ def within(runs, a, b, tolerance, key='val_acc'):
 def clean_train_accuracy(run):
     """Accuracy of a trained run's model on its own training subset, in evaluation mode
     (dropout off) on clean images (no augmentation): what over-fitting arguments need,
-    unlike the running train accuracy logged during training."""
-    data = run.recipe.replace(augment=False).data()
+    unlike the running train accuracy logged during training. A run trained with
+    ``CleanTrainAccuracy`` has it in its History already (also for a run without weights)."""
+    if run.history.epochs and run.history.epochs[-1].get('clean_train_acc') is not None:
+        return run.history.epochs[-1]['clean_train_acc']
+    return _accuracy(run.model, run.recipe.replace(augment=False).data().train_dataloader())
+
+
+def _accuracy(model, batches):
     correct = total = 0
-    for X, y in data.train_dataloader():
-        y_hat = run.model(X)                       # outside autograd.record: predict mode
+    for X, y in batches:
+        y_hat = model(X)                           # outside autograd.record: predict mode
         correct += float((y_hat.argmax(axis=1).astype(y.dtype) == y).sum())
         total += y.shape[0]
     return correct / total
+
+
+class CleanTrainAccuracy(Callback):
+    """Records ``clean_train_acc`` in every epoch row: the accuracy on the run's training
+    subset in evaluation mode on clean images (``clean_train_accuracy`` per epoch), so a
+    plot can show whether and when the network memorises its training set. ``recipe``:
+    the run's (its subset and seed; augmentation is switched off for this measurement)."""
+
+    def __init__(self, recipe):
+        self.recipe = recipe.replace(augment=False)
+        self._batches = None
+
+    def on_fit_start(self, trainer, model):
+        if self._batches is None:
+            self._batches = self.recipe.data().train_dataloader()
+
+    def on_epoch_end(self, trainer, model, epoch):
+        trainer.history.epochs[-1]['clean_train_acc'] = _accuracy(model, self._batches)
 
 
 def compare_seeds(name, variants, seeds=(0, 1, 2), budget='experiment', profile=None,
