@@ -209,6 +209,47 @@ class CleanTrainAccuracy(Callback):
         trainer.history.epochs[-1]['clean_train_acc'] = _accuracy(model, self._batches)
 
 
+@dataclass(frozen=True)
+class Regime:
+    """One setting of an experiment, fixed before its runs are looked at: ``changes`` to
+    the profile's recipe of the network (fewer images, more epochs, ...) and ``why`` it
+    was chosen (for a later regime: what the one before it showed). A chapter keeps every
+    regime it tried, in order, and prints them all with ``regimes_table``."""
+    label: str
+    why: str
+    changes: dict
+
+    def profile(self, network, profile=None):
+        """The profile with ``network``'s recipe changed to this regime (pass it as
+        ``profile=`` with ``budget='profile'``)."""
+        return get_profile(profile).regime(network, self.label, **self.changes)
+
+
+def regimes_table(rows, print_fn=print):
+    """Print the regimes a claim was tried in, one row each (dicts with the same keys, in
+    the order of the first row's keys; numbers < 1 as 0.000, None as '-'), so a reader
+    sees every regime and its verdict, not only the one that was kept."""
+    keys = list(rows[0])
+    cells = [[_cell(row.get(k)) for k in keys] for row in rows]
+    widths = [max(len(k), *(len(c[i]) for c in cells)) for i, k in enumerate(keys)]
+    right = ['>' if all(isinstance(row.get(k), (int, float, type(None))) for row in rows)
+             else '<' for k in keys]                     # numbers right, words left
+    lines = ['  '.join(f'{k:{a}{w}}' for k, a, w in zip(keys, right, widths)).rstrip()]
+    lines += ['  '.join(f'{c:{a}{w}}' for c, a, w in zip(cell, right, widths)).rstrip()
+              for cell in cells]
+    print_fn('\n'.join(lines))      # one output: slides and readers see one table
+
+
+def _cell(value):
+    if value is None:
+        return '-'
+    if isinstance(value, float):
+        return f'{value:.3f}' if abs(value) < 10 else f'{value:,.0f}'
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f'{value:,}'
+    return str(value)
+
+
 def compare_seeds(name, variants, seeds=(0, 1, 2), budget='experiment', profile=None,
                   progress=False):
     """``compare`` once per seed: ``{label: [Run for each seed]}``."""
