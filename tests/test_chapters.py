@@ -7,6 +7,8 @@ matplotlib.use('Agg')
 from week5.models import Inception, get_config, get_model  # noqa: E402
 from week5.profiles import get_profile  # noqa: E402
 from week5.callbacks import History  # noqa: E402
+from week5.recipe import Recipe, Run  # noqa: E402
+from week5.results import recorded  # noqa: E402
 from week5.recipe import RunLoadError  # noqa: E402
 from week5.summary import count_params, layer_summary  # noqa: E402
 from week5 import claims, curves, inside, summary, viz  # noqa: E402
@@ -83,13 +85,110 @@ def test_conv1x1_is_a_dense_layer_per_pixel(capsys):
         'outputs: max |difference| < 1e-5 over 25 pixels x 4 channels' in capsys.readouterr().out
 
 
-def test_nin_without_1x1_drops_only_the_1x1_convs():
+def test_nin_conv1x1_fields_remove_or_linearise_the_1x1_convs():
     full = get_model('nin', **SMALL['nin'])
-    cut = ch_nin.nin_without_1x1(get_profile('quick').recipe('nin', **SMALL['nin']))
+    cut = get_model('nin', conv1x1=0, **SMALL['nin'])
     kernels = [k for k in (layer._kwargs['kernel'][0] for _, layer in
                            inside._weight_layers(cut.net))]
     assert 1 not in kernels and len(kernels) == 4
     assert count_params(cut.net) < count_params(full.net)
+    blocks = [s for s in get_config('nin', linear_class_maps=True).layers()
+              if s.name.startswith('block')]
+    assert [c.activation for c in blocks[-1].layers] == ['relu', None, None]   # last block
+    assert all(c.activation == 'relu' for b in blocks[:-1] for c in b.layers)  # only
+    with pytest.raises(ValueError, match='conv1x1 must be an int >= 0'):
+        get_config('nin', conv1x1=-1)
+    with pytest.raises(ValueError, match='linear_class_maps=True needs 1x1 convolutions'):
+        get_config('nin', conv1x1=0, linear_class_maps=True)
+
+
+def test_the_matched_control_has_ninS_parameters_without_1x1_convs():
+    recipe = ch_nin.ABLATION_REGIME.profile('nin', 'laptop').recipe('nin')
+    variants = ch_nin.ablation_variants(recipe)
+    assert list(variants) == ['NiN', 'NiN body + AlexNet head', 'no 1x1 convs',
+                              'no 1x1, wider (matched)', 'linear class maps']
+    matched = recipe.replace(**variants['no 1x1, wider (matched)']).config
+    nin, control, cut = (ch_nin._params(c) for c in
+                         (recipe.config, matched, recipe.config.replace(conv1x1=0)))
+    assert matched.conv1x1 == 0 and abs(control - nin) < 0.01 * nin < nin - cut
+
+
+def _seeded(label, val_curves, train_curves):
+    return [Run(Recipe.for_network('alexnet', seed=i),
+                History([{'epoch': e + 1, 'val_acc': v, 'clean_train_acc': t}
+                         for e, (v, t) in enumerate(zip(val, train))]), label=label, params=1)
+            for i, (val, train) in enumerate(zip(val_curves, train_curves))]
+
+
+def test_memorisation_needs_the_train_accuracy_and_a_falling_validation_curve():
+    memorised = _seeded('no dropout', [[0.5, 0.74, 0.72]] * 3, [[0.6, 0.95, 0.99]] * 3)
+    assert ch_alexnet.memorisation(memorised)[0] is True
+    ok, why, numbers = ch_alexnet.memorisation(
+        _seeded('no dropout', [[0.5, 0.74, 0.72]] * 3, [[0.6, 0.9, 0.93]] * 3))
+    assert not ok and why == 'train (eval) 0.930 < 0.98' and numbers['val_peak'] == pytest.approx(0.74)
+    ok, why, _ = ch_alexnet.memorisation(
+        _seeded('no dropout', [[0.5, 0.70, 0.74]] * 3, [[0.6, 0.99, 1.0]] * 3))
+    assert not ok and why.startswith('val acc did not fall after its peak')
+
+
+def _experiment(no_dropout_val, dropout_val, memorised=True):
+    train = [[0.5, 1.0]] * 3 if memorised else [[0.5, 0.9]] * 3
+    runs = {'no dropout': _seeded('no dropout', [[0.75, v] for v in no_dropout_val], train)}
+    row = {'regime': 'r', 'train (eval)': 1.0 if memorised else 0.9, 'val peak': 0.75,
+           'val final': sum(no_dropout_val) / 3, 'with dropout': None,
+           'verdict': 'regime failure: train (eval) 0.900 < 0.98'}
+    if memorised:
+        runs['dropout 0.5'] = _seeded('dropout 0.5', [[0.7, v] for v in dropout_val], train)
+        row.update({'with dropout': sum(dropout_val) / 3, 'verdict': 'x'})
+    return ch_alexnet.DropoutExperiment([], [row], runs)
+
+
+def test_the_dropout_verdict_prints_what_the_numbers_say(capsys):
+    holds = ch_alexnet.dropout_verdict(_experiment([0.70, 0.71, 0.72], [0.76, 0.77, 0.78]))
+    assert holds.holds is True and recorded('dropout_verdict_words').startswith('raises')
+    assert recorded('dropout_effect') == pytest.approx(0.06)
+    fails = ch_alexnet.dropout_verdict(_experiment([0.70, 0.71, 0.72], [0.66, 0.67, 0.68]))
+    out = capsys.readouterr().out
+    assert fails.holds is False and recorded('dropout_verdict_words') == \
+        'lowers the validation accuracy'
+    assert '[week5 claim] dropout_helps_a_memorising_network: DOES NOT HOLD - val acc 0.670' \
+        in out and out.splitlines()[0].split()[:2] == ['regime', 'train']
+    none = ch_alexnet.dropout_verdict(_experiment([0.70, 0.71, 0.72], None, memorised=False))
+    assert none.holds is None and 'no regime tried memorised' in capsys.readouterr().out
+    assert recorded('dropout_verdict')['verdict'] == 'NOT TESTABLE'
+
+
+@pytest.mark.slow
+def test_dropout_experiment_runs_every_regime_and_records_the_curves(capsys):
+    experiment = ch_alexnet.dropout_experiment(seeds=(0,), profile='quick')
+    assert [r['regime'] for r in experiment.rows] == \
+        [r.label for r in ch_alexnet.DROPOUT_REGIMES]
+    run = experiment.runs['no dropout'][0]
+    assert len(run.history['clean_train_acc']) == len(run.history) == 1
+    # quick: 512 images for one epoch memorise nothing, a regime failure, not a verdict
+    assert all(r['verdict'].startswith('regime failure') for r in experiment.rows)
+    ax = ch_alexnet.plot_memorisation(experiment.runs)
+    assert [l.get_label() for l in ax.get_lines()[:2]] == ['no dropout: train (eval)',
+                                                           'no dropout: val']
+
+
+@pytest.mark.slow
+def test_nin_ablations_train_every_variant_and_print_four_verdicts(capsys):
+    runs = ch_nin.ablations(seeds=(0,), profile='quick')
+    ch_nin.params_arithmetic(runs)
+    verdicts = ch_nin.ablation_verdicts(runs)
+    ch_nin.gap_head_regimes(runs)
+    out = capsys.readouterr().out
+    assert [n for n, _, _ in claims.parse_claims(out)] == [
+        'gap_head_costs_little_accuracy', 'conv1x1_layers_help_accuracy',
+        'conv1x1_help_beyond_their_parameters', 'gap_needs_nonlinear_class_maps']
+    assert set(verdicts) == {'gap_head_verdict', 'conv1x1_verdict', 'conv1x1_matched_verdict',
+                             'gap_nonlinear_verdict'}
+    assert 'not trained: the same for every seed' in out
+    assert recorded('dense_head_params') > 10 * recorded('nin_params')
+    table = out[out.index('regime  '):].splitlines()
+    assert len(table) == 2 + len(ch_nin.GAP_HEAD_REGIMES_BEFORE) and 'this run' in table[-1]
+    assert recorded('gap_head_regimes_tried') == len(table) - 1
 
 
 def test_gradient_norms_vanish_with_sigmoid():
@@ -232,15 +331,6 @@ def test_regime_changes_one_network_and_keeps_the_quick_sizes():
         laptop.regime('alexnet', 'bad', epochs=3)
 
 
-def test_the_chapters_regimes_are_valid_recipes():
-    for label, changes, why, _ in ch_alexnet.DROPOUT_REGIMES + ch_nin.NIN_REGIMES:
-        network = 'alexnet' if label.startswith('dropout') else 'nin'
-        recipe = get_profile('laptop').regime(network, label, **changes).recipe(network)
-        assert recipe.num_train == changes['num_train'] and why
-    assert sum(chapter for *_, chapter in ch_alexnet.DROPOUT_REGIMES) <= 1
-    assert sum(chapter for *_, chapter in ch_nin.NIN_REGIMES) <= 1
-
-
 def test_common_recipe_trains_every_network_the_same_way():
     for name in ('lenet', 'alexnet', 'vgg', 'nin', 'googlenet'):
         r = ch_compare.common_recipe(name, budget='compare', profile='laptop', seed=1)
@@ -284,18 +374,3 @@ def test_accuracy_vs_cost_draws_each_seed_and_the_mean_no_error_bar():
     assert not ax.containers                  # no errorbar: it spanned values no seed reached
     low, high = ax.get_ylim()
     assert low < 0.10 and high > 0.80
-
-
-def test_the_chapter_regimes_change_only_their_network():
-    alex = ch_alexnet.capacity_regime('laptop')
-    label, changes = ch_alexnet.DROPOUT_REGIME
-    assert alex.name == f'laptop/{label}'
-    assert alex.recipe('alexnet').num_epochs == changes['num_epochs']
-    assert alex.recipe('nin') == get_profile('laptop').recipe('nin')
-    nin = ch_nin.head_regime('quick')
-    assert nin.recipe('nin').num_train == 512                     # quick sizes kept
-    assert nin.recipe('nin').lr == ch_nin.NIN_REGIME[1].get('lr', 0.1)
-    assert set(ch_alexnet.CAPACITY_VARIANTS) == {'no dropout', 'dropout 0.5',
-                                                 'dropout 0.5 + flip/crop'}
-    assert ch_nin.HEAD_VARIANTS['NiN body + AlexNet head'] is ch_nin.nin_dense_head
-    assert ch_nin.NIN_REGIME[1]['num_epochs'] > 2            # more than the first budget
