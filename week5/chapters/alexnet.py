@@ -3,7 +3,8 @@ reason the 2012 network trains where a sigmoid one of its depth stalls -- and dr
 in a regime where the network without it memorises its training images."""
 from dataclasses import dataclass
 
-from ..claims import CleanTrainAccuracy, Regime, claim, claim_greater, mean_std, regimes_table
+from ..claims import (CleanTrainAccuracy, Regime, claim, claim_greater, mean_metric, mean_std,
+                      regimes_table)
 from ..inside import dims_text
 from ..models import AlexNetConfig, LeNetConfig
 from ..models.blocks import Conv, Dense, Dropout, Pool
@@ -56,6 +57,15 @@ class DropoutExperiment:
     regimes: list
     rows: list
     runs: dict
+
+    @property
+    def effect(self):
+        """Mean final val acc with dropout minus without, in the chapter's regime (None
+        if its network without dropout did not memorise: no dropout arm was trained)."""
+        if 'dropout 0.5' not in self.runs:
+            return None
+        means = mean_metric(self.runs)
+        return means['dropout 0.5'] - means['no dropout']
 
 
 def memorisation(runs):
@@ -123,13 +133,15 @@ def dropout_experiment(seeds=(0, 1, 2), regimes=DROPOUT_REGIMES, profile=None,
 def dropout_verdict(experiment, print_fn=print):
     """Print the regimes table and the claim of the chapter's regime (the last tried),
     whatever it says; record the numbers the chapter's text refers to:
-    ``dropout_regimes_tried``, ``dropout_failed_regimes``, ``dropout_train`` (the clean
-    training accuracy without dropout), ``dropout_val_peak`` / ``dropout_val_final`` (its
-    validation accuracy), ``dropout_val`` (with dropout), ``dropout_effect`` (with minus
-    without), ``dropout_verdict`` (the claim) and ``dropout_verdict_words`` (what dropout
-    did, in words chosen from the verdict). Returns the claim."""
+    ``memorised_threshold`` (``MEMORISED``), ``dropout_regimes_tried``,
+    ``dropout_failed_regimes``, ``dropout_train`` (the clean training accuracy without
+    dropout), ``dropout_val_peak`` / ``dropout_val_final`` (its validation accuracy),
+    ``dropout_val`` (with dropout), ``dropout_effect`` (with minus without),
+    ``dropout_verdict`` (the claim) and ``dropout_verdict_words`` (what dropout did, in
+    words chosen from the verdict). Returns the claim."""
     regimes_table(experiment.rows, print_fn)
     runs, row = experiment.runs, experiment.rows[-1]
+    record('memorised_threshold', MEMORISED)
     failed = sum(r['verdict'].startswith('regime failure') for r in experiment.rows)
     record('dropout_regimes_tried', len(experiment.rows))
     record('dropout_failed_regimes', failed)
@@ -143,7 +155,7 @@ def dropout_verdict(experiment, print_fn=print):
     else:
         verdict = claim_greater('dropout_helps_a_memorising_network', runs, 'dropout 0.5',
                                 'no dropout', print_fn=print_fn)
-        effect = row['with dropout'] - row['val final']
+        effect = experiment.effect
         record('dropout_val', row['with dropout'])
         record('dropout_effect', effect)
         words = {True: 'raises the validation accuracy beyond the spread between seeds',

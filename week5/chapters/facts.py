@@ -11,9 +11,14 @@ where it comes from. An instructor who edits a chapter adds the row in the same 
 FACTS = {   # notebook (file stem) -> {typed string: where it comes from}
     '00_overview': {},
     '01_lenet': {},
-    '02_alexnet': {},
+    '02_alexnet': {
+        '1.2 million images': 'ImageNet ILSVRC-2012 training set (Krizhevsky et al., 2012)',
+    },
     '03_vgg': {},
-    '04_nin': {},
+    '04_nin': {
+        '10.41%': 'NiN paper (Lin et al., 2013), CIFAR-10 test error with GAP',
+        '10.88%': 'NiN paper (Lin et al., 2013), CIFAR-10 test error, dense head + dropout',
+    },
     '05_googlenet': {},
     '06_compare': {},
 }

@@ -160,14 +160,17 @@ def params_arithmetic(runs, print_fn=print):
 
 def ablation_verdicts(runs, print_fn=print):
     """The seeds table and the four claims of the experiment, whatever they say; records
-    each claim (``gap_head_verdict``, ``conv1x1_verdict``, ``conv1x1_matched_verdict``,
-    ``gap_nonlinear_verdict``), the mean val acc of each variant (``nin_val``,
+    ``gap_tolerance`` (``GAP_TOLERANCE``), each claim (``gap_head_verdict``,
+    ``conv1x1_verdict``, ``conv1x1_matched_verdict``, ``gap_nonlinear_verdict``), the
+    mean val acc of each variant (``nin_val``,
     ``dense_head_val``, ``no_1x1_val``, ``matched_val``, ``linear_maps_val``) and words
     chosen from each verdict (``*_words``). Returns ``{record name: Claim}``."""
     seeds_table(runs, print_fn=print_fn)
+    record('gap_tolerance', GAP_TOLERANCE)
     means = mean_metric(runs)
     for name, label in (('nin_val', 'NiN'), ('dense_head_val', 'NiN body + AlexNet head'),
-                        ('no_1x1_val', 'no 1x1 convs'), ('matched_val', 'no 1x1, wider (matched)'),
+                        ('no_1x1_val', 'no 1x1 convs'),
+                        ('matched_val', 'no 1x1, wider (matched)'),
                         ('linear_maps_val', 'linear class maps')):
         record(name, means[label])
     verdicts = {
@@ -203,7 +206,8 @@ def gap_head_regimes(runs, regime=ABLATION_REGIME, print_fn=print):
     recipe = runs['NiN'][0].recipe
     means = mean_metric(runs)
     verdict = claim_within('gap_head_costs_little_accuracy', runs, 'NiN',
-                           'NiN body + AlexNet head', GAP_TOLERANCE, print_fn=lambda *_: None).verdict
+                           'NiN body + AlexNet head', GAP_TOLERANCE,
+                           print_fn=lambda *_: None).verdict
     rows = [dict(row, recorded='before') for row in GAP_HEAD_REGIMES_BEFORE]
     rows.append({'regime': regime.label, 'images': recipe.num_train,
                  'epochs': recipe.num_epochs, 'seeds': len(runs['NiN']),
