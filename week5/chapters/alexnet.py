@@ -138,7 +138,8 @@ def dropout_verdict(experiment, print_fn=print):
     dropout), ``dropout_val_peak`` / ``dropout_val_final`` (its validation accuracy),
     ``dropout_val`` (with dropout), ``dropout_effect`` (with minus without),
     ``dropout_verdict`` (the claim) and ``dropout_verdict_words`` (what dropout did, in
-    words chosen from the verdict). Returns the claim."""
+    words chosen from the verdict, with both accuracies: recorded whatever the verdict,
+    unlike ``dropout_val`` and ``dropout_effect``). Returns the claim."""
     regimes_table(experiment.rows, print_fn)
     runs, row = experiment.runs, experiment.rows[-1]
     record('memorised_threshold', MEMORISED)
@@ -151,18 +152,21 @@ def dropout_verdict(experiment, print_fn=print):
     if 'dropout 0.5' not in runs:
         verdict = claim('dropout_helps_a_memorising_network', None,
                         f'no regime tried memorised (the last: {row["verdict"]})', print_fn)
-        words = 'cannot be judged here: the network without dropout did not memorise'
+        words = ('cannot be judged here: no regime tried made the network without dropout '
+                 'memorise, so no arm with dropout was trained.')
     else:
         verdict = claim_greater('dropout_helps_a_memorising_network', runs, 'dropout 0.5',
                                 'no dropout', print_fn=print_fn)
         effect = experiment.effect
         record('dropout_val', row['with dropout'])
         record('dropout_effect', effect)
-        words = {True: 'raises the validation accuracy beyond the spread between seeds',
-                 False: ('lowers the validation accuracy' if effect < 0 else
-                         'raises the validation accuracy, but not beyond the spread '
-                         'between seeds'),
-                 None: 'cannot be judged: a run learned nothing'}[verdict.holds]
+        did = {True: 'raises the validation accuracy beyond the spread between seeds',
+               False: ('lowers the validation accuracy' if effect < 0 else
+                       'raises the validation accuracy, but not beyond the spread between '
+                       'seeds'),
+               None: 'cannot be judged: a run learned nothing'}[verdict.holds]
+        words = (f'{did}: with dropout the final validation accuracy is '
+                 f'{row["with dropout"]:.3f}, against {row["val final"]:.3f} without.')
     record('dropout_verdict', verdict)
     record('dropout_verdict_words', words)
     return verdict
