@@ -161,6 +161,22 @@ def test_the_dropout_verdict_prints_what_the_numbers_say(capsys):
     assert recorded('dropout_verdict_words').startswith('cannot be judged here')
 
 
+def test_nin_verdicts_and_their_words_follow_the_numbers(capsys):
+    val = {'NiN': 0.80, 'NiN body + AlexNet head': 0.81, 'no 1x1 convs': 0.85,
+           'no 1x1, wider (matched)': 0.84, 'linear class maps': 0.70}
+    runs = {label: _seeded(label, [[v - 0.01], [v], [v + 0.01]], [[1.0]] * 3)
+            for label, v in val.items()}
+    verdicts = ch_nin.ablation_verdicts(runs)
+    assert {k: v.holds for k, v in verdicts.items()} == {
+        'gap_head_verdict': True, 'conv1x1_verdict': False,
+        'conv1x1_matched_verdict': False, 'gap_nonlinear_verdict': True}
+    assert (recorded('gap_head_words'), recorded('conv1x1_words'),
+            recorded('conv1x1_matched_words'), recorded('gap_nonlinear_words')) == (
+        'costs little accuracy', 'do not help', 'do not help beyond their parameters', 'needs')
+    assert recorded('no_1x1_val') == pytest.approx(0.85)
+    assert 'conv1x1_layers_help_accuracy: DOES NOT HOLD' in capsys.readouterr().out
+
+
 @pytest.mark.slow
 def test_dropout_experiment_runs_every_regime_and_records_the_curves(capsys):
     experiment = ch_alexnet.dropout_experiment(seeds=(0,), profile='quick')

@@ -184,17 +184,19 @@ def ablation_verdicts(runs, print_fn=print):
                                                  print_fn=print_fn),
         'gap_nonlinear_verdict': claim_greater('gap_needs_nonlinear_class_maps', runs, 'NiN',
                                                'linear class maps', print_fn=print_fn)}
-    words = {'gap_head_verdict': ('costs little accuracy', 'costs more than a little accuracy'),
-             'conv1x1_verdict': ('help', 'do not help'),
+    unknown = 'cannot be judged (a run learned nothing)'
+    words = {'gap_head_verdict': ('costs little accuracy', 'costs more than a little accuracy',
+                                  unknown),
+             'conv1x1_verdict': ('help', 'do not help', unknown),
              'conv1x1_matched_verdict': ('help beyond their parameters',
-                                         'do not help beyond their parameters'),
-             'gap_nonlinear_verdict': ('needs', 'does not need')}
+                                         'do not help beyond their parameters', unknown),
+             'gap_nonlinear_verdict': ('needs', 'does not need',
+                                       'cannot be shown to need (a run learned nothing)')}
     for name, verdict in verdicts.items():
         record(name, verdict)
-        yes, no = words[name]
+        yes, no, neither = words[name]
         record(name.replace('_verdict', '_words'),
-               {True: yes, False: no, None: 'cannot be judged (a run learned nothing)'}
-               [verdict.holds])
+               {True: yes, False: no, None: neither}[verdict.holds])
     return verdicts
 
 
