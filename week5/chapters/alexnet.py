@@ -12,7 +12,7 @@ from ..viz import axes_of_size, diagram_axes, draw_arrow, draw_box
 from ..png import SLIDE_FONT
 from ..inside import gradient_norms
 from ..profiles import get_profile
-from ..results import record
+from ..results import compare_words, record
 
 __all__ = ['MEMORISED', 'VAL_FALL', 'DROPOUT_ARMS', 'DROPOUT_REGIMES', 'DropoutExperiment',
            'memorisation', 'train_arms', 'dropout_experiment', 'dropout_verdict',
@@ -160,11 +160,13 @@ def dropout_verdict(experiment, print_fn=print):
         effect = experiment.effect
         record('dropout_val', row['with dropout'])
         record('dropout_effect', effect)
-        did = {True: 'raises the validation accuracy beyond the spread between seeds',
-               False: ('lowers the validation accuracy' if effect < 0 else
-                       'raises the validation accuracy, but not beyond the spread between '
-                       'seeds'),
-               None: 'cannot be judged: a run learned nothing'}[verdict.holds]
+        (_, sd), (_, sn) = (mean_std([r.final('val_acc') for r in runs[arm]])
+                            for arm in ('dropout 0.5', 'no dropout'))
+        did = 'cannot be judged: a run learned nothing' if verdict.holds is None else \
+            compare_words(effect, 0.0, sd + sn,
+                          'raises the validation accuracy beyond the spread between seeds',
+                          'lowers the validation accuracy beyond the spread between seeds',
+                          'leaves the validation accuracy within the spread between seeds')
         words = (f'{did}: with dropout the final validation accuracy is '
                  f'{row["with dropout"]:.3f}, against {row["val final"]:.3f} without.')
     record('dropout_verdict', verdict)
