@@ -396,3 +396,33 @@ def test_accuracy_vs_cost_draws_each_seed_and_the_mean_no_error_bar():
     assert not ax.containers                  # no errorbar: it spanned values no seed reached
     low, high = ax.get_ylim()
     assert low < 0.10 and high > 0.80
+
+
+def test_long_budget_table_puts_each_chapter_run_beside_the_short_seeds(capsys):
+    short = {'lenet': _seeded('lenet', [[0.84], [0.85], [0.86]], [[1.0]] * 3),
+             'nin': _seeded('nin', [[0.80], [0.80], [0.80]], [[1.0]] * 3)}
+    long = {'lenet': _seeded('lenet', [[0.80, 0.89]], [[1.0, 1.0]])[0],
+            'nin': _seeded('nin', [[0.85, 0.90]], [[1.0, 1.0]])[0]}
+    assert ch_compare.long_budget_table(short, long) == 'nin'
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split() == ['lenet', '60,000', '1', '0.850', '±', '0.010', '60,000', '2',
+                                '0.890']
+    assert recorded('long_val') == {'lenet': 0.89, 'nin': 0.90}
+    assert (recorded('long_min'), recorded('long_max')) == (0.89, 0.90)
+
+
+def test_mistakes_of_a_trained_run_name_the_most_confused_classes():
+    recipe = get_profile('quick').recipe('lenet', num_epochs=1, num_val=256, seed=0)
+    found = ch_compare.mistakes('lenet', run=recipe.fit('lenet'))
+    assert len(found.y_true) == len(found.y_pred) == len(found.images) == 256
+    assert found.counts().sum() == 256 and found.images.shape[1:] == (28, 28)
+    worst = found.most_confident(5)
+    assert all(found.y_true[worst] != found.y_pred[worst])
+    assert list(found.confidence[worst]) == sorted(found.confidence[worst], reverse=True)
+    pair = recorded('confused_pair')
+    assert ' taken for ' in pair and 0 < recorded('confused_share') <= 1
+    ax = ch_compare.plot_confusion(found)
+    assert [t.get_text() for t in ax.get_yticklabels()][:2] == ['t-shirt', 'trouser']
+    axes = ch_compare.plot_confident_mistakes(found, n=4, num_cols=4)
+    assert axes[0].get_title().startswith(pair.split(' taken for ')[0]) or '→' in \
+        axes[0].get_title()

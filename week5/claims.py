@@ -333,10 +333,11 @@ def keep_run(name, recipe, model, history, profile=None):
     return run
 
 
-def kept_run(name, profile=None):
-    """The run ``keep_run`` kept for network ``name`` in this profile (without weights);
-    FileNotFoundError if there is none, RunLoadError if it can no longer be used."""
-    return load_run(runs_dir(get_profile(profile).name) / name)
+def kept_run(name, profile=None, weights=False):
+    """The run ``keep_run`` kept for network ``name`` in this profile (with its trained
+    weights if ``weights``); FileNotFoundError if there is none, RunLoadError if it can
+    no longer be used."""
+    return load_run(runs_dir(get_profile(profile).name) / name, weights=weights)
 
 
 def _fmt_num(x, digits=3):
