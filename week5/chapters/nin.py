@@ -9,12 +9,12 @@ from mxnet import np
 from mxnet.gluon import nn
 
 from ..claims import (Regime, claim, claim_greater, claim_within, compare_seeds, mean_metric,
-                      regimes_table, seeds_table)
+                      mean_std, regimes_table, seeds_table)
 from ..models import NiNConfig, VGGConfig
 from ..models.blocks import (INITS, Conv, Dense, Dropout, Flatten, GlobalAvgPool, Pool, Stage,
                              build, dense_head)
 from ..inside import dims_text
-from ..results import about_times, record
+from ..results import about_times, compare_words, record
 from ..summary import layer_costs
 from ..tensor import use_np
 from ..viz import SLIDE_HEIGHT, SLIDE_WIDTH, diagram_axes, draw_arrow, draw_box
@@ -158,6 +158,26 @@ def params_arithmetic(runs, print_fn=print):
     record('dense_head_times', times)
 
 
+UNKNOWN = 'cannot be judged (a run learned nothing)'
+SPREAD = 'beyond the spread between seeds'
+# The words each claim's text uses, chosen by the numbers (results.compare_words): NiN
+# ahead of the variant beyond the spread, behind it beyond the spread, or level.
+_VERSUS_NIN = (
+    ('conv1x1_words', 'no 1x1 convs',
+     (f'help: NiN is ahead of NiN without them {SPREAD}',
+      f'hurt: NiN without them is ahead {SPREAD}',
+      f'make no difference {SPREAD}')),
+    ('conv1x1_matched_words', 'no 1x1, wider (matched)',
+     (f'help beyond their parameters: NiN is ahead of the control {SPREAD}',
+      f'do not help beyond their parameters: the control is ahead {SPREAD}',
+      f'make no difference against the control {SPREAD}')),
+    ('gap_nonlinear_words', 'linear class maps',
+     (f'GAP needs the nonlinearities here: NiN is ahead {SPREAD}',
+      f'the linear class maps do better, {SPREAD}',
+      f'no difference {SPREAD}: at this scale GAP does not visibly need them')),
+)
+
+
 def ablation_verdicts(runs, print_fn=print):
     """The seeds table and the four claims of the experiment, whatever they say; records
     ``gap_tolerance`` (``GAP_TOLERANCE``), each claim (``gap_head_verdict``,
@@ -184,19 +204,15 @@ def ablation_verdicts(runs, print_fn=print):
                                                  print_fn=print_fn),
         'gap_nonlinear_verdict': claim_greater('gap_needs_nonlinear_class_maps', runs, 'NiN',
                                                'linear class maps', print_fn=print_fn)}
-    unknown = 'cannot be judged (a run learned nothing)'
-    words = {'gap_head_verdict': ('costs little accuracy', 'costs more than a little accuracy',
-                                  unknown),
-             'conv1x1_verdict': ('help', 'do not help', unknown),
-             'conv1x1_matched_verdict': ('help beyond their parameters',
-                                         'do not help beyond their parameters', unknown),
-             'gap_nonlinear_verdict': ('needs', 'does not need',
-                                       'cannot be shown to need (a run learned nothing)')}
     for name, verdict in verdicts.items():
         record(name, verdict)
-        yes, no, neither = words[name]
-        record(name.replace('_verdict', '_words'),
-               {True: yes, False: no, None: neither}[verdict.holds])
+    record('gap_head_words', {True: 'costs little accuracy', False: 'costs more than a '
+                              'little accuracy', None: UNKNOWN}[verdicts['gap_head_verdict'].holds])
+    for name, other, words in _VERSUS_NIN:
+        (mn, sn), (mo, so) = (mean_std([r.final('val_acc') for r in runs[label]])
+                              for label in ('NiN', other))
+        holds = verdicts[name.replace('_words', '_verdict')].holds
+        record(name, UNKNOWN if holds is None else compare_words(mn, mo, sn + so, *words))
     return verdicts
 
 
