@@ -161,6 +161,17 @@ def test_cpu_gflops_and_gpu_reference():
     assert all(spec['gflops'] > 1000 and spec['cores'] > 500 for spec in ref.values())
 
 
+def test_print_speeds_records_the_gpu_factors_the_text_refers_to():
+    from week5 import results
+    lines = []
+    factors = ch_overview.print_speeds(30.0, 50.0, print_fn=lines.append)
+    assert factors == {'gpu2010': 1581 / 50.0, 'gpu2020': 19500 / 50.0}
+    assert lines[2].endswith('-> 32x') and lines[3].endswith('-> 390x')
+    assert results.recorded('cpu_gflops') == 50.0
+    assert results.recorded('gpu2010_words') == 'about 32 times'
+    assert results.recorded('gpu2020_factor') == 390.0
+
+
 def test_chapter_runs_reuse_saved_runs_and_train_the_rest(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv('WEEK5_CACHE', str(tmp_path))
     with pytest.raises(FileNotFoundError):

@@ -9,7 +9,13 @@ where it comes from. An instructor who edits a chapter adds the row in the same 
 """
 
 FACTS = {   # notebook (file stem) -> {typed string: where it comes from}
-    '00_overview': {},
+    '00_overview': {
+        '7.5 billion': "VGG-11's multiply-accumulates for one 224x224 image (architecture "
+                       "arithmetic; chapter 6's cost table prints it)",
+        'roughly three times': 'a training step ~ forward + backward (~2x forward): the usual '
+                               'rule of thumb (e.g. Kaplan et al. 2020, 6N vs 2N FLOPs)',
+        '2.7 PFLOP': 'exercise 3 arithmetic: 3 x 15 GFLOP x 60,000 images',
+    },
     '01_lenet': {},
     '02_alexnet': {},
     '03_vgg': {},
