@@ -310,3 +310,29 @@ def test_the_chapter_regimes_change_only_their_network():
                                                  'dropout 0.5 + flip/crop'}
     assert ch_nin.HEAD_VARIANTS['NiN body + AlexNet head'] is ch_nin.nin_dense_head
     assert ch_nin.NIN_REGIME[1]['num_epochs'] > 2            # more than the first budget
+
+
+def test_lenet_records_the_effects_its_text_refers_to():
+    from week5 import results
+    from week5.chapters import lenet as ch_lenet
+    runs = {label: [_FakeRun(val_acc=v) for v in values] for label, values in {
+        ch_lenet.SIGMOID_AVG: (0.58, 0.60, 0.62), ch_lenet.SIGMOID_MAX: (0.57, 0.59, 0.61),
+        ch_lenet.RELU_AVG: (0.84, 0.85, 0.86), ch_lenet.RELU_MAX: (0.90, 0.91, 0.92)}.items()}
+    effects = ch_lenet.record_effects(runs)
+    assert results.recorded('lenet_effects') == effects
+    assert effects['activation'] == pytest.approx(0.25)
+    assert effects['activation_words'] == 'ahead of'
+    assert effects['pool_relu'] == pytest.approx(0.06) and effects['pool_relu_words'] == 'ahead of'
+    assert effects['pool_sigmoid_words'] == 'within the seed spread of'     # -0.01, spread 0.02
+    assert effects['pool_sigmoid_spread'] == pytest.approx(0.02)
+
+
+def test_final_metrics_records_the_last_epoch_for_the_text():
+    from week5 import results
+    from week5.callbacks import History
+    history = History(epochs=[{'epoch': 0, 'train_loss': 0.5, 'val_acc': 0.5},
+                              {'epoch': 1, 'train_loss': 0.2, 'val_acc': 0.8}])
+    lines = []
+    claims.final_metrics(history, print_fn=lines.append, record_as='test_run')
+    assert results.recorded('test_run') == {'epochs': 2, 'train_loss': pytest.approx(0.2),
+                                           'val_acc': 0.8}
