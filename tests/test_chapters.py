@@ -336,3 +336,24 @@ def test_final_metrics_records_the_last_epoch_for_the_text():
     claims.final_metrics(history, print_fn=lines.append, record_as='test_run')
     assert results.recorded('test_run') == {'epochs': 2, 'train_loss': pytest.approx(0.2),
                                            'val_acc': 0.8}
+
+
+def test_compare_records_what_its_text_says_about_the_common_budget():
+    from types import SimpleNamespace
+    from week5 import results
+
+    def seeded(params, *accs):
+        recipe = SimpleNamespace(num_train=10000, batch_size=128, num_epochs=2)
+        return [SimpleNamespace(final=lambda key='val_acc', a=a: a, params=params,
+                                recipe=recipe) for a in accs]
+    runs = {'lenet': seeded(62158, 0.85, 0.86, 0.84), 'alexnet': seeded(394682, 0.79, 0.80, 0.78),
+            'vgg': seeded(448218, 0.81, 0.80, 0.81), 'nin': seeded(35914, 0.78, 0.78, 0.79),
+            'googlenet': seeded(97488, 0.10, 0.81, 0.80)}
+    acc = ch_compare.record_accuracy(runs)
+    assert results.recorded('compare_acc') == acc
+    assert (acc['best'], acc['worst'], acc['best_larger']) == ('LeNet', 'GoogLeNet', 'VGG')
+    assert acc['lenet_words'] == 'ahead of all four larger networks'
+    assert acc['chance_words'] == '1 run(s) end at chance (GoogLeNet)'
+    assert acc['updates'] == 79 * 2
+    assert acc['alexnet_nin_params'] == 'about 11 times'
+    assert acc['alexnet_nin_words'] == 'within the seed spread of'      # spread ~0.41

@@ -27,5 +27,12 @@ FACTS = {   # notebook (file stem) -> {typed string: where it comes from}
     '03_vgg': {},
     '04_nin': {},
     '05_googlenet': {},
-    '06_compare': {},
+    '06_compare': {
+        '93%': "VGG-11's share of parameters in its dense head at 224x224 (the cost table)",
+        '7.5 billion': "VGG-11's MACs for one 224x224 image (the cost table)",
+        '23 times fewer': "NiN's parameters against AlexNet's at the book's sizes (the cost table)",
+        '(22.5)': 'exercise 1 arithmetic: 44,920,074 / 1,992,166',
+        '5.6 to 23.2 million': "LeNet's parameters at 224x224 and 448x448 (exercise 2 arithmetic)",
+        'four times': "NiN's MACs at 448x448 against 224x224 (twice the side, arithmetic)",
+    },
 }
