@@ -206,3 +206,8 @@ def test_nbval_passes_a_record_whose_value_changed_and_shows_no_text(tmp_path):
     shutil.copy2(ROOT / 'notebooks' / 'conftest.py', tmp_path / 'conftest.py')
     res = _nbval(tmp_path)
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+
+
+def test_the_grader_does_not_compare_records_either():
+    from instructor.grading import notebooks
+    assert results.MIME in notebooks.SKIP_COMPARE
