@@ -27,11 +27,13 @@ def test_record_returns_the_value_and_remembers_it_as_json():
         record('test_list', [1, 2])
 
 
-def test_a_claim_is_recorded_with_its_verdict_and_evidence():
+def test_every_claim_is_recorded_with_its_verdict_and_evidence():
     from week5.claims import claim
     verdict = claim('x_beats_y', False, 'x 0.81 vs y 0.83', print_fn=lambda line: None)
+    assert fill('{glue:text}`x_beats_y.verdict`: {glue:text}`x_beats_y.evidence`',
+                results.recorded()) == 'DOES NOT HOLD: x 0.81 vs y 0.83'
     record('test_claim', verdict)
-    assert fill('{glue:text}`test_claim.verdict`', results.recorded()) == 'DOES NOT HOLD'
+    assert results.recorded('test_claim') == results.recorded('x_beats_y')
 
 
 def test_fill_formats_each_reference_and_names_what_is_missing():

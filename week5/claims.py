@@ -61,12 +61,14 @@ class Claim:
 
 
 def claim(name, holds, evidence, print_fn=print):
-    """Print and return the verdict line of claim ``name`` (a snake_case identifier)."""
+    """Print and return the verdict line of claim ``name`` (a snake_case identifier), and
+    record it for the chapter's text under the same name: ``{glue:text}`name.verdict```
+    and ``{glue:text}`name.evidence``` (week5/results.py)."""
     if not re.fullmatch(r'[a-z0-9_]+', name):
         raise ValueError(f'claim name {name!r} must be snake_case, e.g. relu_beats_sigmoid')
     verdict = Claim(name, None if holds is None else bool(holds), evidence)
     print_fn(str(verdict))
-    return verdict
+    return record(name, verdict)
 
 
 def parse_claims(text):
