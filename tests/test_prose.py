@@ -45,6 +45,7 @@ def test_every_chapter_declares_its_facts_and_each_fact_is_in_its_text():
 
 @pytest.mark.parametrize('sentence, found', [
     ('a 2010 GPU beats this CPU about ten times, a 2020 GPU 266x', ['ten times', '266x']),
+    ('by a factor of about a hundred, a 10-fold gain', ['factor of about a hundred', '10-fold']),
     ('max pooling adds 1.4 points, inside the spread', ['1.4 points']),
     ('val acc 0.871 after 40 s at 1,200 ex/s', ['0.871', '40 s', '1,200 ex/s']),
     ('it reaches 30 GFLOP/s and takes 3 minutes; 5 times as fast', ['30 GFLOP/s', '3 minutes', '5 times']),

@@ -201,6 +201,8 @@ MEASURED_RE = re.compile(
     r'|(?<![\w.])\d+\s*%|(?<![\w.])\d+\s+(?:percentage )?points?\b'            # 3 %, 3 points
     r'|(?<![\w.])\d+(?:\.\d+)?\s?[x×](?!\s?\d)(?!\w)'                        # 22x (not 3x3)
     r'|\b(?:\d+|' + _NUMBER_WORDS + r')\s+times\b'                            # 3 times, ten times
+    r'|\bfactor of (?:about |roughly |around )?(?:\d+|' + _NUMBER_WORDS + r')\b'  # a factor of ten
+    r'|\b(?:\d+|' + _NUMBER_WORDS + r')-?fold\b'                              # tenfold
     r'|(?<![\w.])\d[\d,]*\s*(?:ex/s|examples?/s|images?/s|img/s|samples?/s|it/s|[GMT]FLOP/s)'
     r'|(?<![\w.])\d+(?:\s*(?:ms|secs?|seconds?|mins?|minutes?|hours?)|\s+[sh])\b(?!-)',  # 40 s
     re.IGNORECASE)
