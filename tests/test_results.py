@@ -205,6 +205,7 @@ def test_nbval_passes_a_record_whose_value_changed_and_shows_no_text(tmp_path):
     (tmp_path / 'fixture.ipynb').write_text(json.dumps(NBVAL_FIXTURE))
     res = _nbval(tmp_path)
     assert res.returncode == 1 and 'week5.record+json' in res.stdout, res.stdout[-2000:]
+    assert "'value': 0.25" in res.stdout, res.stdout[-2000:]     # the kernel recorded it
     shutil.copy2(ROOT / 'notebooks' / 'conftest.py', tmp_path / 'conftest.py')
     res = _nbval(tmp_path)
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]

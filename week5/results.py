@@ -26,7 +26,8 @@ Never imports matplotlib or MXNet; IPython only when a kernel already imported i
 import math
 import numbers
 import re
-import sys
+
+from .runtime import in_notebook
 
 __all__ = ['MIME', 'RecordError', 'record', 'recorded', 'records_of', 'references',
            'fill', 'compare_words', 'about_times']
@@ -83,10 +84,9 @@ def record(name, value):
                           'relu_max_val (letters, digits and _)', name)
     stored = _plain(value, name)
     _SESSION[name] = stored
-    ipython = sys.modules.get('IPython')
-    shell = ipython.get_ipython() if ipython is not None else None
-    if shell is not None and 'IPKernelApp' in getattr(shell, 'config', {}):
-        ipython.display.display({MIME: {'name': name, 'value': stored}}, raw=True)
+    if in_notebook():       # IPython is loaded already: the kernel runs on it
+        from IPython.display import display
+        display({MIME: {'name': name, 'value': stored}}, raw=True)
     return value
 
 
