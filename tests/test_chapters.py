@@ -327,3 +327,11 @@ def test_vgg_depth_results_choose_their_words_from_the_numbers():
     out = ch_vgg.depth_results(runs)
     assert out['acc_words'] == 'level with'
     assert out['speed_words'] == 'about as many examples per second as'
+
+
+def test_nin_book_savings_are_the_table_arithmetic():
+    out = ch_nin.book_savings()
+    # 46,764,746 / 1,992,166 = 23.5 and 128,806,154 / 1,992,166 = 64.7 (the layer tables)
+    assert out['params_m'] == pytest.approx(1.992166)
+    assert (out['alexnet_times'], out['vgg_times']) == ('about 23 times', 'about 65 times')
+    assert out['conv_macs_vs_alexnet'] == pytest.approx(762_297_352 / 895_105_920, rel=1e-3)
