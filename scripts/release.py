@@ -3,7 +3,8 @@
     python scripts/release.py [--out DIR]
 
 The student edition is a complete repository on its own: the notebooks as handed out
-(speaker notes removed; exercise cells hold their stubs), the `week5` package without the
+(speaker notes removed; exercise cells hold their stubs; from each prediction cell to its
+verify cell no outputs and no numbers filled from the run), the `week5` package without the
 grader, requirements.txt / environment.yml / pyproject.toml / apt.txt, scripts/setup.sh,
 scripts/check_setup.py, a README and a Makefile for students (`make check`, `make lab`,
 `make slides`). It holds no answer in readable form: no notebook sources, no keys, no
@@ -24,6 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import build_notebooks  # noqa: E402  (scripts/ is on sys.path: this file's folder)
 from keys import hashes, scan  # noqa: E402
+from week5 import results  # noqa: E402
+from week5.checks.predictions import prediction_spans  # noqa: E402
 
 STUDENT = ROOT / 'scripts' / 'student'
 COPIED = ['requirements.txt', 'environment.yml', 'pyproject.toml', 'apt.txt', '.gitignore',
@@ -38,11 +41,29 @@ class ReleaseError(RuntimeError):
     """The release cannot go out as things are (says what to run)."""
 
 
+NOT_RUN_YET = '(run the cells above)'
+
+
+def hide_predicted(cells):
+    """From each prediction cell to its verify cell: code cells lose their outputs and
+    text filled from the run shows NOT_RUN_YET, so the page does not give the answer
+    before the student commits a prediction and runs the experiment."""
+    for first, last in prediction_spans(c.get('id') for c in cells):
+        for cell in cells[first:last + 1]:
+            if cell['cell_type'] == 'code':
+                cell['outputs'], cell['execution_count'] = [], None
+            template = cell.get('metadata', {}).get('week5', {}).get('template')
+            if template is not None:
+                cell['source'] = results.fill(template, {}, missing=NOT_RUN_YET)
+
+
 def student_notebook(path):
-    """A committed notebook as handed out: the cells with slide type `notes` removed."""
+    """A committed notebook as handed out: the cells with slide type `notes` removed,
+    the predictions' answers hidden (``hide_predicted``)."""
     nb = json.loads(path.read_text(encoding='utf-8'))
     nb['cells'] = [c for c in nb['cells']
                    if c.get('metadata', {}).get('slideshow', {}).get('slide_type') != 'notes']
+    hide_predicted(nb['cells'])
     return build_notebooks.dumps(nb)
 
 

@@ -188,3 +188,34 @@ def about_times(ratio, digits=2):
     if not isinstance(ratio, numbers.Real) or not math.isfinite(ratio) or ratio <= 0:
         raise RecordError(f'about_times: ratio must be a positive finite number, got {ratio!r}')
     return f'about {_significant(float(ratio), digits):g} times'
+
+
+# --- typed numbers that should have been references --------------------------------
+
+_NUMBER_WORDS = ('two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|fifty|'
+                 'a hundred|hundred|a thousand|thousand')
+# What a run measures, typed: a decimal (accuracy, loss), a percentage or points of a
+# difference, a ratio ("22x", "3 times", "ten times"), a speed, a time.
+MEASURED_RE = re.compile(
+    r'(?<![\w.])\d[\d,]*\.\d+(?!\w|\.\d)(?:\s*%|\s*(?:percentage )?points?)?'  # 0.871, 15.3%
+    r'|(?<![\w.])\d+\s*%|(?<![\w.])\d+\s+(?:percentage )?points?\b'            # 3 %, 3 points
+    r'|(?<![\w.])\d+(?:\.\d+)?\s?[x×](?!\s?\d)(?!\w)'                        # 22x (not 3x3)
+    r'|\b(?:\d+|' + _NUMBER_WORDS + r')\s+times\b'                            # 3 times, ten times
+    r'|(?<![\w.])\d[\d,]*\s*(?:ex/s|examples?/s|images?/s|img/s|samples?/s|it/s|[GMT]FLOP/s)'
+    r'|(?<![\w.])\d+(?:\s*(?:ms|secs?|seconds?|mins?|minutes?|hours?)|\s+[sh])\b(?!-)',  # 40 s
+    re.IGNORECASE)
+_CODE_RE = re.compile(r'```.*?```|`[^`\n]*`', re.DOTALL)
+
+
+def typed_numbers(markdown, facts=()):
+    """The measured-looking numbers typed in ``markdown`` (a Markdown cell or speaker
+    note of a chapter source): what a run measures (a decimal accuracy or loss, a
+    percentage or points, a ratio such as "22x" or "ten times", a speed, a time) written
+    as text instead of a ``{glue:text}`` reference. References, code spans and the
+    declared constants ``facts`` (the exact strings as typed, e.g. '15.3%') are not
+    counted; see week5/chapters/facts.py."""
+    text = REFERENCE_RE.sub(' ', markdown)
+    for fact in sorted(facts, key=len, reverse=True):
+        text = text.replace(fact, ' ')
+    text = _CODE_RE.sub(' ', text)
+    return [m.group(0).strip() for m in MEASURED_RE.finditer(text)]
