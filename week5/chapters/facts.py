@@ -11,7 +11,10 @@ where it comes from. An instructor who edits a chapter adds the row in the same 
 FACTS = {   # notebook (file stem) -> {typed string: where it comes from}
     '00_overview': {},
     '01_lenet': {},
-    '02_alexnet': {},
+    '02_alexnet': {
+        '26%': 'ILSVRC 2012 top-5 error of the runner-up (Krizhevsky et al., 2012)',
+        '15%': 'ILSVRC 2012 top-5 error of AlexNet (Krizhevsky et al., 2012)',
+    },
     '03_vgg': {},
     '04_nin': {},
     '05_googlenet': {},
