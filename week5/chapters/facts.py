@@ -14,6 +14,8 @@ FACTS = {   # notebook (file stem) -> {typed string: where it comes from}
     '02_alexnet': {
         '26%': 'ILSVRC 2012 top-5 error of the runner-up (Krizhevsky et al., 2012)',
         '15%': 'ILSVRC 2012 top-5 error of AlexNet (Krizhevsky et al., 2012)',
+        'Ten times more channels': "the lecture's and the book's words (d2l 8.1); the "
+                                   "text gives the counts beside them",
     },
     '03_vgg': {},
     '04_nin': {},
