@@ -2,19 +2,16 @@
 experiment, compares it with the run, and the student edition shows neither outputs nor
 filled numbers between the prediction and its verify cell."""
 import ast
-import sys
 from pathlib import Path
 
 import pytest
 
+from instructor import release
+from instructor import sources as b
 from week5 import checks
 from week5.checks.predictions import prediction_spans
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / 'scripts'))
-import build_notebooks as b  # noqa: E402
-import release  # noqa: E402
-sys.path.remove(str(ROOT / 'scripts'))
 
 
 def test_a_quantity_is_right_within_a_factor_of_the_run(capsys):

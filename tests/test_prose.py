@@ -1,18 +1,15 @@
 """Typed prose says why, never how much: no chapter's Markdown or speaker notes type a
 measured-looking number (week5/results.py typed_numbers) that is neither a reference to a
 record nor a declared constant (week5/chapters/facts.py)."""
-import sys
 from pathlib import Path
 
 import pytest
 
+from instructor import sources as b
 from week5.chapters.facts import FACTS
 from week5.results import typed_numbers
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / 'scripts'))
-import build_notebooks as b  # noqa: E402
-sys.path.remove(str(ROOT / 'scripts'))
 
 # Until the helpers rewriting these chapters' prose land (issue 24): the lead removes the
 # marks at merge.

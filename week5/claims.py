@@ -19,6 +19,7 @@ from typing import Optional
 
 from .profiles import get_profile
 from .recipe import Run, load_run, runs_dir, save_run, shrink
+from .results import record
 
 __all__ = ['CHAPTERS', 'CLAIM_RE', 'Claim', 'claim', 'parse_claims', 'runs_at_chance',
            'untestable', 'claim_greater',
@@ -309,13 +310,17 @@ def runs_table(runs, print_fn=print):
                  f'  {_fmt_num(r["val_loss"]):>8}  {r["params"]:>10,}  {r["seconds"]:>8.1f}')
 
 
-def final_metrics(history, print_fn=print):
-    """Print the last epoch's metrics of a History, rounded."""
+def final_metrics(history, print_fn=print, record_as=None):
+    """Print the last epoch's metrics of a History, rounded; ``record_as``: also record
+    them for the chapter's text under that name (with ``epochs``, week5/results.py)."""
     if not len(history):
         print_fn('no finished epoch yet')
         return
     row = history.epochs[-1]
     keys = ('train_loss', 'train_acc', 'val_loss', 'val_acc', 'examples_per_sec')
+    if record_as:
+        record(record_as, {'epochs': len(history),
+                           **{k: row[k] for k in keys if row.get(k) is not None}})
     text = ', '.join(f'{k} {row[k]:.3f}' if k != 'examples_per_sec' else
                      f'{row[k]:,.0f} examples/s' for k in keys if row.get(k) is not None)
     print_fn(f'after {len(history)} epoch(s): {text}')

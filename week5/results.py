@@ -13,7 +13,7 @@ and its Markdown cells and speaker notes refer to them with MyST-NB's inline rol
 (``{"name": ..., "value": ...}``): no text a student sees (JupyterLab draws nothing for
 it), and nbval skips it (notebooks/conftest.py), so a quick-profile run that records other
 numbers than the committed laptop one still passes. The notebook build
-(scripts/build_notebooks.py) reads the records back from the executed notebook
+(instructor/sources.py) reads the records back from the executed notebook
 (``records_of``) and fills every reference (``fill``); the source keeps the reference.
 
 A value is a number, a string, a claim (its verdict and evidence), or a dict of those

@@ -3,17 +3,19 @@ when a chapter has not run), their recipes, speed, accuracy over seeds and cost.
 import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from ..claims import CHAPTERS, budget_recipe, claim, kept_run
+from ..claims import CHAPTERS, budget_recipe, claim, kept_run, mean_std, run_metric, runs_at_chance
 from ..viz import axes_of_size
 from ..png import SLIDE_FONT
-from ..models import list_models
+from ..models import MODELS, list_models
 from ..profiles import get_profile
 from ..recipe import Recipe, RunLoadError
+from ..results import about_times, compare_words, record
 from ..summary import param_split
 
 __all__ = ['COMMON_TRAINING', 'MODERN_LENET', 'common_recipe', 'train_networks',
            'train_networks_seeds', 'recipes_table', 'chapter_runs', 'speed_rows',
-           'speed_table', 'cost_points', 'plot_accuracy_vs_cost', 'claim_bigger_params']
+           'speed_table', 'cost_points', 'plot_accuracy_vs_cost', 'claim_bigger_params',
+           'record_accuracy']
 
 
 # One training recipe for all five networks in the accuracy comparison, so that what
@@ -208,3 +210,40 @@ def plot_accuracy_vs_cost(runs, ax=None, cost='time'):
     ax.legend(loc='lower left', bbox_to_anchor=(0.0, 1.02), borderaxespad=0.0, ncol=2,
               frameon=False)
     return ax
+
+
+def record_accuracy(runs, key='val_acc'):
+    """Record what sections 4-5 say about ``{name: [Run per seed]}`` under one budget, as
+    ``compare_acc``: each network's mean (by registry name), ``spread`` (the largest
+    standard deviation between seeds), the best and worst network over all five and over
+    the four larger ones (``best``, ``worst``, ``best_larger``, ``worst_larger``, display
+    names) with the gaps (``gap``, ``larger_gap``), the larger ones' range (``larger_low``,
+    ``larger_high``), where LeNet stands (``lenet_words``), AlexNet against NiN
+    (``alexnet_nin_words``, ``alexnet_nin_params``: 'about 11 times'), the runs at chance
+    (``chance_words``) and the parameter updates each run made (``updates``). Returns it."""
+    stats = {n: mean_std(run_metric(rs, key)) for n, rs in runs.items()}
+    means = {n: m for n, (m, _) in stats.items()}
+    spread = max(sd for _, sd in stats.values())
+    shown = {n: getattr(MODELS.get(n), '__name__', n) for n in runs}
+    larger = [n for n in runs if n != 'lenet']
+    best, worst = max(means, key=means.get), min(means, key=means.get)
+    best_l, worst_l = max(larger, key=means.get), min(larger, key=means.get)
+    lo, hi = means[worst_l], means[best_l]
+    lenet = means.get('lenet')
+    where = ('ahead of all four' if lenet > hi else 'behind all four' if lenet < lo
+             else 'in the middle of the four')
+    stuck = runs_at_chance(runs, list(runs))
+    recipe = runs[best][0].recipe
+    values = dict(means, spread=spread, best=shown[best], worst=shown[worst],
+                  gap=means[best] - means[worst], best_larger=shown[best_l],
+                  worst_larger=shown[worst_l], larger_gap=hi - lo, larger_low=lo,
+                  larger_high=hi, lenet_words=f'{where} larger networks',
+                  chance_words=('no run ends at chance' if not stuck else
+                                f'{len(stuck)} run(s) end at chance (' +
+                                ', '.join(sorted({shown[n] for n, _, _ in stuck})) + ')'),
+                  updates=-(-(recipe.num_train or 60000) // recipe.batch_size) * recipe.num_epochs)
+    if 'alexnet' in runs and 'nin' in runs:
+        values['alexnet_nin_words'] = compare_words(means['alexnet'], means['nin'], spread,
+                                                    'ahead of', 'behind', 'within the seed spread of')
+        values['alexnet_nin_params'] = about_times(runs['alexnet'][0].params / runs['nin'][0].params)
+    return record('compare_acc', values)

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 from nbval.plugin import coalesce_streams, find_comment_markers, find_metadata_tags, get_sanitize_patterns
 
-from ..checks import VERDICT_RE, parse_verdicts
+from week5.checks import VERDICT_RE, parse_verdicts
 
 __all__ = ['GradingInputError', 'load_notebook', 'output_text', 'is_check_cell', 'expected_checks',
            'setup_sources', 'build_graded_notebook', 'nbval_options', 'load_sanitize',
