@@ -330,6 +330,7 @@ def test_vgg_depth_results_choose_their_words_from_the_numbers():
     out = ch_vgg.depth_results(runs)
     assert out['shallow_acc'] == pytest.approx(0.78) and out['deep_speed'] == pytest.approx(1900)
     assert (out['epochs'], out['num_train']) == (3, 6000)
+    assert out['speed_ratio'] == pytest.approx(2400 / 1900)
     assert out['acc_words'] == 'ahead of'
     assert out['speed_words'] == 'fewer examples per second than'
     # the deep network catches up and the speeds overlap: the words follow

@@ -26,7 +26,8 @@ def depth_results(runs, shallow='3 blocks', deep='VGG-11 (5 blocks)'):
     """What the text of section 6 reads from the depth experiment (the notebook records
     it as ``vgg_depth``): per variant (``shallow_`` / ``deep_``) the mean and standard
     deviation over seeds (``_sd``) of the validation accuracy (``_acc``) and of the
-    training speed in examples/s (``_speed``); the budget (``epochs``, ``num_train``);
+    training speed in examples/s (``_speed``), and the shallow network's speed over the
+    deep one's (``speed_ratio``); the budget (``epochs``, ``num_train``);
     and the words chosen from those numbers as the claim lines choose their verdicts (a
     difference within the two spreads is no difference): ``speed_words`` (VGG-11 trains
     'fewer examples per second than' the shallow network, 'more ... than' or 'about as
@@ -40,6 +41,7 @@ def depth_results(runs, shallow='3 blocks', deep='VGG-11 (5 blocks)'):
     first = runs[deep][0]
     out['epochs'] = len(first.history)
     out['num_train'] = first.recipe.num_train
+    out['speed_ratio'] = out['shallow_speed'] / out['deep_speed']
     out['speed_words'] = compare_words(
         out['deep_speed'], out['shallow_speed'], out['deep_speed_sd'] + out['shallow_speed_sd'],
         'more examples per second than', 'fewer examples per second than',
