@@ -312,6 +312,43 @@ def test_the_chapter_regimes_change_only_their_network():
     assert ch_nin.NIN_REGIME[1]['num_epochs'] > 2            # more than the first budget
 
 
+class _DepthRun(_FakeRun):
+    """A finished run of the VGG depth experiment: finals, its epochs and its budget."""
+
+    def __init__(self, epochs=3, num_train=6000, **finals):
+        super().__init__(**finals)
+        self.history = History([{'epoch': e + 1} for e in range(epochs)])
+        self.recipe = get_profile('quick').recipe('vgg').replace(num_train=num_train)
+
+
+def test_vgg_depth_results_choose_their_words_from_the_numbers():
+    from week5.chapters import vgg as ch_vgg
+    runs = {'3 blocks': [_DepthRun(val_acc=a, examples_per_sec=s)
+                         for a, s in ((0.78, 2400), (0.79, 2500), (0.77, 2300))],
+            'VGG-11 (5 blocks)': [_DepthRun(val_acc=a, examples_per_sec=s)
+                                  for a, s in ((0.60, 1900), (0.68, 1800), (0.66, 2000))]}
+    out = ch_vgg.depth_results(runs)
+    assert out['shallow_acc'] == pytest.approx(0.78) and out['deep_speed'] == pytest.approx(1900)
+    assert (out['epochs'], out['num_train']) == (3, 6000)
+    assert out['speed_ratio'] == pytest.approx(2400 / 1900)
+    assert out['acc_words'] == 'ahead of'
+    assert out['speed_words'] == 'fewer examples per second than'
+    # the deep network catches up and the speeds overlap: the words follow
+    runs['VGG-11 (5 blocks)'] = [_DepthRun(val_acc=a, examples_per_sec=s)
+                                 for a, s in ((0.80, 2300), (0.77, 2500), (0.79, 2400))]
+    out = ch_vgg.depth_results(runs)
+    assert out['acc_words'] == 'level with'
+    assert out['speed_words'] == 'about as many examples per second as'
+
+
+def test_nin_book_savings_are_the_table_arithmetic():
+    out = ch_nin.book_savings()
+    # 46,764,746 / 1,992,166 = 23.5 and 128,806,154 / 1,992,166 = 64.7 (the layer tables)
+    assert out['params_m'] == pytest.approx(1.992166)
+    assert (out['alexnet_times'], out['vgg_times']) == ('about 23 times', 'about 65 times')
+    assert out['conv_macs_vs_alexnet'] == pytest.approx(762_297_352 / 895_105_920, rel=1e-3)
+
+
 def test_lenet_records_the_effects_its_text_refers_to():
     from week5 import results
     from week5.chapters import lenet as ch_lenet

@@ -23,7 +23,12 @@ FACTS = {   # notebook (file stem) -> {typed string: where it comes from}
         'ln 10 ≈ 2.30': 'the cross-entropy of a uniform guess over 10 classes (arithmetic)',
         '(0.1, 0.3, 0.9)': 'the learning rates exercise 4 asks the student to try',
     },
-    '02_alexnet': {},
+    '02_alexnet': {
+        '26%': 'ILSVRC 2012 top-5 error of the runner-up (Krizhevsky et al., 2012)',
+        '15%': 'ILSVRC 2012 top-5 error of AlexNet (Krizhevsky et al., 2012)',
+        'Ten times more channels': "the lecture's and the book's words (d2l 8.1); the "
+                                   "text gives the counts beside them",
+    },
     '03_vgg': {},
     '04_nin': {},
     '05_googlenet': {},
