@@ -3,7 +3,7 @@
 A record's output (mime type application/vnd.week5.record+json) holds the number the
 chapter's text is filled with; a quick-profile run records other numbers than the committed
 laptop run, and the text is checked against the records by the notebook build instead
-(scripts/build_notebooks.py --check). nbval compares every mime type it does not list in
+(instructor/sources.py --check). nbval compares every mime type it does not list in
 its file collector's ``skip_compare``; this adds the record's there.
 """
 from week5.results import MIME

@@ -287,6 +287,17 @@ def test_cpu_gflops_and_gpu_reference():
     assert all(spec['gflops'] > 1000 and spec['cores'] > 500 for spec in ref.values())
 
 
+def test_print_speeds_records_the_gpu_factors_the_text_refers_to():
+    from week5 import results
+    lines = []
+    factors = ch_overview.print_speeds(30.0, 50.0, print_fn=lines.append)
+    assert factors == {'gpu2010': 1581 / 50.0, 'gpu2020': 19500 / 50.0}
+    assert lines[2].endswith('-> 32x') and lines[3].endswith('-> 390x')
+    assert results.recorded('cpu_gflops') == 50.0
+    assert results.recorded('gpu2010_words') == 'about 32 times'
+    assert results.recorded('gpu2020_factor') == 390.0
+
+
 def test_chapter_runs_reuse_saved_runs_and_train_the_rest(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv('WEEK5_CACHE', str(tmp_path))
     with pytest.raises(FileNotFoundError):
@@ -431,3 +442,87 @@ def test_mistakes_of_a_trained_run_name_the_most_confused_classes():
     axes = ch_compare.plot_confident_mistakes(found, n=4, num_cols=4)
     assert axes[0].get_title().startswith(pair.split(' taken for ')[0]) or '→' in \
         axes[0].get_title()
+
+
+class _DepthRun(_FakeRun):
+    """A finished run of the VGG depth experiment: finals, its epochs and its budget."""
+
+    def __init__(self, epochs=3, num_train=6000, **finals):
+        super().__init__(**finals)
+        self.history = History([{'epoch': e + 1} for e in range(epochs)])
+        self.recipe = get_profile('quick').recipe('vgg').replace(num_train=num_train)
+
+
+def test_vgg_depth_results_choose_their_words_from_the_numbers():
+    from week5.chapters import vgg as ch_vgg
+    runs = {'3 blocks': [_DepthRun(val_acc=a, examples_per_sec=s)
+                         for a, s in ((0.78, 2400), (0.79, 2500), (0.77, 2300))],
+            'VGG-11 (5 blocks)': [_DepthRun(val_acc=a, examples_per_sec=s)
+                                  for a, s in ((0.60, 1900), (0.68, 1800), (0.66, 2000))]}
+    out = ch_vgg.depth_results(runs)
+    assert out['shallow_acc'] == pytest.approx(0.78) and out['deep_speed'] == pytest.approx(1900)
+    assert (out['epochs'], out['num_train']) == (3, 6000)
+    assert out['speed_ratio'] == pytest.approx(2400 / 1900)
+    assert out['acc_words'] == 'ahead of'
+    assert out['speed_words'] == 'fewer examples per second than'
+    # the deep network catches up and the speeds overlap: the words follow
+    runs['VGG-11 (5 blocks)'] = [_DepthRun(val_acc=a, examples_per_sec=s)
+                                 for a, s in ((0.80, 2300), (0.77, 2500), (0.79, 2400))]
+    out = ch_vgg.depth_results(runs)
+    assert out['acc_words'] == 'level with'
+    assert out['speed_words'] == 'about as many examples per second as'
+
+
+def test_nin_book_savings_are_the_table_arithmetic():
+    out = ch_nin.book_savings()
+    # 46,764,746 / 1,992,166 = 23.5 and 128,806,154 / 1,992,166 = 64.7 (the layer tables)
+    assert out['params_m'] == pytest.approx(1.992166)
+    assert (out['alexnet_times'], out['vgg_times']) == ('about 23 times', 'about 65 times')
+    assert out['conv_macs_vs_alexnet'] == pytest.approx(762_297_352 / 895_105_920, rel=1e-3)
+
+
+def test_lenet_records_the_effects_its_text_refers_to():
+    from week5 import results
+    from week5.chapters import lenet as ch_lenet
+    runs = {label: [_FakeRun(val_acc=v) for v in values] for label, values in {
+        ch_lenet.SIGMOID_AVG: (0.58, 0.60, 0.62), ch_lenet.SIGMOID_MAX: (0.57, 0.59, 0.61),
+        ch_lenet.RELU_AVG: (0.84, 0.85, 0.86), ch_lenet.RELU_MAX: (0.90, 0.91, 0.92)}.items()}
+    effects = ch_lenet.record_effects(runs)
+    assert results.recorded('lenet_effects') == effects
+    assert effects['activation'] == pytest.approx(0.25)
+    assert effects['activation_words'] == 'ahead of'
+    assert effects['pool_relu'] == pytest.approx(0.06) and effects['pool_relu_words'] == 'ahead of'
+    assert effects['pool_sigmoid_words'] == 'within the seed spread of'     # -0.01, spread 0.02
+    assert effects['pool_sigmoid_spread'] == pytest.approx(0.02)
+
+
+def test_final_metrics_records_the_last_epoch_for_the_text():
+    from week5 import results
+    from week5.callbacks import History
+    history = History(epochs=[{'epoch': 0, 'train_loss': 0.5, 'val_acc': 0.5},
+                              {'epoch': 1, 'train_loss': 0.2, 'val_acc': 0.8}])
+    lines = []
+    claims.final_metrics(history, print_fn=lines.append, record_as='test_run')
+    assert results.recorded('test_run') == {'epochs': 2, 'train_loss': pytest.approx(0.2),
+                                           'val_acc': 0.8}
+
+
+def test_compare_records_what_its_text_says_about_the_common_budget():
+    from types import SimpleNamespace
+    from week5 import results
+
+    def seeded(params, *accs):
+        recipe = SimpleNamespace(num_train=10000, batch_size=128, num_epochs=2)
+        return [SimpleNamespace(final=lambda key='val_acc', a=a: a, params=params,
+                                recipe=recipe) for a in accs]
+    runs = {'lenet': seeded(62158, 0.85, 0.86, 0.84), 'alexnet': seeded(394682, 0.79, 0.80, 0.78),
+            'vgg': seeded(448218, 0.81, 0.80, 0.81), 'nin': seeded(35914, 0.78, 0.78, 0.79),
+            'googlenet': seeded(97488, 0.10, 0.81, 0.80)}
+    acc = ch_compare.record_accuracy(runs)
+    assert results.recorded('compare_acc') == acc
+    assert (acc['best'], acc['worst'], acc['best_larger']) == ('LeNet', 'GoogLeNet', 'VGG')
+    assert acc['lenet_words'] == 'ahead of all four larger networks'
+    assert acc['chance_words'] == '1 run(s) end at chance (GoogLeNet)'
+    assert acc['updates'] == 79 * 2
+    assert acc['alexnet_nin_params'] == 'about 11 times'
+    assert acc['alexnet_nin_words'] == 'within the seed spread of'      # spread ~0.41

@@ -20,6 +20,7 @@ from typing import Optional
 from .callbacks import Callback
 from .profiles import get_profile
 from .recipe import Run, load_run, runs_dir, save_run, shrink
+from .results import record
 
 __all__ = ['CHAPTERS', 'CLAIM_RE', 'Claim', 'claim', 'parse_claims', 'runs_at_chance',
            'untestable', 'claim_greater',
@@ -62,12 +63,14 @@ class Claim:
 
 
 def claim(name, holds, evidence, print_fn=print):
-    """Print and return the verdict line of claim ``name`` (a snake_case identifier)."""
+    """Print and return the verdict line of claim ``name`` (a snake_case identifier), and
+    record it for the chapter's text under the same name: ``{glue:text}`name.verdict```
+    and ``{glue:text}`name.evidence``` (week5/results.py)."""
     if not re.fullmatch(r'[a-z0-9_]+', name):
         raise ValueError(f'claim name {name!r} must be snake_case, e.g. relu_beats_sigmoid')
     verdict = Claim(name, None if holds is None else bool(holds), evidence)
     print_fn(str(verdict))
-    return verdict
+    return record(name, verdict)
 
 
 def parse_claims(text):
@@ -377,13 +380,17 @@ def runs_table(runs, print_fn=print):
                  f'  {_fmt_num(r["val_loss"]):>8}  {r["params"]:>10,}  {r["seconds"]:>8.1f}')
 
 
-def final_metrics(history, print_fn=print):
-    """Print the last epoch's metrics of a History, rounded."""
+def final_metrics(history, print_fn=print, record_as=None):
+    """Print the last epoch's metrics of a History, rounded; ``record_as``: also record
+    them for the chapter's text under that name (with ``epochs``, week5/results.py)."""
     if not len(history):
         print_fn('no finished epoch yet')
         return
     row = history.epochs[-1]
     keys = ('train_loss', 'train_acc', 'val_loss', 'val_acc', 'examples_per_sec')
+    if record_as:
+        record(record_as, {'epochs': len(history),
+                           **{k: row[k] for k in keys if row.get(k) is not None}})
     text = ', '.join(f'{k} {row[k]:.3f}' if k != 'examples_per_sec' else
                      f'{row[k]:,.0f} examples/s' for k in keys if row.get(k) is not None)
     print_fn(f'after {len(history)} epoch(s): {text}')

@@ -13,7 +13,7 @@ and its Markdown cells and speaker notes refer to them with MyST-NB's inline rol
 (``{"name": ..., "value": ...}``): no text a student sees (JupyterLab draws nothing for
 it), and nbval skips it (notebooks/conftest.py), so a quick-profile run that records other
 numbers than the committed laptop one still passes. The notebook build
-(scripts/build_notebooks.py) reads the records back from the executed notebook
+(instructor/sources.py) reads the records back from the executed notebook
 (``records_of``) and fills every reference (``fill``); the source keeps the reference.
 
 A value is a number, a string, a claim (its verdict and evidence), or a dict of those
@@ -26,7 +26,8 @@ Never imports matplotlib or MXNet; IPython only when a kernel already imported i
 import math
 import numbers
 import re
-import sys
+
+from .runtime import in_notebook
 
 __all__ = ['MIME', 'RecordError', 'record', 'recorded', 'records_of', 'references',
            'fill', 'compare_words', 'about_times']
@@ -83,10 +84,9 @@ def record(name, value):
                           'relu_max_val (letters, digits and _)', name)
     stored = _plain(value, name)
     _SESSION[name] = stored
-    ipython = sys.modules.get('IPython')
-    shell = ipython.get_ipython() if ipython is not None else None
-    if shell is not None and 'IPKernelApp' in getattr(shell, 'config', {}):
-        ipython.display.display({MIME: {'name': name, 'value': stored}}, raw=True)
+    if in_notebook():       # IPython is loaded already: the kernel runs on it
+        from IPython.display import display
+        display({MIME: {'name': name, 'value': stored}}, raw=True)
     return value
 
 
@@ -201,6 +201,8 @@ MEASURED_RE = re.compile(
     r'|(?<![\w.])\d+\s*%|(?<![\w.])\d+\s+(?:percentage )?points?\b'            # 3 %, 3 points
     r'|(?<![\w.])\d+(?:\.\d+)?\s?[x×](?!\s?\d)(?!\w)'                        # 22x (not 3x3)
     r'|\b(?:\d+|' + _NUMBER_WORDS + r')\s+times\b'                            # 3 times, ten times
+    r'|\bfactor of (?:about |roughly |around )?(?:\d+|' + _NUMBER_WORDS + r')\b'  # a factor of ten
+    r'|\b(?:\d+|' + _NUMBER_WORDS + r')-?fold\b'                              # tenfold
     r'|(?<![\w.])\d[\d,]*\s*(?:ex/s|examples?/s|images?/s|img/s|samples?/s|it/s|[GMT]FLOP/s)'
     r'|(?<![\w.])\d+(?:\s*(?:ms|secs?|seconds?|mins?|minutes?|hours?)|\s+[sh])\b(?!-)',  # 40 s
     re.IGNORECASE)

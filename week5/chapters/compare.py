@@ -1,26 +1,26 @@
 """Chapter 6, the five networks side by side: the runs the chapters kept (or trained here
 when a chapter has not run), their recipes, speed, accuracy over seeds and cost, the
 short budget beside each chapter's long one, and the mistakes the best network makes."""
+from dataclasses import dataclass
+
 import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 from mxnet import npx
 
-from dataclasses import dataclass
-
-from ..claims import CHAPTERS, budget_recipe, claim, kept_run, mean_std
+from ..claims import CHAPTERS, budget_recipe, claim, kept_run, mean_std, run_metric, runs_at_chance
 from ..data import TEXT_LABELS
-from ..results import record
-from ..viz import axes_of_size, confusion_matrix, plot_confusion_matrix, show_image_grid
 from ..png import SLIDE_FONT
-from ..models import list_models
+from ..models import MODELS, list_models
 from ..profiles import get_profile
 from ..recipe import FULL_TRAIN, Recipe, RunLoadError, _absolute
+from ..results import about_times, compare_words, record
 from ..summary import param_split
+from ..viz import axes_of_size, confusion_matrix, plot_confusion_matrix, show_image_grid
 
 __all__ = ['COMMON_TRAINING', 'MODERN_LENET', 'common_recipe', 'train_networks',
            'train_networks_seeds', 'recipes_table', 'chapter_runs', 'speed_rows',
            'speed_table', 'cost_points', 'plot_accuracy_vs_cost', 'claim_bigger_params',
-           'long_budget_table', 'Mistakes', 'mistakes', 'plot_confusion',
+           'record_accuracy', 'long_budget_table', 'Mistakes', 'mistakes', 'plot_confusion',
            'plot_confident_mistakes']
 
 
@@ -314,3 +314,38 @@ def plot_confident_mistakes(found, n=12, num_cols=6):
                     f'{found.confidence[i]:.2f}', fontsize=SLIDE_FONT, color='red')
     axes[0].figure.subplots_adjust(hspace=0.7)     # two lines of title above each row
     return axes
+def record_accuracy(runs, key='val_acc'):
+    """Record what sections 4-5 say about ``{name: [Run per seed]}`` under one budget, as
+    ``compare_acc``: each network's mean (by registry name), ``spread`` (the largest
+    standard deviation between seeds), the best and worst network over all five and over
+    the four larger ones (``best``, ``worst``, ``best_larger``, ``worst_larger``, display
+    names) with the gaps (``gap``, ``larger_gap``), the larger ones' range (``larger_low``,
+    ``larger_high``), where LeNet stands (``lenet_words``), AlexNet against NiN
+    (``alexnet_nin_words``, ``alexnet_nin_params``: 'about 11 times'), the runs at chance
+    (``chance_words``) and the parameter updates each run made (``updates``). Returns it."""
+    stats = {n: mean_std(run_metric(rs, key)) for n, rs in runs.items()}
+    means = {n: m for n, (m, _) in stats.items()}
+    spread = max(sd for _, sd in stats.values())
+    shown = {n: getattr(MODELS.get(n), '__name__', n) for n in runs}
+    larger = [n for n in runs if n != 'lenet']
+    best, worst = max(means, key=means.get), min(means, key=means.get)
+    best_l, worst_l = max(larger, key=means.get), min(larger, key=means.get)
+    lo, hi = means[worst_l], means[best_l]
+    lenet = means.get('lenet')
+    where = ('ahead of all four' if lenet > hi else 'behind all four' if lenet < lo
+             else 'in the middle of the four')
+    stuck = runs_at_chance(runs, list(runs))
+    recipe = runs[best][0].recipe
+    values = dict(means, spread=spread, best=shown[best], worst=shown[worst],
+                  gap=means[best] - means[worst], best_larger=shown[best_l],
+                  worst_larger=shown[worst_l], larger_gap=hi - lo, larger_low=lo,
+                  larger_high=hi, lenet_words=f'{where} larger networks',
+                  chance_words=('no run ends at chance' if not stuck else
+                                f'{len(stuck)} run(s) end at chance (' +
+                                ', '.join(sorted({shown[n] for n, _, _ in stuck})) + ')'),
+                  updates=-(-(recipe.num_train or 60000) // recipe.batch_size) * recipe.num_epochs)
+    if 'alexnet' in runs and 'nin' in runs:
+        values['alexnet_nin_words'] = compare_words(means['alexnet'], means['nin'], spread,
+                                                    'ahead of', 'behind', 'within the seed spread of')
+        values['alexnet_nin_params'] = about_times(runs['alexnet'][0].params / runs['nin'][0].params)
+    return record('compare_acc', values)

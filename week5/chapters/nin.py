@@ -15,7 +15,7 @@ from ..models.blocks import (INITS, Conv, Dense, Dropout, Flatten, GlobalAvgPool
                              build, dense_head)
 from ..inside import dims_text
 from ..results import about_times, compare_words, record
-from ..summary import layer_costs
+from ..summary import body_head_rows, layer_costs
 from ..tensor import use_np
 from ..viz import SLIDE_HEIGHT, SLIDE_WIDTH, diagram_axes, draw_arrow, draw_box
 from ..png import SLIDE_FONT
@@ -23,7 +23,7 @@ from ..png import SLIDE_FONT
 __all__ = ['ABLATION_REGIME', 'GAP_HEAD_REGIMES_BEFORE', 'conv1x1_as_dense',
            'conv1x1_difference', 'nin_dense_head', 'matched_channels', 'ablation_variants',
            'ablations', 'params_arithmetic', 'ablation_verdicts', 'gap_head_regimes',
-           'draw_nin_vs_vgg_block']
+           'draw_nin_vs_vgg_block', 'book_savings']
 
 # The chapter's experiment asks four questions of one regime, fixed before any run, with
 # one change from NiN per variant and 3 seeds (the NiN runs serve every question):
@@ -348,3 +348,19 @@ def draw_nin_vs_vgg_block(ax=None, vgg=None, nin=None):
     ax.set_xlim(-0.1, 9.3)
     ax.set_ylim(min(bottoms) + 0.3, 6.3)
     return ax
+
+
+def book_savings(networks=('alexnet', 'vgg')):
+    """What the text of section 6 reads from the book-size parameter table (the notebook
+    records it as ``nin_book``): NiN's parameters in millions (``params_m``), how many
+    times more each of ``networks`` has, in words (``alexnet_times``: 'about 23 times'),
+    and NiN's convolution MACs as a fraction of AlexNet's (``conv_macs_vs_alexnet``).
+    Arithmetic on the layer tables at 224x224: no training."""
+    rows = body_head_rows(None, {name: name for name in ('nin', *networks)})
+    nin = rows['nin']
+    out = {'params_m': nin['total_params'] / 1e6}
+    for name in networks:
+        out[f'{name}_times'] = about_times(rows[name]['total_params'] / nin['total_params'])
+    if 'alexnet' in rows:
+        out['conv_macs_vs_alexnet'] = nin['conv_macs'] / rows['alexnet']['conv_macs']
+    return out

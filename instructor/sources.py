@@ -1,10 +1,10 @@
 """Build the chapter notebooks from their plain-text sources in notebooks/src/.
 
-    python scripts/build_notebooks.py            # write notebooks/NN_*.ipynb from sources
-    python scripts/build_notebooks.py --check    # exit 1 if a notebook is out of date
-    python scripts/build_notebooks.py --solutions DIR   # solved copies (for graders)
-    python scripts/build_notebooks.py --pull            # notebooks edited in JupyterLab -> sources
-    python scripts/build_notebooks.py --pull DIR        # solved copies edited in DIR -> sources
+    python -m instructor.sources            # write notebooks/NN_*.ipynb from sources
+    python -m instructor.sources --check    # exit 1 if a notebook is out of date
+    python -m instructor.sources --solutions DIR   # solved copies (for graders)
+    python -m instructor.sources --pull            # notebooks edited in JupyterLab -> sources
+    python -m instructor.sources --pull DIR        # solved copies edited in DIR -> sources
 
 The sources round-trip: `--pull` writes each notebook's cells back into its source (ids,
 cell types, slide types, tags and text; other cell metadata is not kept and `--pull` names
@@ -46,10 +46,9 @@ import json
 import sys
 from pathlib import Path
 
+from week5 import results
+
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:       # this repository's week5, also when run as a script
-    sys.path.insert(0, str(ROOT))
-from week5 import results  # noqa: E402
 SRC_DIR = ROOT / 'notebooks' / 'src'
 OUT_DIR = ROOT / 'notebooks'
 SLIDE_TYPES = ('slide', 'subslide', 'fragment', 'skip', 'notes', '-')
@@ -322,7 +321,7 @@ def main(argv=None):
             (out / target.name).write_text(dumps(solved_notebook(src, notebook)),
                                            encoding='utf-8')
     if out_of_date:
-        print('out of date (run scripts/build_notebooks.py): ' + ', '.join(out_of_date))
+        print('out of date (run python -m instructor.sources): ' + ', '.join(out_of_date))
         return 1
     return 0
 
