@@ -29,6 +29,7 @@ FACTS = {   # notebook (file stem) -> {typed string: where it comes from}
         'Ten times more channels': "the lecture's and the book's words (d2l 8.1); the "
                                    "text gives the counts beside them",
         '1.2 million images': 'ImageNet ILSVRC-2012 training set (Krizhevsky et al., 2012)',
+        'probability 0.5': "AlexNet's dropout rate (Krizhevsky et al., 2012; d2l 8.1)",
     },
     '03_vgg': {},
     '04_nin': {
