@@ -3,7 +3,8 @@
     python -m instructor.release [--out DIR]
 
 The student edition is a complete repository on its own: the notebooks as handed out
-(speaker notes removed; exercise cells hold their stubs), the `week5` package whole (the
+(speaker notes removed; exercise cells hold their stubs; from each prediction cell to its
+verify cell no outputs and no numbers filled from the run), the `week5` package whole (the
 grader, keys and builders live in `instructor/`, which is not copied), requirements.txt /
 environment.yml / pyproject.toml / apt.txt, scripts/setup.sh, scripts/check_setup.py, a README and a Makefile for students (`make check`, `make lab`,
 `make slides`). It holds no answer in readable form: no notebook sources, no keys, no
@@ -19,6 +20,9 @@ import json
 import shutil
 import sys
 from pathlib import Path
+
+from week5 import results
+from week5.checks import prediction_spans
 
 from . import sources
 from .keys import hashes, scan
@@ -38,11 +42,29 @@ class ReleaseError(RuntimeError):
     """The release cannot go out as things are (says what to run)."""
 
 
+NOT_RUN_YET = '(run the cells above)'
+
+
+def hide_predicted(cells):
+    """From each prediction cell to its verify cell: code cells lose their outputs and
+    text filled from the run shows NOT_RUN_YET, so the page does not give the answer
+    before the student commits a prediction and runs the experiment."""
+    for first, last in prediction_spans(c.get('id') for c in cells):
+        for cell in cells[first:last + 1]:
+            if cell['cell_type'] == 'code':
+                cell['outputs'], cell['execution_count'] = [], None
+            template = cell.get('metadata', {}).get('week5', {}).get('template')
+            if template is not None:
+                cell['source'] = results.fill(template, {}, missing=NOT_RUN_YET)
+
+
 def student_notebook(path):
-    """A committed notebook as handed out: the cells with slide type `notes` removed."""
+    """A committed notebook as handed out: the cells with slide type `notes` removed,
+    the predictions' answers hidden (``hide_predicted``)."""
     nb = json.loads(path.read_text(encoding='utf-8'))
     nb['cells'] = [c for c in nb['cells']
                    if c.get('metadata', {}).get('slideshow', {}).get('slide_type') != 'notes']
+    hide_predicted(nb['cells'])
     return sources.dumps(nb)
 
 
@@ -66,7 +88,7 @@ def preflight():
                            '`python -m instructor.keys.hashes` and commit it')
     if sources.main(['--check']) != 0:
         raise ReleaseError('a notebook differs from its source: run '
-                           '`python scripts/sources.py` (and execute what it names)')
+                           '`python -m instructor.sources` (and execute what it names: python -m instructor.execute)')
 
 
 def write(out):

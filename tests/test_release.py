@@ -73,6 +73,19 @@ def test_speaker_notes_stay_with_the_instructor(student):
     assert 'Ask the room' not in (student / 'notebooks' / '01_lenet.ipynb').read_text()
 
 
+def test_no_cell_between_a_prediction_and_its_verify_cell_has_outputs(student):
+    from week5.checks.predictions import prediction_spans
+    hidden = 0
+    for path in sorted((ROOT / 'notebooks').glob('*.ipynb')):
+        theirs = json.loads((student / 'notebooks' / path.name).read_text())['cells']
+        mine = {c['id']: c for c in json.loads(path.read_text())['cells']}
+        for first, last in prediction_spans(c['id'] for c in theirs):
+            for cell in theirs[first:last + 1]:
+                assert not cell.get('outputs'), f'{path.name}: {cell["id"]} shows its outputs'
+                hidden += bool(mine[cell['id']].get('outputs'))
+    assert hidden, 'the instructor\'s notebooks had no outputs there to hide'
+
+
 def test_the_scan_finds_answers_and_solutions_that_leak(student, tmp_path):
     leaky = tmp_path / 'leaky'
     shutil.copytree(student / 'notebooks', leaky / 'notebooks')

@@ -29,6 +29,7 @@ _LAZY = {
         'reshape', 'to', 'reduce_sum', 'argmax', 'astype', 'reduce_mean', 'swapaxes',
         'repeat')},
     **{name: 'hparams' for name in ('HyperParameters', 'add_to_class')},
+    'record': 'results',        # numbers the chapter's text refers to
     **{name: 'callbacks' for name in (
         'Callback', 'History', 'ProgressBar', 'ProgressBoard', 'BoardCallback')},
     # Data: DataModule and FashionMNIST (week5/data.py)

@@ -29,7 +29,7 @@ IPython or ipywidgets.
 """
 from .base import HASH_FILE, VERDICT_RE, Check, CheckResult, Key, conv_params, parse_verdicts
 from .googlenet import inception_params
-from .predictions import PREDICTION_PREFIX, verify_prediction
+from .predictions import PREDICTION_PREFIX, prediction_spans, verify_prediction
 from .protocol import (ANSWER_ENV, ANSWER_RE, CHECKS, DECLARATIONS, HIDDEN_ENV, declaration,
                        describe_answer, hash_file, judge, judge_cases, parse_answers)
 from .vgg import vgg_params
@@ -39,7 +39,7 @@ globals().update({f'check_{name}': function for name, function in CHECKS.items()
 __all__ = (['Check', 'CheckResult', 'CHECKS', 'DECLARATIONS', 'VERDICT_RE', 'parse_verdicts',
             'ANSWER_ENV', 'ANSWER_RE', 'HIDDEN_ENV', 'describe_answer', 'judge',
             'judge_cases', 'declaration', 'parse_answers', 'PREDICTION_PREFIX',
-            'verify_prediction', 'Key', 'HASH_FILE', 'hash_file',
+            'verify_prediction', 'prediction_spans', 'Key', 'HASH_FILE', 'hash_file',
             # the shape arithmetic the design checks' budgets use (and the keys)
             'conv_params', 'vgg_params', 'inception_params']
            + [f'check_{name}' for name in CHECKS])
