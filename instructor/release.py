@@ -87,8 +87,9 @@ def preflight():
         raise ReleaseError('week5/checks/hashes.json is out of date with the keys: run '
                            '`python -m instructor.keys.hashes` and commit it')
     if sources.main(['--check']) != 0:
-        raise ReleaseError('a notebook differs from its source: run '
-                           '`python -m instructor.sources` (and execute what it names: python -m instructor.execute)')
+        raise ReleaseError('a notebook differs from its source: run `python -m '
+                           'instructor.sources` (and `python -m instructor.execute` on what '
+                           'it names)')
 
 
 def write(out):
