@@ -53,6 +53,7 @@ import signal
 import sys
 from pathlib import Path
 
+from . import classwork
 from .batch import grade
 from .feedback import write_feedback
 from .gradebook import GRADEBOOKS, write_gradebook
@@ -104,6 +105,8 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ['collect']:     # a submissions folder named "collect": pass ./collect
         return collect_main(argv[1:])
+    if argv[:1] == ['hand']:        # likewise ./hand
+        return classwork.hand_main(argv[1:])
     parser = argparse.ArgumentParser(
         prog='python -m instructor.grading',
         description='Run every student notebook sealed off, judge the exercise answers outside '
@@ -141,6 +144,7 @@ def main(argv=None):
                         help='Canvas: the assignment column to fill (default: week5)')
     parser.add_argument('--feedback', metavar='DIR',
                         help='write one Markdown feedback file per student and notebook in DIR')
+    classwork.add_arguments(parser)
     parser.add_argument('--check', metavar='REPORT',
                         help='re-verify a written report against its run records and exit')
     args = parser.parse_args(argv)
@@ -157,6 +161,10 @@ def main(argv=None):
     if args.gradebook and intake is None:
         parser.error('--gradebook needs the platform ids that collect keeps: run `python -m '
                      'instructor.grading collect ... --out SUBMISSIONS/` and grade that folder')
+    try:
+        policy, hand, roster = classwork.setup(args, intake)
+    except ValueError as e:
+        parser.error(str(e))
     records = stored_runs_path(args.out)
     signal.signal(signal.SIGTERM, _interrupt)    # a killed job stores what it finished
     try:
@@ -172,6 +180,7 @@ def main(argv=None):
         print(f'interrupted: the finished runs are stored in {records}; run the same command '
               'again to grade the rest', file=sys.stderr, flush=True)
         return 130
+    results = classwork.finish(results, args, intake, policy, hand, roster)
     write_report(results, args.out)
     print(format_table(results))
     reruns = [r for r in results if r.rerun]

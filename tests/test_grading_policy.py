@@ -1,0 +1,227 @@
+"""Grading the way instructors grade (issue 27): the policy's points, lateness, hand
+grading, the roster, class statistics, HTML feedback and the Canvas bulk-upload zip.
+
+The fast tests build NotebookResults directly; `test_a_class_graded_with_a_policy` grades a
+small fixture class for real (sealed runs of tests/fixtures/grading/reference/flops.ipynb
+and lenet_exercises.ipynb) collected from a Canvas zip.
+"""
+import csv
+import importlib.util
+import subprocess
+import sys
+import zipfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from week5.checks import CheckResult
+from week5.checks.base import encode
+from instructor.grading import exercises, feedback_html, handgrading, intake, policy, roster, stats
+from instructor.grading.judging import NotebookResult
+
+FIXTURES = Path(__file__).parent / 'fixtures' / 'grading'
+REFERENCE = FIXTURES / 'reference'
+LENET, FLOPS, VGG = 'lenet_exercises.ipynb', 'flops.ipynb', 'vgg_exercises.ipynb'
+
+_spec = importlib.util.spec_from_file_location('build_class', FIXTURES / 'build_class.py')
+build_class = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(build_class)
+_spec = importlib.util.spec_from_file_location('platforms', FIXTURES / 'platforms.py')
+platforms = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(platforms)
+
+DEADLINE = datetime(2026, 12, 1, 23, 59, tzinfo=timezone.utc)
+POLICY = '''
+[hidden]
+visible_share = 0.75
+
+[late]
+penalty_per_day = 0.1
+max_penalty = 0.3
+
+[notebooks.lenet_exercises]
+deadline = 2026-12-01T23:59:00Z
+points = { lenet_bn = 4, lenet_conv2_shape = 2 }
+hand = [ { name = "Explain conv2", cell = "ex1", points = 2 } ]
+'''
+
+
+def lenet_result(student, bn=True, bn_hidden=True, params=True, shape=True, status='ok'):
+    return NotebookResult(student, LENET, status, [
+        CheckResult('lenet_conv2_params', params, '' if params else '864 is not it: count the biases'),
+        CheckResult('lenet_conv2_shape', shape, '' if shape else '(1, 16, 16, 16) is not it: no padding'),
+        CheckResult('lenet_bn', bn, '' if bn else 'found 2 BatchNorm layer(s), expected 4'),
+        CheckResult('lenet_bn_hidden', bn and bn_hidden, '' if bn_hidden else 'a batch of 3 fails')],
+        answers={'lenet_conv2_params': {'value': encode(864 if not params else 880)},
+                 'lenet_conv2_shape': {'value': encode((1, 16, 16, 16) if not shape else (1, 16, 14, 14))},
+                 'lenet_bn': {'cases': []}})
+
+
+@pytest.fixture
+def weighted(tmp_path):
+    path = tmp_path / 'grading.toml'
+    path.write_text(POLICY)
+    return policy.load_policy(path)
+
+
+# ---------------------------------------------------------------- points
+
+@pytest.mark.parametrize('flags', [(True, True, True, True), (True, False, True, True),
+                                   (False, False, False, True), (False, False, False, False)])
+def test_the_default_policy_reproduces_the_checks_passed(flags):
+    r = lenet_result('amy', *flags)
+    s = policy.score(r, policy.load_policy())
+    assert (s.points, s.possible) == (r.passed, r.total)
+    assert not s.late and s.penalty == 0
+
+
+def test_weights_and_the_hidden_share(weighted):
+    full = policy.score(lenet_result('amy'), weighted)
+    assert (full.auto, full.possible) == (1 + 2 + 4, 1 + 2 + 4 + 2)   # + the hand item
+    visible_only = policy.score(lenet_result('bo', bn_hidden=False), weighted)
+    assert visible_only.auto == 1 + 2 + 0.75 * 4
+    by_check = {e['check']: e for e in visible_only.exercises}
+    assert by_check['lenet_bn'] == {'check': 'lenet_bn', 'points': 3.0, 'possible': 4.0,
+                                    'passed': True, 'hidden': False}
+    assert 'lenet_bn_hidden' not in by_check    # the hidden test shares its exercise's points
+
+
+def test_lateness_from_the_time_and_from_the_platforms_flag(weighted):
+    r = lenet_result('amy')
+    hand = {'Explain conv2': (2.0, 'clear')}
+    on_time = policy.score(r, weighted, hand, submitted=DEADLINE - timedelta(minutes=5))
+    assert (on_time.points, on_time.late) == (9, False)
+    late = policy.score(r, weighted, hand, submitted=DEADLINE + timedelta(hours=26))
+    assert (late.late_days, late.penalty, late.points) == (2, 1.8, 7.2)      # 20 % of 9
+    very_late = policy.score(r, weighted, hand, submitted=DEADLINE + timedelta(days=9))
+    assert very_late.penalty == pytest.approx(0.3 * 9)                      # the cap
+    no_deadline = policy.load_policy(deadline=None)
+    flagged = policy.score(r, no_deadline, late_flag=True)
+    assert (flagged.late, flagged.late_days, flagged.penalty) == (True, 1, 0)  # shown, no penalty set
+
+
+@pytest.mark.parametrize('text, message', [
+    ('[notebooks.lenet_exercises]\npoints = { lenet_bm = 2 }', "names 'lenet_bm'.*use one of"),
+    ('[late]\npenalty_per_day = 2', r'\[late\].penalty_per_day = 2: write a number between 0 and 1'),
+    ('[notebooks.x]\ndeadline = "next friday"', 'notebooks."x".deadline .* ISO 8601'),
+    ('[notebooks.x]\nhand = [ { name = "a" } ]', 'hand\\[0\\] needs name, cell'),
+    ('[grades]\n', 'unknown table'),
+])
+def test_a_policy_mistake_names_the_key_and_the_fix(tmp_path, text, message):
+    path = tmp_path / 'grading.toml'
+    path.write_text(text)
+    with pytest.raises(policy.PolicyError, match=message):
+        policy.load_policy(path, known_checks={'lenet_exercises': build_class.CHECKS})
+
+
+# ---------------------------------------------------------------- hand grading, roster
+
+def test_hand_grades_go_out_to_a_csv_and_come_back(tmp_path, weighted):
+    subs = tmp_path / 'subs'
+    build_class.write(subs, 'amy', LENET, build_class.submission(LENET, {'ex1': 'conv2_params = 880  # 16*6*9+16'}))
+    build_class.write(subs, 'bo', LENET, build_class.submission(LENET))
+    refs = {LENET: nbformat.read(str(REFERENCE / LENET), as_version=4)}
+    [path] = handgrading.export_hand({'amy': {LENET: subs / 'amy' / LENET}, 'bo': {LENET: subs / 'bo' / LENET},
+                                      'cy': {}}, refs, weighted, tmp_path / 'hand')
+    rows = {r['student']: r for r in csv.DictReader(open(path))}
+    assert rows['amy']['answer'] == 'conv2_params = 880  # 16*6*9+16'
+    assert rows['bo']['answer'] == '' and rows['cy']['answer'] == '(not submitted)'
+    assert rows['amy']['max_points'] == '2'
+    rows['amy'].update(points='1.5', comment='say why the bias counts')
+    with open(path, 'w', newline='') as f:
+        w = csv.DictWriter(f, fieldnames=handgrading.HAND_COLUMNS)
+        w.writeheader()
+        w.writerows(rows.values())
+    grades = handgrading.read_hand(tmp_path / 'hand', weighted)
+    assert grades[('amy', 'lenet_exercises')] == {'Explain conv2': (1.5, 'say why the bias counts')}
+    assert grades[('bo', 'lenet_exercises')] == {'Explain conv2': (None, '')}
+    s = policy.score(lenet_result('amy'), weighted, grades[('amy', 'lenet_exercises')])
+    assert (s.hand, s.points) == (1.5, 8.5)
+    # a second export keeps what was entered
+    handgrading.export_hand({'amy': {LENET: subs / 'amy' / LENET}}, refs, weighted, tmp_path / 'hand')
+    assert next(csv.DictReader(open(path)))['points'] == '1.5'
+    rows['bo']['points'] = '3'
+    with open(path, 'w', newline='') as f:
+        w = csv.DictWriter(f, fieldnames=handgrading.HAND_COLUMNS)
+        w.writeheader()
+        w.writerows(rows.values())
+    with pytest.raises(policy.PolicyError, match=r'row 3: points .3. for bo: write a number from 0 to 2'):
+        handgrading.read_hand(tmp_path / 'hand', weighted)
+
+
+def test_a_roster_student_without_a_file_is_missing(tmp_path):
+    path = tmp_path / 'roster.csv'
+    path.write_text('student,email\namy,a@x\nzed,z@x\n')
+    results = roster.add_missing([lenet_result('amy')], roster.read_roster(path), REFERENCE)
+    assert [(r.student, r.status, r.total) for r in results] == [('amy', 'ok', 4), ('zed', 'missing', 4)]
+    canvas = tmp_path / 'canvas.csv'
+    canvas.write_text('Student,ID,SIS User ID\n    Points Possible,,\n"Smith, John",101,s1\n"Ng, Lin",104,s4\n')
+    book = {'students': {'smithjohn_101': {'id': '101'}}}
+    assert roster.read_roster(canvas, book) == ['smithjohn_101', 'nglin_104']
+
+
+def test_intake_suggests_the_close_name(tmp_path):
+    zip_path = platforms.make_zip(tmp_path / 'd.zip', {
+        'doejane_102_5002_lenet.ipynb': platforms.notebook_bytes('x'),
+        'doejane_102_5002_flops.ipynb': platforms.notebook_bytes('y')})
+    got = intake.collect(zip_path, 'canvas', tmp_path / 'out', REFERENCE)
+    [u] = got.unplaced
+    assert 'did you mean lenet_exercises.ipynb?' in u.reason
+    chapters = tmp_path / 'chapters'
+    chapters.mkdir()
+    for name in ('01_lenet.ipynb', '02_alexnet.ipynb', '03_vgg.ipynb'):
+        (chapters / name).write_bytes((REFERENCE / FLOPS).read_bytes())
+    got = intake.collect(zip_path, 'canvas', tmp_path / 'out2', chapters)
+    assert [u.reason.split(':')[1].strip() for u in got.unplaced if 'lenet' in u.source] == \
+        ['did you mean 01_lenet.ipynb? Rename the file to 01_lenet.ipynb in the download and collect again']
+
+
+# ---------------------------------------------------------------- statistics and feedback
+
+def test_class_statistics_name_the_most_failed_exercise_and_its_common_wrong_answer():
+    results = [lenet_result('a', shape=False), lenet_result('b', shape=False),
+               lenet_result('c', shape=False, params=False), lenet_result('d'),
+               lenet_result('e', bn=False, bn_hidden=False),
+               NotebookResult('f', LENET, 'missing', [CheckResult(n, False, 'notebook not submitted')
+                                                      for n in build_class.CHECKS])]
+    titles = {LENET: {'lenet_conv2_shape': 'Exercise 2'}}
+    table = stats.class_stats(results, titles)
+    worst = table[0]
+    assert (worst.check, worst.title, worst.passed, worst.submitted) == ('lenet_conv2_shape', 'Exercise 2', 2, 5)
+    assert worst.common() == [('(1, 16, 16, 16)', 3)]
+    text = stats.format_stats(table)
+    assert text.splitlines()[3].split()[:2] == [LENET, 'Exercise']
+    assert '3 x (1, 16, 16, 16)' in text
+
+
+def test_exercise_titles_as_the_notebook_shows_them():
+    nb = nbformat.read(str(REFERENCE / VGG), as_version=4)
+    assert exercises.exercise_titles(nb) == {'vgg_bn_block': 'Exercise 1', 'vgg_dense_inputs': 'Exercise 2'}
+    assert exercises.title_of('vgg_bn_block_hidden', exercises.exercise_titles(nb)) == 'Exercise 1 (hidden test)'
+
+
+def test_html_feedback_greets_by_name_and_hides_the_hidden_reason(tmp_path, weighted):
+    r = lenet_result('doejane_102', shape=False, bn_hidden=False)
+    r.errored_cells = ['cell 5 `x = <b>`: NameError']
+    policy.score_class([r], weighted, tmp_path, None, {('doejane_102', 'lenet_exercises'): {'Explain conv2': (1.0, 'ok')}})
+    page = feedback_html.feedback_html(r, {'lenet_conv2_shape': 'Exercise 2', 'lenet_bn': 'Exercise 3'},
+                                       'Jane Doe')
+    assert 'Hello Jane Doe,' in page
+    assert '<td>Exercise 2</td><td class="fail">FAILED</td><td>(1, 16, 16, 16) is not it: no padding</td><td>0 / 2</td>' in page
+    assert '<td>Exercise 3 (hidden test)</td><td class="fail">FAILED</td><td></td>' in page
+    assert 'a batch of 3 fails' not in page                        # the hidden case stays hidden
+    assert 'x = &lt;b&gt;' in page and '<b>' not in page
+    assert 'Explain conv2</td><td>1 / 2</td><td>ok' in page
+
+
+def test_canvas_feedback_zip_is_named_like_the_download(tmp_path):
+    page = tmp_path / 'p.html'
+    page.write_text('<p>hi</p>')
+    book = {'students': {'doejane_102': {'id': '102', 'notebooks': {VGG: {
+        'source': 'doejane_LATE_102_5002_vgg_exercises.ipynb', 'late': True, 'submission': '5002'}}}}}
+    left = feedback_html.canvas_feedback_zip({('doejane_102', VGG): page, ('bob', VGG): page}, book,
+                                             tmp_path / 'c.zip')
+    assert zipfile.ZipFile(tmp_path / 'c.zip').namelist() == ['doejane_LATE_102_5002_feedback-vgg_exercises.html']
+    assert left == ['bob/vgg_exercises.ipynb']
