@@ -318,6 +318,15 @@ def test_input_free_params_key_matches_built_models():
     assert tuple(sorted(same)) == answers.KEYS['input_free_params'].answer == ('googlenet', 'nin')
 
 
+def test_the_narrow_ratio_hint_is_what_the_summaries_count():
+    from week5.summary import config_of, param_split
+
+    def count(name):
+        return param_split(config_of(name, {'resize': 96, 'width_divisor': 8}))['total_params']
+    assert answers.NARROW_RATIO_96 == count('vgg') // count('nin')
+    assert answers.NARROW_RATIO_96 in answers.KEYS['params_ratio_96'].wrong
+
+
 def test_chapter_4_to_6_numbers_match_built_blocks():
     """The keyed numbers of chapters 4-6 as MXNet counts them on built blocks."""
     from week5.models import get_model
@@ -620,7 +629,7 @@ def test_nin_small_head(capsys):
 def test_judge_is_a_pure_function_of_the_recorded_answer(capsys):
     """describe_answer runs the code; judge sees only the JSON and gives the same verdict."""
     import json
-    from week5.tensor import use_np
+    from week5.tensors import use_np
     use_np()        # the networks below are built as in the notebooks, after npx.set_np()
     for name, answer in [('vgg_bn_block', vgg_bn_block),
                          ('lenet_bn', lenet_bn()), ('alexnet_head_budget', budget_head()),

@@ -3,7 +3,7 @@ import subprocess
 import sys
 
 FRONTEND = ['matplotlib', 'IPython', 'ipywidgets']
-HEADLESS = ['week5', 'week5.runtime', 'week5.files', 'week5.hparams', 'week5.tensor',
+HEADLESS = ['week5', 'week5.runtime', 'week5.files', 'week5.hparams', 'week5.tensors',
             'week5.fashion_mnist', 'week5.inside', 'week5.claims',
             'week5.callbacks', 'week5.core', 'week5.data', 'week5.models', 'week5.summary',
             'week5.recipe',
@@ -25,6 +25,35 @@ def test_headless_modules_import_no_frontend():
         if importlib.util.find_spec(mod) is None:
             continue
         assert _loaded_after(f'import {mod}') == '', f'{mod} imports a frontend module'
+
+
+def test_the_grader_judges_without_loading_mxnet():
+    """The grader's process (command line, keys, judging) grades a recorded answer of each
+    kind -- a number, a network, a block factory with hidden cases -- without MXNet."""
+    code = ('import sys\n'
+            'import instructor.grading.cli, instructor.grading.cluster\n'
+            'from instructor.grading.keyring import verdicts\n'
+            'from week5.checks import parse_answers\n'
+            'text = \'[week5 answer] {"check": "conv1x1_params", "data": {"value": 5}}\\n\'\n'
+            '[(name, data)] = parse_answers(text)\n'
+            'assert not verdicts(name, data)[name].passed\n'
+            'assert not verdicts("vgg_bn_block", {"fail": "no answer yet"})["vgg_bn_block"].passed\n'
+            'assert not verdicts("lenet_bn", {"kinds": []})["lenet_bn"].passed\n'
+            'print(",".join(m for m in ("mxnet", "week5.core", "week5.summary") if m in sys.modules))')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == '', f'the grader loaded {out.stdout.strip()}'
+
+
+def test_the_lazy_api_names_every_core_name_where_it_lives():
+    import week5
+    import week5.core
+    import week5.tensors
+    for module in (week5.core, week5.tensors):
+        assert set(module.__all__) <= set(week5.__all__), module.__name__
+        for name in module.__all__:
+            assert getattr(week5, name) is getattr(module, name), name
 
 
 def test_import_sets_no_seed_and_no_rcparams():

@@ -190,9 +190,24 @@ def test_the_import_graph_has_no_cycle():
             visit(module, [])
 
 
-def test_the_grader_uses_the_course_package_only_through_public_names():
-    for path in (ROOT / 'instructor').rglob('*.py'):
+def test_the_instructor_uses_the_course_package_only_through_public_names():
+    seen = set()
+    for path in sorted((ROOT / 'instructor').rglob('*.py')):
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and (node.module or '').startswith('week5'):
-                private = [a.name for a in node.names if a.name.startswith('_')]
-                assert not private, f'{path.name} imports private {private} from week5'
+            if isinstance(node, ast.Import):
+                modules = [a.name for a in node.names if a.name.split('.')[0] == 'week5']
+                assert not modules, f'{path}: import {modules}: use from week5.<module> import <name>'
+            elif isinstance(node, ast.ImportFrom) and (node.module or '').split('.')[0] == 'week5':
+                public = importlib.import_module(node.module).__all__
+                hidden = [a.name for a in node.names if a.name not in public]
+                assert not hidden, f'{path}: {hidden} are not in {node.module}.__all__'
+                seen.add(node.module)
+    assert {'week5.checks', 'week5.files'} <= seen       # the test reads the imports
+
+
+def test_the_course_package_never_imports_the_instructors():
+    for path in sorted(PACKAGE.rglob('*.py')):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ''] if isinstance(node, ast.ImportFrom) else []
+            assert not [n for n in names if n.split('.')[0] == 'instructor'], path

@@ -11,7 +11,7 @@ from mxnet import autograd
 from mxnet.gluon import nn
 
 from .summary import iter_layers
-from .tensor import use_np
+from .tensors import use_np
 
 __all__ = ['to_numpy', 'to_mx_array', 'dims_text', 'net_of', 'list_layers', 'feature_maps', 'conv_layers',
            'conv_weights', 'one_image', 'layer_by_layer_maps', 'gradient_norms']

@@ -8,8 +8,7 @@
 - ``python -m instructor.keys.hashes``: writes week5/checks/hashes.json, the salted hashes the
   checks of both editions judge keyed answers with (``--check``: is it up to date?).
 """
-from week5.checks import CheckResult, declaration, judge, judge_cases
-from week5.checks.base import KEYED, Fail, decode, one_line, shown
+from week5.checks import CheckResult, judge, judge_cases
 
 from .answers import KEYS
 from .hidden import HIDDEN
@@ -22,32 +21,12 @@ def hidden_name(name):
     return name + HIDDEN_SUFFIX
 
 
-def _judge_with_key(name, data):
-    check, key = declaration(name), KEYS[name]
-    try:
-        if not isinstance(data, dict):
-            raise Fail('malformed answer record')
-        if 'fail' in data:
-            raise Fail(str(data['fail']))
-        value = check.parse(decode(data['value']))
-        if value == key.answer:
-            return CheckResult(name, True)
-        hint = key.wrong.get(value, check.rule)
-        raise Fail(f'{shown(value)} is not it: {hint}')
-    except Fail as e:
-        return CheckResult(name, False, one_line(e))
-    except Exception as e:  # a malformed (e.g. forged) record
-        return CheckResult(name, False, f'malformed answer record ({type(e).__name__})')
-
-
 def grade(name, data):
     """The grader's verdicts for check ``name``'s recorded answer ``data``: a list with the
-    visible check's :class:`CheckResult` and, for a code exercise, its hidden test's
-    (``<name>_hidden``), which passes only if the visible check passed too."""
-    check = declaration(name)
-    if check.kind in KEYED:
-        return [_judge_with_key(name, data)]
-    visible = judge(name, data)
+    visible check's :class:`CheckResult` (a keyed answer judged with its plain key) and,
+    for a code exercise, its hidden test's (``<name>_hidden``), which passes only if the
+    visible check passed too."""
+    visible = judge(name, data, key=KEYS.get(name))
     if name not in HIDDEN:
         return [visible]
     if not visible.passed:

@@ -5,21 +5,19 @@ both editions judge keyed answers with.
     python -m instructor.keys.hashes --new-salts     # regenerate with fresh salts (e.g. each term)
     python -m instructor.keys.hashes --check         # exit 1 if the file does not match the keys
 
-Scheme: for each keyed check a random 16-byte salt; an answer is hashed as
-PBKDF2-HMAC-SHA256(password = "<check name>:<canonical answer>", salt, 100,000
-iterations), where the canonical answer is what the check's own ``parse`` makes of it
-(a whole number in decimal, a shape's numbers joined by commas, a lower-case name). The
-file holds, per check, the salt, the right answer's hash and, for each typical wrong
-answer, its hash mapped to its hint. No answer appears in it in readable form.
+Scheme (``week5.checks.hash_file``): for each keyed check a random 16-byte salt; an answer
+is hashed as PBKDF2-HMAC-SHA256(password = "<check name>:<canonical answer>", salt,
+100,000 iterations), where the canonical answer is what the check's own ``parse`` makes of
+it (a whole number in decimal, a shape's numbers joined by commas, a lower-case name). The
+file holds, per check, the salt, the right answer's hash and each typical wrong answer's
+hint, sealed with that wrong answer's hash. No answer and no hint is in it in readable form.
 """
 import argparse
 import json
 import secrets
 import sys
 
-from week5.checks import DECLARATIONS
-from week5.checks.base import (HASH_FILE, HASH_ITERATIONS, HASH_SCHEME, KEYED, canonical,
-                               digest)
+from week5.checks import HASH_FILE, hash_file
 
 from .answers import KEYS
 
@@ -27,22 +25,10 @@ from .answers import KEYS
 def build(salts=None):
     """The hash file's content as a dict; ``salts`` ({check: hex}) are reused where given."""
     salts = salts or {}
-    keyed = [name for name, check in DECLARATIONS.items() if check.kind in KEYED]
-    missing = sorted(set(keyed) - set(KEYS))
-    if missing:
-        raise SystemExit(f'instructor/keys/answers.py has no key for {missing}: add a Key for each')
-    checks = {}
-    for name in keyed:
-        check, key = DECLARATIONS[name], KEYS[name]
-        salt = salts.get(name) or secrets.token_hex(16)
-
-        def hashed(value):
-            return digest(name, canonical(check.kind, check.parse(value)), salt)
-        hints = {hashed(value): hint for value, hint in key.wrong.items()}
-        if hashed(key.answer) in hints:
-            raise SystemExit(f'{name}: a wrong answer of instructor/keys/answers.py equals the answer')
-        checks[name] = {'salt': salt, 'answer': hashed(key.answer), 'hints': hints}
-    return {'scheme': HASH_SCHEME, 'iterations': HASH_ITERATIONS, 'checks': checks}
+    try:
+        return hash_file(KEYS, {name: salts.get(name) or secrets.token_hex(16) for name in KEYS})
+    except ValueError as e:
+        raise SystemExit(f'instructor/keys/answers.py: {e}') from None
 
 
 def dumps(content):

@@ -14,7 +14,7 @@ from ..models.blocks import (INITS, Conv, Dense, Dropout, Flatten, GlobalAvgPool
 from ..inside import dims_text
 from ..profiles import get_profile
 from ..summary import layer_costs
-from ..tensor import use_np
+from ..tensors import use_np
 from ..viz import SLIDE_HEIGHT, SLIDE_WIDTH, diagram_axes, draw_arrow, draw_box
 from ..png import SLIDE_FONT
 

@@ -5,7 +5,7 @@ import time
 import numpy
 from mxnet import np, npx
 
-from ..tensor import use_np
+from ..tensors import use_np
 
 __all__ = ['GPU_REFERENCE', 'gpu_reference', 'cpu_gflops']
 

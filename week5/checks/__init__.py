@@ -27,15 +27,19 @@ the structure it builds on the check's inputs (and, under the grader, on hidden 
 ``VERDICT_RE`` / :func:`parse_verdicts` read the lines back. Never imports matplotlib,
 IPython or ipywidgets.
 """
-from .base import VERDICT_RE, Check, CheckResult, parse_verdicts
+from .base import HASH_FILE, VERDICT_RE, Check, CheckResult, Key, conv_params, parse_verdicts
+from .googlenet import inception_params
 from .predictions import PREDICTION_PREFIX, verify_prediction
 from .protocol import (ANSWER_ENV, ANSWER_RE, CHECKS, DECLARATIONS, HIDDEN_ENV, declaration,
-                       describe_answer, judge, judge_cases, parse_answers)
+                       describe_answer, hash_file, judge, judge_cases, parse_answers)
+from .vgg import vgg_params
 
 globals().update({f'check_{name}': function for name, function in CHECKS.items()})
 
 __all__ = (['Check', 'CheckResult', 'CHECKS', 'DECLARATIONS', 'VERDICT_RE', 'parse_verdicts',
             'ANSWER_ENV', 'ANSWER_RE', 'HIDDEN_ENV', 'describe_answer', 'judge',
             'judge_cases', 'declaration', 'parse_answers', 'PREDICTION_PREFIX',
-            'verify_prediction']
+            'verify_prediction', 'Key', 'HASH_FILE', 'hash_file',
+            # the shape arithmetic the design checks' budgets use (and the keys)
+            'conv_params', 'vgg_params', 'inception_params']
            + [f'check_{name}' for name in CHECKS])

@@ -1,5 +1,6 @@
 """The book's tensor helpers (d2l's ``config.ini`` aliases: ``d2l.ones``, ``d2l.randn``,
-``d2l.reduce_sum`` ...) and ``use_np``, MXNet's NumPy semantics switched on lazily."""
+``d2l.reduce_sum`` ...) and ``use_np``, MXNet's NumPy semantics switched on lazily. (Not
+``tensor.py``: the submodule would shadow ``d2l.tensor``, which `import week5` loads lazily.)"""
 import functools
 
 import mxnet as mx
