@@ -52,6 +52,13 @@ gradescope: setup
 	$(PY) -m instructor.grading.gradescope build --out dist/gradescope/autograder.zip \
 	    $(foreach n,$(NOTEBOOKS),--notebook $(n)) $(if $(POLICY),--policy $(POLICY)) $(ARGS)
 
+# Every chapter as an nbgrader source assignment -> $(COURSE)/source/<chapter>/ (then, in
+# $(COURSE): nbgrader generate_assignment <chapter>, ..., nbgrader autograde <chapter>)
+COURSE ?= nbgrader
+nbgrader: setup
+	$(PY) -m instructor.grading.nbgrader_export $(COURSE) \
+	    $(foreach n,$(NOTEBOOKS),--notebook $(n)) $(if $(POLICY),--policy $(POLICY)) $(ARGS)
+
 # The student edition (no answers, no keys, no speaker notes) -> dist/student/
 release: setup
 	$(PY) -m instructor.release
