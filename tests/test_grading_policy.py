@@ -225,3 +225,87 @@ def test_canvas_feedback_zip_is_named_like_the_download(tmp_path):
                                              tmp_path / 'c.zip')
     assert zipfile.ZipFile(tmp_path / 'c.zip').namelist() == ['doejane_LATE_102_5002_feedback-vgg_exercises.html']
     assert left == ['bob/vgg_exercises.ipynb']
+
+
+# ---------------------------------------------------------------- a class, end to end
+
+CANVAS_EXPORT = '''Student,ID,SIS User ID,SIS Login ID,Section,Week 5 (4411)
+    Points Possible,,,,,20
+"Smith, Amy",101,s101,asmith,A,
+"Doe, Bo",102,s102,bdoe,A,
+"Lee, Cy",103,s103,clee,A,
+'''
+
+
+def _canvas_download(path):
+    """Canvas' "Download submissions" zip, with the hand-in times Canvas stores."""
+    sub, answers = build_class.submission, build_class.ANSWERS
+    files = {
+        'smithamy_101_5001_lenet_exercises.ipynb': (sub(LENET, answers), DEADLINE - timedelta(hours=1)),
+        'doebo_LATE_102_5002_lenet_exercises.ipynb':
+            (sub(LENET, dict(answers, ex1='conv2_params = 6 * 16 * 3 * 3')), DEADLINE + timedelta(hours=26)),
+        'leecy_103_5003_lenet.ipynb': (sub(LENET, answers), DEADLINE - timedelta(hours=2)),
+    }
+    with zipfile.ZipFile(path, 'w') as zf:
+        for name, (nb, when) in files.items():
+            zf.writestr(zipfile.ZipInfo(name, when.timetuple()[:6]), nbformat.writes(nb))
+    return path
+
+
+def _run(*args, cwd=None):
+    proc = subprocess.run([sys.executable, '-m', 'instructor.grading', *map(str, args)],
+                          capture_output=True, text=True, timeout=900, cwd=cwd)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+@pytest.mark.slow
+def test_a_class_graded_with_a_policy(tmp_path):
+    (tmp_path / 'grading.toml').write_text(POLICY)
+    (tmp_path / 'export.csv').write_text(CANVAS_EXPORT)
+    download = _canvas_download(tmp_path / 'submissions.zip')
+    out = _run('collect', download, '--from', 'canvas', '--out', tmp_path / 'subs', '--reference', REFERENCE)
+    assert 'did you mean lenet_exercises.ipynb?' in out
+    _run('hand', tmp_path / 'subs', '--policy', tmp_path / 'grading.toml', '--reference', REFERENCE,
+         '--out', tmp_path / 'hand')
+    [sheet] = (tmp_path / 'hand').glob('*.csv')
+    rows = list(csv.DictReader(open(sheet)))
+    assert [r['student'] for r in rows] == ['doebo_102', 'smithamy_101']
+    for row, points in zip(rows, ('1', '2')):
+        row.update(points=points, comment=f'{points} of 2')
+    with open(sheet, 'w', newline='') as f:
+        writer = csv.DictWriter(f, fieldnames=handgrading.HAND_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    common = [tmp_path / 'subs', '--reference', REFERENCE, '--timeout', 20, '--jobs', 2,
+              '--policy', tmp_path / 'grading.toml', '--hand', tmp_path / 'hand',
+              '--roster', tmp_path / 'export.csv', '--out', tmp_path / 'report.csv']
+    stdout = _run(*common, '--gradebook', 'canvas', '--gradebook-export', tmp_path / 'export.csv',
+                  '--assignment', 'Week 5', '--feedback', tmp_path / 'feedback', '--stats', tmp_path / 'stats.csv')
+    report = {(r['student'], r['notebook']): r for r in csv.DictReader(open(tmp_path / 'report.csv'))}
+    amy, bo, cy = (report[s, LENET] for s in ('smithamy_101', 'doebo_102', 'leecy_103'))
+    assert (amy['points'], amy['max_points'], amy['hand_points'], amy['late']) == ('9', '9', '2', '')
+    # bo: 1 (of 1) missed, 2 + 4 + hand 1 = 7, handed in 26 h late: 2 days of 10 %
+    assert (bo['points'], bo['hand_points'], bo['late'], bo['late_days'], bo['late_penalty']) == \
+        ('5.6', '1', 'late', '2', '1.4')
+    assert (cy['status'], cy['points'], cy['max_points']) == ('missing', '0', '9')
+    assert report['doebo_102', 'TOTAL']['points'] == '5.6'
+    assert 'late 2 d (-1.4)' in stdout
+    canvas = list(csv.reader(open(tmp_path / 'report.canvas.csv')))
+    assert [(r[1], r[5]) for r in canvas[2:]] == [('101', '20'), ('102', '12.44'), ('103', '')]
+    page = (tmp_path / 'feedback' / 'doebo_102' / 'lenet_exercises.html').read_text()
+    assert '5.6 of 9 points' in page and '2 day(s) after the deadline: 1.4 point(s) taken off' in page
+    assert 'Explain conv2</td><td>1 / 2</td><td>1 of 2' in page and 'Hello doebo,' in page
+    markdown = (tmp_path / 'feedback' / 'doebo_102' / 'lenet_exercises.md').read_text()
+    assert '**5.6 of 9 points** (handed in 2 day(s) late: -1.4)' in markdown
+    assert zipfile.ZipFile(tmp_path / 'feedback' / 'canvas-feedback.zip').namelist() == [
+        'doebo_LATE_102_5002_feedback-lenet_exercises.html', 'smithamy_101_5001_feedback-lenet_exercises.html']
+    stats_rows = list(csv.DictReader(open(tmp_path / 'stats.csv')))
+    assert (stats_rows[0]['check'], stats_rows[0]['pass_rate'], stats_rows[0]['common_wrong_answers']) == \
+        ('lenet_conv2_params', '50%', '1x 864')
+    # the Moodle worksheet from the same runs (resumed from the run records, nothing runs again)
+    moodle_out = _run(*common, '--gradebook', 'moodle')
+    assert 'runs stored by an earlier run' not in moodle_out      # (said on stderr)
+    moodle = {r[0]: r for r in csv.reader(open(tmp_path / 'report.moodle.csv'))}
+    assert (moodle['Participant 102'][4], moodle['Participant 102'][5]) == ('5.6', '9')
+    assert moodle['Participant 102'][9] == 'late: lenet_exercises.ipynb 2 d (-1.4)'
