@@ -52,6 +52,17 @@ def test_the_source_assignment_marks_solutions_tests_and_hidden_tests(tmp_path):
     assert (tmp_path / 'nbgrader_config.py').is_file()
 
 
+def test_a_chapter_goes_out_without_its_speaker_notes_and_with_its_solutions(tmp_path):
+    [path] = nbgrader_export.export_course(tmp_path, ROOT / 'notebooks', ['01_lenet'])
+    cells = nbformat.read(str(path), as_version=4).cells
+    assert not [c for c in cells if c.metadata.get('slideshow', {}).get('slide_type') == 'notes']
+    graded = [c.metadata['nbgrader'] for c in cells if 'nbgrader' in c.metadata]
+    assert [g['grade_id'] for g in graded if g['grade']] == [
+        'lenet_conv2_shape', 'lenet_conv2_params', 'lenet_bn', 'lenet_bn_hidden']
+    assert sum(g['points'] for g in graded if g['grade']) == 4     # as this grader's default
+    assert len([g for g in graded if g['solution']]) == 3
+
+
 @pytest.mark.slow
 def test_nbgrader_generates_and_autogrades_with_this_graders_points(tmp_path):
     course = tmp_path / 'course'

@@ -8,6 +8,7 @@
 writes ``COURSE_DIR/source/<chapter>/<chapter>.ipynb`` (and ``nbgrader_config.py`` if the
 folder has none). In it:
 
+- the speaker notes are left out, as in the student edition;
 - each exercise cell is an nbgrader *solution* cell holding the reference answer of its
   ``%%solution`` block between ``### BEGIN SOLUTION`` / ``### END SOLUTION``;
 - each check cell is an *autograded test* cell worth the policy's points of its exercise
@@ -32,7 +33,8 @@ import nbformat
 from week5.files import atomic_write
 from instructor.keys import HIDDEN, hidden_name
 from instructor.sources import parse_source
-from .notebooks import CHECK_CALL_RE, default_reference_dir, is_check_cell, load_notebook
+from instructor.release import student_notebook
+from .notebooks import CHECK_CALL_RE, default_reference_dir, is_check_cell
 from .policy import load_policy
 
 __all__ = ['nbgrader_notebook', 'export_course', 'main']
@@ -128,7 +130,9 @@ def export_course(course_dir, reference_dir=None, notebooks=None, policy_path=No
             answers = parse_source(src)[1] if src.is_file() else {}
         if not answers:
             continue                       # no exercises to grade
-        nb = nbgrader_notebook(load_notebook(ref), answers, policy, name)
+        # without the speaker notes (they hold the answers), as the student edition
+        nb = nbgrader_notebook(nbformat.reads(student_notebook(ref), as_version=4), answers,
+                               policy, name)
         path = Path(course_dir) / 'source' / Path(name).stem / name
         atomic_write(path, nbformat.writes(nb))
         paths.append(path)
