@@ -7,6 +7,8 @@ and lenet_exercises.ipynb) collected from a Canvas zip.
 """
 import csv
 import importlib.util
+import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -20,8 +22,10 @@ from week5.checks import CheckResult
 from week5.checks.base import encode
 from instructor.grading import exercises, feedback_html, handgrading, intake, policy, roster, stats
 from instructor.grading.judging import NotebookResult
+from instructor.grading.notebooks import expected_checks
 
 FIXTURES = Path(__file__).parent / 'fixtures' / 'grading'
+ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = FIXTURES / 'reference'
 LENET, FLOPS, VGG = 'lenet_exercises.ipynb', 'flops.ipynb', 'vgg_exercises.ipynb'
 
@@ -252,36 +256,72 @@ def _canvas_download(path):
     return path
 
 
-def _run(*args, cwd=None):
+def _run(*args, cwd=None, env=None):
     proc = subprocess.run([sys.executable, '-m', 'instructor.grading', *map(str, args)],
-                          capture_output=True, text=True, timeout=900, cwd=cwd)
+                          capture_output=True, text=True, timeout=900, cwd=cwd, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc.stdout
 
 
-@pytest.mark.slow
-def test_a_class_graded_with_a_policy(tmp_path):
+def documented_commands():
+    """The command lines of docs/instructors.md's step by step ("Teaching this course")."""
+    text = (ROOT / 'docs' / 'instructors.md').read_text()
+    block = text.split('<!-- teaching-commands -->', 1)[1].split('```bash', 1)[1].split('```', 1)[0]
+    return [line.strip() for line in block.strip().splitlines() if line.strip()]
+
+
+def _checkout(tmp_path):
+    """A course checkout in tmp_path: this Makefile, the fixture references as notebooks/,
+    .venv (this interpreter's), and what the instructor has beside them."""
+    for name in ('Makefile', 'requirements.txt', 'requirements-instructor.txt', 'pyproject.toml',
+                 'scripts/setup.sh'):
+        if (ROOT / name).is_file():
+            (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(ROOT / name, tmp_path / name)
+            os.utime(tmp_path / name, (0, 0))      # older than the venv's setup stamp: no setup
+    (tmp_path / 'notebooks').mkdir()
+    for name in (LENET, 'sanitize.cfg'):
+        shutil.copy(REFERENCE / name, tmp_path / 'notebooks' / name)
+    (tmp_path / '.venv').symlink_to(sys.prefix)
     (tmp_path / 'grading.toml').write_text(POLICY)
-    (tmp_path / 'export.csv').write_text(CANVAS_EXPORT)
-    download = _canvas_download(tmp_path / 'submissions.zip')
-    out = _run('collect', download, '--from', 'canvas', '--out', tmp_path / 'subs', '--reference', REFERENCE)
-    assert 'did you mean lenet_exercises.ipynb?' in out
-    _run('hand', tmp_path / 'subs', '--policy', tmp_path / 'grading.toml', '--reference', REFERENCE,
-         '--out', tmp_path / 'hand')
-    [sheet] = (tmp_path / 'hand').glob('*.csv')
+    (tmp_path / 'gradebook.csv').write_text(CANVAS_EXPORT)
+    _canvas_download(tmp_path / 'submissions.zip')
+    return dict(os.environ, PYTHONPATH=str(ROOT), VENV=sys.prefix)
+
+
+def _fill_hand_grades(folder):
+    [sheet] = folder.glob('*.csv')
     rows = list(csv.DictReader(open(sheet)))
     assert [r['student'] for r in rows] == ['doebo_102', 'smithamy_101']
+    assert rows[1]['answer'] == build_class.ANSWERS['ex1']
     for row, points in zip(rows, ('1', '2')):
         row.update(points=points, comment=f'{points} of 2')
     with open(sheet, 'w', newline='') as f:
         writer = csv.DictWriter(f, fieldnames=handgrading.HAND_COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
-    common = [tmp_path / 'subs', '--reference', REFERENCE, '--timeout', 20, '--jobs', 2,
-              '--policy', tmp_path / 'grading.toml', '--hand', tmp_path / 'hand',
-              '--roster', tmp_path / 'export.csv', '--out', tmp_path / 'report.csv']
-    stdout = _run(*common, '--gradebook', 'canvas', '--gradebook-export', tmp_path / 'export.csv',
-                  '--assignment', 'Week 5', '--feedback', tmp_path / 'feedback', '--stats', tmp_path / 'stats.csv')
+
+
+@pytest.mark.slow
+def test_the_documented_step_by_step_grades_a_class_with_a_policy(tmp_path):
+    """docs/instructors.md's commands, verbatim, on a Canvas class: weighted points, a
+    26-hour-late submission's 2-day penalty, hand-graded points and a roster student
+    without a file, in report.csv, both gradebooks, the feedback and the statistics."""
+    env = _checkout(tmp_path)
+    commands = documented_commands()
+    assert [c.split()[:4] for c in commands] == [
+        ['.venv/bin/python', '-m', 'instructor.grading', 'collect'],
+        ['.venv/bin/python', '-m', 'instructor.grading', 'hand'], ['make', 'grade', 'SUBMISSIONS=submissions', 'POLICY=grading.toml']]
+    outputs = []
+    for command in commands:
+        proc = subprocess.run(['bash', '-c', command], cwd=tmp_path, env=env, capture_output=True,
+                              text=True, timeout=900)
+        assert proc.returncode == 0, (command, proc.stdout[-2000:], proc.stderr[-3000:])
+        outputs.append(proc.stdout)
+        if ' hand ' in command:
+            _fill_hand_grades(tmp_path / 'hand')
+    assert 'did you mean lenet_exercises.ipynb?' in outputs[0]
+    stdout = outputs[-1]
     report = {(r['student'], r['notebook']): r for r in csv.DictReader(open(tmp_path / 'report.csv'))}
     amy, bo, cy = (report[s, LENET] for s in ('smithamy_101', 'doebo_102', 'leecy_103'))
     assert (amy['points'], amy['max_points'], amy['hand_points'], amy['late']) == ('9', '9', '2', '')
@@ -290,7 +330,7 @@ def test_a_class_graded_with_a_policy(tmp_path):
         ('5.6', '1', 'late', '2', '1.4')
     assert (cy['status'], cy['points'], cy['max_points']) == ('missing', '0', '9')
     assert report['doebo_102', 'TOTAL']['points'] == '5.6'
-    assert 'late 2 d (-1.4)' in stdout
+    assert 'late 2 d (-1.4)' in stdout and 'class statistics' in stdout
     canvas = list(csv.reader(open(tmp_path / 'report.canvas.csv')))
     assert [(r[1], r[5]) for r in canvas[2:]] == [('101', '20'), ('102', '12.44'), ('103', '')]
     page = (tmp_path / 'feedback' / 'doebo_102' / 'lenet_exercises.html').read_text()
@@ -303,9 +343,18 @@ def test_a_class_graded_with_a_policy(tmp_path):
     stats_rows = list(csv.DictReader(open(tmp_path / 'stats.csv')))
     assert (stats_rows[0]['check'], stats_rows[0]['pass_rate'], stats_rows[0]['common_wrong_answers']) == \
         ('lenet_conv2_params', '50%', '1x 864')
-    # the Moodle worksheet from the same runs (resumed from the run records, nothing runs again)
-    moodle_out = _run(*common, '--gradebook', 'moodle')
-    assert 'runs stored by an earlier run' not in moodle_out      # (said on stderr)
+    # Moodle's worksheet from the same runs (resumed from the run records: nothing runs again)
+    _run('submissions', '--reference', 'notebooks', '--policy', 'grading.toml', '--hand', 'hand',
+         '--roster', 'gradebook.csv', '--gradebook', 'moodle', cwd=tmp_path, env=env)
     moodle = {r[0]: r for r in csv.reader(open(tmp_path / 'report.moodle.csv'))}
     assert (moodle['Participant 102'][4], moodle['Participant 102'][5]) == ('5.6', '9')
     assert moodle['Participant 102'][9] == 'late: lenet_exercises.ipynb 2 d (-1.4)'
+
+
+def test_the_documented_example_policy_fits_the_chapters():
+    refs = {p.stem: nbformat.read(str(p), as_version=4) for p in (ROOT / 'notebooks').glob('0*.ipynb')}
+    example = policy.load_policy(ROOT / 'docs' / 'grading.example.toml',
+                                 known_checks={n: expected_checks(nb) for n, nb in refs.items()})
+    cells = {n: {c.get('id') for c in nb.cells} for n, nb in refs.items()}
+    for name, table in example.notebooks.items():
+        assert all(item.cell in cells[name] for item in table.hand), name
