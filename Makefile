@@ -5,8 +5,9 @@ STAMP  := $(VENV)/.setup-done
 
 .PHONY: setup lab test bench slides grade gradescope nbgrader release clean
 
-# Creates .venv (Python 3.11), installs requirements.txt and week5, makes the data available.
-$(STAMP): requirements.txt pyproject.toml scripts/setup.sh
+# Creates .venv (Python 3.11), installs requirements-instructor.txt (the student's
+# requirements.txt + tests and grading), week5 and instructor, makes the data available.
+$(STAMP): requirements.txt requirements-instructor.txt pyproject.toml scripts/setup.sh
 	bash scripts/setup.sh
 	touch $(STAMP)
 

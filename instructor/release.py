@@ -26,8 +26,10 @@ from .keys import hashes, scan
 ROOT = Path(__file__).resolve().parent.parent
 
 STUDENT = ROOT / 'scripts' / 'student'
-COPIED = ['requirements.txt', 'environment.yml', 'pyproject.toml', 'apt.txt', '.gitignore',
+COPIED = ['requirements.txt', 'environment.yml', 'apt.txt', '.gitignore',
           'scripts/setup.sh', 'scripts/check_setup.py']
+PACKAGES = ('# instructor/ is in the instructor\'s checkout only: the release writes this line as '
+            '["week5*"]\ninclude = ["week5*", "instructor*"]', 'include = ["week5*"]')
 TEMPLATES = {'README.md': 'README.md', 'Makefile': 'Makefile',
              'notebooks-README.md': 'notebooks/README.md'}
 
@@ -42,6 +44,16 @@ def student_notebook(path):
     nb['cells'] = [c for c in nb['cells']
                    if c.get('metadata', {}).get('slideshow', {}).get('slide_type') != 'notes']
     return sources.dumps(nb)
+
+
+def student_pyproject():
+    """pyproject.toml as the student edition installs it: the package week5 only."""
+    text = (ROOT / 'pyproject.toml').read_text(encoding='utf-8')
+    ours, theirs = PACKAGES
+    if ours not in text:
+        raise ReleaseError(f'pyproject.toml has no lines {ours!r}: update PACKAGES in '
+                           'instructor/release.py to its package list')
+    return text.replace(ours, theirs)
 
 
 def _ignore_in_package(folder, names):
@@ -66,6 +78,7 @@ def write(out):
     for name in COPIED:
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, out / name)
+    (out / 'pyproject.toml').write_text(student_pyproject(), encoding='utf-8')
     for src, dest in TEMPLATES.items():
         (out / dest).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(STUDENT / src, out / dest)

@@ -29,8 +29,7 @@ Rebuilding keeps the outputs of every code cell whose id and source did not chan
 text edits do not throw away an executed notebook; a changed code cell loses its outputs
 and the script says which notebooks need executing again::
 
-    WEEK5_PROFILE=laptop .venv/bin/jupyter nbconvert --to notebook --execute --inplace \
-        --ExecutePreprocessor.timeout=1800 notebooks/NN_name.ipynb
+    .venv/bin/python -m instructor.execute notebooks/NN_name.ipynb --profile laptop
 """
 import argparse
 import copy

@@ -475,7 +475,9 @@ def test_a_crash_is_reported_as_a_crash_at_once_and_later_exercises_still_run(ad
     assert error.startswith('cell 5 `import os`: the kernel died after ')
     assert error.endswith('(exit code 1) - restarted with the setup cells')
     seconds = float(error.split('died after ')[1].split(' s')[0])
-    assert seconds < 5 < CELL_TIMEOUT  # seen from the kernel's exit, not at the cell timeout
+    # seen from the kernel's exit, not from the cell timeout: reported before it would fire
+    # (no bound in seconds of its own, which a loaded machine could miss)
+    assert seconds < CELL_TIMEOUT
     assert 'timed out' not in row['errored_cells']
     assert checks_of(row) == {n: None for n in GRADED}  # after the crash too
 

@@ -48,6 +48,12 @@ def test_the_release_is_a_repository_without_answers(student):
     assert scan.scan(student) == []
 
 
+def test_the_student_edition_installs_and_requires_only_the_students_side(student):
+    assert 'instructor' not in (student / 'pyproject.toml').read_text()
+    assert (student / 'requirements.txt').read_bytes() == (ROOT / 'requirements.txt').read_bytes()
+    assert not (student / 'requirements-instructor.txt').exists()
+
+
 def test_the_student_package_is_a_copy_of_week5(student):
     def tree(root):
         return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob('*')
