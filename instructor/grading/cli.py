@@ -141,9 +141,11 @@ def main(argv=None):
                         help='the gradebook (Canvas) or grading worksheet (Moodle) the platform '
                              'exported: its rows and columns are kept, the grades filled in')
     parser.add_argument('--assignment', default='week5',
-                        help='Canvas: the assignment column to fill (default: week5)')
+                        help='Canvas: the assignment column to fill: its name in --gradebook-export, '
+                             'else "NAME (ID)" as Canvas heads it (default: week5)')
     parser.add_argument('--feedback', metavar='DIR',
-                        help='write one Markdown feedback file per student and notebook in DIR')
+                        help='write per student and notebook an HTML page and a Markdown file in '
+                             'DIR (and, from Canvas, the bulk-upload zip DIR/canvas-feedback.zip)')
     classwork.add_arguments(parser)
     parser.add_argument('--check', metavar='REPORT',
                         help='re-verify a written report against its run records and exit')
