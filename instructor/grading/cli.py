@@ -47,6 +47,13 @@ the reference, and a total; per student a ``TOTAL`` row sums the notebooks. It i
 only after all runs, atomically, as CSV (``--out``), with the run records beside it
 (``<out>.runs.json``, which ``--check`` re-judges and compares with the CSV), and printed
 as a table headed by the isolation that was in force.
+
+Points: ``--policy grading.toml`` weighs the exercises, sets deadlines (or ``--deadline``),
+the late penalty and the items graded by hand (``hand`` exports them, ``--hand`` reads
+them back); ``--roster`` lists every student, so one without a file is ``missing``. The
+report adds ``points``, ``max_points``, ``hand_points`` and the lateness; the class
+statistics follow the table (``--stats`` writes them as CSV). See ``policy`` and
+``classwork``.
 """
 import argparse
 import signal
