@@ -3,8 +3,8 @@
 the HTML feedback; and ``python -m instructor.grading hand`` (the hand-grading export).
 
 ``cli`` adds these options with :func:`add_arguments`, reads them with :func:`setup`
-before any run (so a mistake in the policy stops the grading at once) and calls
-:func:`finish` on the results.
+before any run (so a mistake in the policy stops the grading at once), calls
+:func:`finish` on the results before the report and :func:`hand_back` after it.
 """
 import argparse
 import sys
@@ -19,7 +19,7 @@ from .policy import PolicyError, load_policy, notebook_stem, score_class
 from .roster import add_missing, read_roster
 from .stats import class_stats, format_stats, write_stats
 
-__all__ = ['add_arguments', 'setup', 'finish', 'hand_main']
+__all__ = ['add_arguments', 'setup', 'finish', 'hand_back', 'hand_main']
 
 
 def add_arguments(parser):
@@ -54,11 +54,17 @@ def setup(args, intake):
 
 
 def finish(results, args, intake, policy, hand, roster):
-    """Roster, points, statistics and HTML feedback; returns the results to report."""
-    folder, refs = _references(args.reference)
+    """The roster's missing students and everyone's points; returns the results to report."""
+    folder, _ = _references(args.reference)
     if roster:
         results = add_missing(results, roster, folder)
-    score_class(results, policy, args.submissions_dir, intake, hand)
+    return score_class(results, policy, args.submissions_dir, intake, hand)
+
+
+def hand_back(results, args, intake):
+    """After the report: the class statistics (printed, ``--stats``) and the HTML feedback
+    with the Canvas bulk-upload zip (``--feedback``)."""
+    _, refs = _references(args.reference)
     titles = {n: exercise_titles(nb) for n, nb in refs.items()}
     stats = class_stats(results, titles)
     print('\n' + format_stats(stats))
@@ -73,7 +79,6 @@ def finish(results, args, intake, policy, hand, roster):
             left = canvas_feedback_zip(paths, intake, zip_path)
             print(f'Canvas bulk upload ("Upload submission comments"): {zip_path}'
                   + (f' ({len(left)} page(s) without a Canvas submission left out)' if left else ''))
-    return results
 
 
 def hand_main(argv):

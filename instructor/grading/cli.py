@@ -208,6 +208,7 @@ def main(argv=None):
     if args.feedback:
         paths = write_feedback(results, args.feedback, intake)
         print(f'{len(paths)} feedback file(s) written to {args.feedback}')
+    classwork.hand_back(results, args, intake)
     return 0
 
 
