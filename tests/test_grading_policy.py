@@ -182,6 +182,25 @@ def test_intake_suggests_the_close_name(tmp_path):
         ['did you mean 01_lenet.ipynb? Rename the file to 01_lenet.ipynb in the download and collect again']
 
 
+def test_classroom_lateness_is_the_last_commit_of_the_file(tmp_path):
+    repo = tmp_path / 'download' / 'week5-cnn-alice'
+    repo.mkdir(parents=True)
+    (repo / FLOPS).write_bytes(platforms.notebook_bytes('alice'))
+    late = DEADLINE + timedelta(hours=3)
+    env = dict(os.environ, GIT_AUTHOR_DATE=late.isoformat(), GIT_COMMITTER_DATE=late.isoformat(),
+               GIT_AUTHOR_NAME='a', GIT_AUTHOR_EMAIL='a@x', GIT_COMMITTER_NAME='a', GIT_COMMITTER_EMAIL='a@x')
+    for args in (['init', '-q'], ['add', FLOPS], ['commit', '-q', '-m', 'done']):
+        subprocess.run(['git', '-C', str(repo), *args], check=True, env=env, capture_output=True)
+    (tmp_path / 'download' / 'week5-cnn-bob').mkdir()
+    (tmp_path / 'download' / 'week5-cnn-bob' / FLOPS).write_bytes(platforms.notebook_bytes('bob'))
+    got = intake.collect(tmp_path / 'download', 'classroom', tmp_path / 'subs', REFERENCE)
+    times = {p.student: p.submitted for p in got.placed}
+    assert times['alice'] == late.isoformat(timespec='seconds')   # not the clone's file time
+    when = policy.submission_time(tmp_path / 'subs', 'alice', FLOPS, intake.read_intake(tmp_path / 'subs'))
+    assert policy.days_late(when, DEADLINE) == 1
+    assert datetime.fromisoformat(times['bob']) > DEADLINE           # no history: the file's time
+
+
 # ---------------------------------------------------------------- statistics and feedback
 
 def test_class_statistics_name_the_most_failed_exercise_and_its_common_wrong_answer():

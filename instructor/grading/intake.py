@@ -37,6 +37,7 @@ import os
 import re
 import shutil
 import stat
+import subprocess
 import zipfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -201,12 +202,33 @@ def _read_folder(root, max_file, max_total):
 
 # ---------------------------------------------------------------- naming schemes
 
+def _commit_time(repo, path):
+    """The time of the last commit that changed `path` in the git repository `repo` (a
+    clone's files all carry the time of the clone), or None without git or history."""
+    try:
+        out = subprocess.run(['git', '-C', str(repo), 'log', '-1', '--format=%cI', '--', str(path)],
+                             capture_output=True, text=True, timeout=30).stdout.strip()
+        return datetime.fromisoformat(out).astimezone(timezone.utc) if out else None
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return None
+
+
 def _member_times(source):
-    """{path in the download: ISO time it was stored with} -- a zip member's time (zip
-    stores no zone: read as UTC) or a file's modification time; what ``--deadline`` compares."""
+    """{path in the download: ISO time it was handed in} -- a zip member's time (zip stores
+    no zone: read as UTC), in a cloned repository (GitHub Classroom) the time of the last
+    commit that changed the file, else a file's modification time; what ``--deadline``
+    compares."""
     if source.is_dir():
-        return {p.relative_to(source).as_posix(): datetime.fromtimestamp(p.lstat().st_mtime, timezone.utc)
-                .isoformat(timespec='seconds') for p in source.rglob('*') if p.is_file()}
+        times = {}
+        for p in source.rglob('*'):
+            if not p.is_file() or '.git' in p.relative_to(source).parts:
+                continue
+            repo = next((d for d in p.parents if (d / '.git').is_dir() and d.is_relative_to(source)), None)
+            when = (_commit_time(repo, p.relative_to(repo))
+                    if repo is not None and '.ipynb' in p.name.lower() else None) \
+                or datetime.fromtimestamp(p.lstat().st_mtime, timezone.utc)
+            times[p.relative_to(source).as_posix()] = when.isoformat(timespec='seconds')
+        return times
     with zipfile.ZipFile(source) as zf:
         return {i.filename.replace('\\', '/'): datetime(*i.date_time, tzinfo=timezone.utc)
                 .isoformat(timespec='seconds') for i in zf.infolist()}
