@@ -377,3 +377,14 @@ def test_the_documented_example_policy_fits_the_chapters():
     cells = {n: {c.get('id') for c in nb.cells} for n, nb in refs.items()}
     for name, table in example.notebooks.items():
         assert all(item.cell in cells[name] for item in table.hand), name
+
+
+def test_moodle_feedback_zip_has_the_downloads_folders(tmp_path):
+    page = tmp_path / 'p.html'
+    page.write_text('<p>hi</p>')
+    book = {'students': {'jane-doe_201': {'id': '201', 'name': 'Jane Doe', 'notebooks': {}}}}
+    left = feedback_html.moodle_feedback_zip({('jane-doe_201', FLOPS): page, ('x', FLOPS): page}, book,
+                                             tmp_path / 'm.zip')
+    assert zipfile.ZipFile(tmp_path / 'm.zip').namelist() == [
+        'Jane Doe_201_assignsubmission_file_/feedback-flops.html']
+    assert left == ['x/flops.ipynb']

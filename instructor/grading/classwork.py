@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .batch import find_submissions
 from .exercises import exercise_titles
-from .feedback_html import canvas_feedback_zip, write_feedback_html
+from .feedback_html import BULK_UPLOAD, write_feedback_html
 from .handgrading import export_hand, read_hand
 from .notebooks import default_reference_dir, expected_checks, load_notebook
 from .policy import PolicyError, load_policy, notebook_stem, score_class
@@ -74,11 +74,12 @@ def hand_back(results, args, intake):
     if args.feedback:
         paths = write_feedback_html(results, args.feedback, titles, intake)
         print(f'{len(paths)} HTML feedback page(s) written to {args.feedback}')
-        if intake is not None and intake.get('platform') == 'canvas':
-            zip_path = Path(args.feedback) / 'canvas-feedback.zip'
-            left = canvas_feedback_zip(paths, intake, zip_path)
-            print(f'Canvas bulk upload ("Upload submission comments"): {zip_path}'
-                  + (f' ({len(left)} page(s) without a Canvas submission left out)' if left else ''))
+        platform = (intake or {}).get('platform')
+        if platform in BULK_UPLOAD:
+            name, write_zip, upload = BULK_UPLOAD[platform]
+            left = write_zip(paths, intake, Path(args.feedback) / name)
+            print(f'{platform} bulk upload ("{upload}"): {Path(args.feedback) / name}'
+                  + (f' ({len(left)} page(s) without a {platform} submission left out)' if left else ''))
 
 
 def hand_main(argv):

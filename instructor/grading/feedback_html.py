@@ -12,7 +12,9 @@ out or crashed, and the lateness. A hidden test shows its verdict only.
 For a class collected from Canvas, ``feedback/canvas-feedback.zip`` holds the pages named
 like the files of Canvas' "Download submissions" zip
 (``{name}_{user id}_{submission id}_feedback-{notebook}.html``), which Canvas' "Upload
-submission comments" attaches to each student's submission.
+submission comments" attaches to each student's submission. For Moodle,
+``feedback/moodle-feedback.zip`` holds one folder per participant named as in Moodle's
+download, for the assignment's "Upload multiple feedback files in a zip".
 """
 import html
 import io
@@ -25,7 +27,7 @@ from .feedback import STATUS_TEXT
 from .intake import CANVAS_RE
 from .policy import fmt_points
 
-__all__ = ['feedback_html', 'write_feedback_html', 'canvas_feedback_zip']
+__all__ = ['feedback_html', 'write_feedback_html', 'canvas_feedback_zip', 'moodle_feedback_zip', 'BULK_UPLOAD']
 
 STYLE = ('body{font-family:system-ui,sans-serif;max-width:46em;margin:2em auto;line-height:1.45}'
          'table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ccc;'
@@ -102,6 +104,24 @@ def write_feedback_html(results, folder, titles=None, intake=None):
     return paths
 
 
+def moodle_feedback_zip(paths, intake, zip_path):
+    """The zip of Moodle's "Upload multiple feedback files in a zip": one folder per
+    participant named as in Moodle's download (``{Full Name}_{participant id}_assignsubmission_file_``).
+    Returns the students left out (no Moodle participant id)."""
+    students = intake.get('students', {})
+    buf, left_out = io.BytesIO(), []
+    with zipfile.ZipFile(buf, 'w', zipfile.ZIP_DEFLATED) as zf:
+        for (student, notebook), path in sorted(paths.items()):
+            info = students.get(student, {})
+            if not info.get('id') or not info.get('name'):
+                left_out.append(f'{student}/{notebook}')
+                continue
+            folder = f"{info['name']}_{info['id']}_assignsubmission_file_"
+            zf.writestr(f'{folder}/feedback-{PurePosixPath(notebook).stem}.html', path.read_bytes())
+    atomic_write(Path(zip_path), buf.getvalue())
+    return left_out
+
+
 def canvas_feedback_zip(paths, intake, zip_path):
     """The zip of Canvas' "Upload submission comments": each page named with the prefix of
     the student's file in the download. Returns the names of students left out (no
@@ -123,3 +143,9 @@ def canvas_feedback_zip(paths, intake, zip_path):
             zf.writestr(f'{prefix}feedback-{PurePosixPath(notebook).stem}.html', path.read_bytes())
     atomic_write(Path(zip_path), buf.getvalue())
     return left_out
+
+
+# platform -> (zip name, writer, what the platform calls the upload)
+BULK_UPLOAD = {'canvas': ('canvas-feedback.zip', canvas_feedback_zip, 'Upload submission comments'),
+               'moodle': ('moodle-feedback.zip', moodle_feedback_zip,
+                          'Upload multiple feedback files in a zip')}
