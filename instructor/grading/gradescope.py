@@ -46,7 +46,7 @@ from .judging import grade_notebook, instructor_data_dir
 from .notebooks import REPO_ROOT, default_reference_dir, load_notebook
 from .policy import load_policy, score
 from .runs import DEFAULT_CELL_TIMEOUT, DEFAULT_NOTEBOOK_TIMEOUT
-from .sandbox import DESCRIPTIONS, make_sandbox
+from .sandbox import DESCRIPTIONS, INSTRUCTOR_DIR, WEEK5_DIR, make_sandbox
 
 __all__ = ['build', 'run', 'results_json', 'main', 'DEFAULT_ZIP']
 
@@ -124,8 +124,6 @@ def build(out=DEFAULT_ZIP, reference_dir=None, notebooks=None, policy_path=None,
           cell_timeout=DEFAULT_CELL_TIMEOUT, notebook_timeout=DEFAULT_NOTEBOOK_TIMEOUT):
     """Write the autograder zip; returns its path. ``notebooks``: the reference names this
     Gradescope assignment grades (default: every notebook with exercise checks)."""
-    import week5
-    import instructor
     reference_dir = Path(reference_dir) if reference_dir is not None else default_reference_dir()
     available = {p.name: p for p in sorted(reference_dir.glob('*.ipynb'))}
     if notebooks:
@@ -149,13 +147,11 @@ def build(out=DEFAULT_ZIP, reference_dir=None, notebooks=None, policy_path=None,
         _add(zf, CONFIG, json.dumps(config, indent=1))
         if policy_path is not None:
             _add(zf, 'grading.toml', Path(policy_path).read_bytes())
-        week5_dir = Path(week5.__file__).parent
-        instructor_dir = Path(instructor.__file__).parent
-        for name, path in _package_files(week5_dir, 'week5'):
+        for name, path in _package_files(WEEK5_DIR, 'week5'):
             _add(zf, name, path.read_bytes())
-        _add(zf, 'instructor/__init__.py', (instructor_dir / '__init__.py').read_bytes())
+        _add(zf, 'instructor/__init__.py', (INSTRUCTOR_DIR / '__init__.py').read_bytes())
         for sub in ('grading', 'keys'):
-            for name, path in _package_files(instructor_dir / sub, f'instructor/{sub}'):
+            for name, path in _package_files(INSTRUCTOR_DIR / sub, f'instructor/{sub}'):
                 _add(zf, name, path.read_bytes())
         for name in wanted + (['sanitize.cfg'] if (reference_dir / 'sanitize.cfg').is_file() else []):
             _add(zf, f'reference/{name}', (reference_dir / name).read_bytes())

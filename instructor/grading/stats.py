@@ -14,7 +14,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from week5.checks.base import decode, shown
 from week5.files import atomic_write
 from instructor.keys import HIDDEN_SUFFIX
 from .exercises import title_of
@@ -48,14 +47,30 @@ class ExerciseStats:
         return self.wrong.most_common(n)
 
 
+def _shown(value):
+    """An answer as recorded (``week5.checks.describe_answer``'s JSON) written as in Python:
+    ``1,234``, ``(1, 16, 14, 14)``, ``'lenet'``."""
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int):
+        return f'{value:,}'
+    if isinstance(value, list):
+        return '[' + ', '.join(map(_shown, value)) + ']'
+    if isinstance(value, dict):
+        if 'tuple' in value:
+            items = list(map(_shown, value['tuple']))
+            return '(' + ', '.join(items) + (',)' if len(items) == 1 else ')')
+        if value.get('ellipsis'):
+            return '...'
+        return str(value.get('repr', value))
+    return repr(value) if isinstance(value, str) else str(value)
+
+
 def _wrong_answer(check, reason, answers):
     """What a failed verdict's student answered: the value of a keyed answer, else the reason."""
     data = answers.get(check)
     if isinstance(data, dict) and 'value' in data and not check.endswith(HIDDEN_SUFFIX):
-        try:
-            return shown(decode(data['value']))
-        except Exception:   # a malformed record: its reason says so
-            pass
+        return _shown(data['value'])
     return reason
 
 
