@@ -9,7 +9,7 @@ from week5.profiles import get_profile  # noqa: E402
 from week5.callbacks import History  # noqa: E402
 from week5.recipe import RunLoadError  # noqa: E402
 from week5.summary import count_params, layer_summary  # noqa: E402
-from week5 import claims, curves, inside, summary, viz  # noqa: E402
+from week5 import checks, claims, curves, inside, summary, viz  # noqa: E402
 from week5.chapters import alexnet as ch_alexnet, compare as ch_compare  # noqa: E402
 from week5.chapters import googlenet as ch_googlenet, nin as ch_nin  # noqa: E402
 from week5.chapters import overview as ch_overview  # noqa: E402
@@ -66,7 +66,7 @@ def test_stage_rows_and_unknown_stage():
 def test_inception_branches_match_the_block():
     blk = Inception(64, (96, 128), (16, 32), 32, in_channels=192)
     blk.initialize()
-    assert summary.inception_params(192, 64, (96, 128), (16, 32), 32) == count_params(blk) == 163696
+    assert checks.inception_params(192, 64, (96, 128), (16, 32), 32) == count_params(blk) == 163696
     rows = summary.inception_branches(192, 64, (96, 128), (16, 32), 32, 28)
     assert [r[1] for r in rows] == [64, 128, 32, 32]
     alloc = ch_googlenet.allocation_rows(192, {'a': (64, (96, 128), (16, 32), 32),
@@ -109,7 +109,6 @@ def test_budgets_shrink_the_profile():
     # a smaller batch takes proportionally smaller steps (linear scaling rule)
     base = get_profile('quick').recipe('alexnet')
     assert q.lr == pytest.approx(base.lr * 32 / base.batch_size)
-    assert claims.lab_sizes('lenet', profile='quick') == {'num_train': 512, 'num_val': 256}
     relu_lr = get_profile('laptop').recipe('lenet', activation='relu').lr
     assert relu_lr != get_profile('laptop').recipe('lenet').lr
     assert claims.budget_recipe('lenet', 'experiment', profile='laptop',

@@ -176,13 +176,13 @@ def test_long_reasons_are_one_short_line(capsys):
       4096 * 4096 + 4096: 'second of the two', 42999808: '256 x 6 x 6',
       54534144 + 40970: '10-class output layer'}),
     (checks.check_vgg_dense_inputs, 12800,
-     {512: 'flattened', 25: '512 channels', 51200: 'four blocks', 25088: '224x224'}),
+     {512: 'flattened', 25: 'channels too', 51200: 'four blocks', 25088: '224x224'}),
     (checks.check_conv1x1_params, 16448,
      {16384: 'biases', 320: 'all 256 input channels', 256 * 64 * 9 + 64: '3x3',
       65792: '256 channels to 64', 16640: 'one bias per output channel', 147840: '384 -> 384'}),
     (checks.check_nin_conv1x1_macs, 4460544,
      {26873856: '224x224', 9216: 'number of weights', 9312: 'number of parameters',
-      46464: 'all 96 input channels', 8921088: 'two', 4875264: 'must fit',
+      46464: 'all the input channels', 8921088: 'two', 4875264: 'must fit',
       4064256: 'first window position', 5308416: '96 / 4', 4460545: None}),
     (checks.check_inception_out_channels, 352,
      {240: '1x1 reductions', 472: 'stay inside', 312: 'branch 4', 351: None}),
@@ -269,10 +269,13 @@ def test_design_checks(capsys):
 def test_design_budgets_match_the_library():
     """The design checks' first-principles counts agree with week5.summary's."""
     from week5 import summary
-    assert checks.googlenet.inception_params(192, 16, (32, 208), (16, 16), 16) == \
-        summary.inception_params(192, 16, (32, 208), (16, 16), 16) == 81968
-    assert checks.googlenet.inception_params(256, 128, (128, 192), (32, 96), 64) == \
-        summary.inception_params(256, 128, (128, 192), (32, 96), 64)
+
+    def counted(*block):        # summary's per-branch rows of the block as it is built
+        return sum(params for _, _, params, _ in summary.inception_branches(*block, 1))
+    assert checks.inception_params(192, 16, (32, 208), (16, 16), 16) == \
+        counted(192, 16, (32, 208), (16, 16), 16) == 81968
+    assert checks.inception_params(256, 128, (128, 192), (32, 96), 64) == \
+        counted(256, 128, (128, 192), (32, 96), 64)
     arch = ((1, 64), (1, 128), (2, 256), (2, 512), (2, 128))
     split = summary.body_head_rows('vgg', {'a': dict(arch=arch)})['a']
     assert checks.vgg.vgg_params(arch)[0] == split['total_params'] == 47753738

@@ -10,13 +10,18 @@ HEADLESS = ['week5', 'week5.runtime', 'week5.files', 'week5.hparams', 'week5.ten
             'week5.profiles']
 
 
-def _loaded_after(import_line):
-    code = (f'import sys\n{import_line}\n'
-            f'print(",".join(m for m in {FRONTEND!r} if m in sys.modules))')
+def _python(code):
+    """What a fresh interpreter running ``code`` printed (it must exit 0)."""
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 0, out.stderr
-    return out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ''
+    return out.stdout.strip()
+
+
+def _loaded_after(import_line):
+    out = _python(f'import sys\n{import_line}\n'
+                  f'print(",".join(m for m in {FRONTEND!r} if m in sys.modules))')
+    return out.splitlines()[-1] if out else ''
 
 
 def test_headless_modules_import_no_frontend():
@@ -40,10 +45,8 @@ def test_the_grader_judges_without_loading_mxnet():
             'assert not verdicts("vgg_bn_block", {"fail": "no answer yet"})["vgg_bn_block"].passed\n'
             'assert not verdicts("lenet_bn", {"kinds": []})["lenet_bn"].passed\n'
             'print(",".join(m for m in ("mxnet", "week5.core", "week5.summary") if m in sys.modules))')
-    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
-                         timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == '', f'the grader loaded {out.stdout.strip()}'
+    loaded = _python(code)
+    assert loaded == '', f'the grader loaded {loaded}'
 
 
 def test_the_lazy_api_names_every_core_name_where_it_lives():
@@ -69,6 +72,4 @@ def test_import_sets_no_seed_and_no_rcparams():
             'changed = [k for k in d if matplotlib.rcParams[k] != d[k]]\n'
             'assert not changed, changed\n'
             'print("ok")')
-    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
-                         timeout=120)
-    assert out.returncode == 0 and out.stdout.strip().endswith('ok'), out.stderr
+    assert _python(code).endswith('ok')

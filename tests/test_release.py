@@ -170,3 +170,28 @@ def test_the_grader_grades_a_student_edition_notebook_with_the_hidden_tests(stud
     assert set(passed) == {'nin_conv1x1_macs', 'conv1x1_params', 'nin_small_head'}
     assert row['failed_checks'].startswith('nin_small_head_hidden: '), row['failed_checks']
     assert (row['passed'], row['total']) == ('3', '4')
+
+
+@pytest.mark.skipif(not os.environ.get('WEEK5_FRESH_VENV'),
+                    reason='downloads the student set into a new venv (minutes): '
+                           'WEEK5_FRESH_VENV=1 runs it; test_packaging checks the imports statically')
+def test_a_fresh_venv_of_the_students_requirements_runs_the_edition(student, tmp_path):
+    """requirements.txt alone, in a new venv without this one's packages, imports every
+    module of the edition's week5 and passes its setup check."""
+    venv = tmp_path / 'venv'
+    subprocess.run([sys.executable, '-m', 'venv', str(venv)], check=True, timeout=300)
+    py = str(venv / 'bin' / 'python')
+    for args in (['-r', 'requirements.txt'], ['--no-deps', '-e', '.']):
+        res = subprocess.run([py, '-m', 'pip', 'install', '-q', '--disable-pip-version-check',
+                              *args], cwd=student, capture_output=True, text=True, timeout=3600)
+        assert res.returncode == 0, res.stderr[-2000:]
+    imports = ('import importlib, pkgutil, week5\n'
+               'for m in pkgutil.walk_packages(week5.__path__, "week5."):\n'
+               '    if m.name != "week5.grade":\n'
+               '        importlib.import_module(m.name)\n')
+    env = {'PATH': f'{venv}/bin:/usr/bin:/bin', 'HOME': str(tmp_path), 'WEEK5_PROFILE': 'quick',
+           'MPLBACKEND': 'Agg', 'WEEK5_CACHE': os.environ.get('WEEK5_CACHE', '')}
+    for argv in ([py, '-c', imports], [py, 'scripts/check_setup.py']):
+        res = subprocess.run(argv, cwd=student, capture_output=True, text=True, timeout=900,
+                             env={k: v for k, v in env.items() if v})
+        assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]

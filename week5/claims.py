@@ -24,7 +24,7 @@ __all__ = ['CHAPTERS', 'CLAIM_RE', 'Claim', 'claim', 'parse_claims', 'runs_at_ch
            'untestable', 'claim_greater',
            'claim_within', 'mean_std', 'compare_seeds', 'seeds_table',
            'clean_train_accuracy', 'mean_metric', 'best_variant', 'within',
-           'budget_recipe', 'compare', 'keep_run', 'kept_run', 'lab_sizes', 'run_rows',
+           'budget_recipe', 'compare', 'keep_run', 'kept_run', 'run_rows',
            'runs_table', 'final_metrics']
 
 
@@ -274,13 +274,6 @@ def kept_run(name, profile=None):
 
 def _fmt_num(x, digits=3):
     return '-' if x is None else f'{x:.{digits}f}'
-
-
-def lab_sizes(name, budget='experiment', profile=None):
-    """The data sizes (``num_train``, ``num_val``) of ``budget`` for network ``name``:
-    pass them to a ``TrainingLab`` so that its runs take seconds, not minutes."""
-    r = budget_recipe(name, budget, profile)
-    return {'num_train': r.num_train, 'num_val': r.num_val}
 
 
 def run_rows(runs):

@@ -2,10 +2,8 @@
 
 ``curve_data`` turns runs into plain line data (what the live plot and the static plots
 share), ``plot_history`` / ``plot_runs`` draw them, ``curve_legend`` keeps the legend
-outside the data, ``run_label`` / ``format_metrics`` name runs and their numbers.
-Everything takes data; nothing here trains.
+outside the data. Everything takes data; nothing here trains.
 """
-import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 
@@ -20,8 +18,7 @@ from matplotlib.transforms import Bbox
 from .viz import iterate_values, new_axes
 
 __all__ = ['metric_of', 'curve_metrics', 'curve_data', 'draw_curve', 'curve_legend',
-           'CurveEndLabels', 'end_labels', 'place_end_labels', 'plot_history', 'run_label',
-           'format_metrics', 'plot_runs']
+           'CurveEndLabels', 'end_labels', 'place_end_labels', 'plot_history', 'plot_runs']
 
 
 _HISTORY_KEYS = ('train_loss', 'val_loss', 'train_acc', 'val_acc')
@@ -319,43 +316,6 @@ def plot_history(runs, keys=_HISTORY_KEYS, labels=None, ax=None, use_batches=Tru
 
 def _constrained(fig):
     return type(fig.get_layout_engine()).__name__ == 'ConstrainedLayoutEngine'
-
-
-def run_label(config=None, **extra):
-    """Short label of a run: the config fields that differ from their defaults plus
-    ``extra`` (e.g. lr=0.1), like 'activation=relu, kernel_sizes=(3, 5), lr=0.1'."""
-    parts = []
-    if config is not None:
-        if not dataclasses.is_dataclass(config):
-            raise TypeError(f'config must be a dataclass instance, got '
-                            f'{type(config).__name__}')
-        for f in dataclasses.fields(config):
-            value = getattr(config, f.name)
-            if f.default is not dataclasses.MISSING:
-                default = f.default
-            elif f.default_factory is not dataclasses.MISSING:
-                default = f.default_factory()
-            else:
-                default = object()
-            if value != default:
-                parts.append(f'{f.name}={_short(value)}')
-    parts += [f'{k}={_short(v)}' for k, v in extra.items()]
-    return ', '.join(parts) if parts else 'defaults'
-
-
-def format_metrics(row, keys=('train_loss', 'train_acc', 'val_loss', 'val_acc'), digits=3):
-    """'train_loss 0.512, train_acc 0.812, ...' with values rounded to ``digits``."""
-    parts = [f'{k} {float(row[k]):.{digits}f}' for k in keys
-             if row.get(k) is not None and math.isfinite(float(row[k]))]
-    return ', '.join(parts)
-
-
-def _short(value):
-    if isinstance(value, float):
-        return f'{value:g}'
-    if isinstance(value, (list, tuple)):
-        return '(' + ', '.join(_short(v) for v in value) + (',)' if len(value) == 1 else ')')
-    return str(value)
 
 
 def plot_runs(runs, keys=('train_loss', 'val_acc')):

@@ -37,7 +37,7 @@ from .models.googlenet import InceptionSpec
 
 __all__ = ['LayerRow', 'iter_layers', 'layer_summary', 'format_summary', 'print_summary',
            'count_params', 'layer_costs', 'param_split', 'body_head_rows',
-           'body_head_table', 'inception_branches', 'inception_params', 'cost_rows',
+           'body_head_table', 'inception_branches', 'cost_rows',
            'cost_table']
 
 LayerRow = namedtuple('LayerRow', 'name output_shape params macs path depth')
@@ -322,11 +322,6 @@ def inception_branches(c_in, c1, c2, c3, c4, size):
     size = (size, size) if isinstance(size, int) else tuple(size)
     spec = InceptionSpec('inception', c1, tuple(c2), tuple(c3), c4)
     return [row[:4] for row in spec.branches((c_in,) + size)]
-
-
-def inception_params(c_in, c1, c2, c3, c4):
-    """Parameters of ``Inception(c1, c2, c3, c4)`` on ``c_in`` input channels."""
-    return sum(p for _, _, p, _ in inception_branches(c_in, c1, c2, c3, c4, 1))
 
 
 def cost_rows(names=None, configs=None):

@@ -1,10 +1,12 @@
-"""Pure plotting: training curves, image grids, filter grids, feature maps, confusion
-matrices, and the book's `show_images` / `use_svg_display` / `set_figsize`.
+"""Plotting shared by the chapters: image grids, filter grids, feature maps, confusion
+matrices, architecture diagrams, and the book's `show_images` / `use_svg_display` /
+`set_figsize`.
 
-Every plotting function takes data (numpy arrays, MXNet arrays, History objects or plain
-rows) and an optional ``ax``; it draws on that axes, or on a new pyplot figure when
-``ax`` is None, and returns what it drew on. Nothing here trains or keeps state, so all
-of it is testable under the Agg backend.
+Most functions take data (numpy or MXNet arrays, plain rows) and an optional ``ax``;
+they draw on that axes, or on new axes (`new_axes`) when ``ax`` is None, and return
+what they drew on. The pictures of a network's inside (`draw_architecture`,
+`plot_layer_by_layer`) run the given network forward on one input (week5/inside.py);
+nothing here trains or keeps state, so all of it is testable under the Agg backend.
 
 Importing this module changes no rcParams and no display mode, and does not import
 ``matplotlib.pyplot`` (pyplot is imported only when a function needs a new figure).
@@ -152,9 +154,6 @@ def show_image_grid(images, labels=None, preds=None, class_names=None, num_cols=
         for a, t, p in zip(axes, true, pred):
             a.title.set_color('black' if t == p else 'red')
     return axes
-
-
-# ------------------------------------------------------------------------- training curves
 
 
 # ---------------------------------------------------------------------- filters and maps
@@ -307,14 +306,10 @@ def plot_confusion_matrix(counts, class_names=None, normalize=True, ax=None,
     return ax
 
 
-# ---------------------------------------------------------------------- figures and bytes
-
-
-# ------------------------------------------------------------- text size, for the slides
-
-
 # ------------------------------------------------------------------------------- helpers
 def new_axes(num_rows=1, num_cols=1, figsize=None, layout=None):
+    """The axes of a new pyplot figure (one, or an array of ``num_rows`` x ``num_cols``):
+    the one maker of new axes here (a drawing on a given ``fig`` uses `figure_of_size`)."""
     import matplotlib.pyplot as plt
     _, axes = plt.subplots(num_rows, num_cols, figsize=figsize, squeeze=True, layout=layout)
     return axes
@@ -348,12 +343,6 @@ def _check_pair(value, name):
             or not all(isinstance(v, (int, float)) and v > 0 for v in value)):
         raise ValueError(f'{name} must be a (width, height) pair of positive numbers in '
                          f'inches, got {value!r}')
-
-
-# --------------------------------------------------------------------------- experiments
-def axes_of_size(figsize):
-    import matplotlib.pyplot as plt
-    return plt.subplots(figsize=figsize)[1]
 
 
 # --------------------------------------------------------------------------- architecture
@@ -423,7 +412,7 @@ def draw_architecture(model, X_shape, ax=None, per_line=7):
     cols = min(len(rows), per_line)
     pitch, line_h = 1.6, 4.4                 # data units: about an inch at this size
     if ax is None:
-        ax = axes_of_size((max(6.0, pitch * cols + 0.3), 2.3 * lines + 0.4))
+        ax = new_axes(figsize=(max(6.0, pitch * cols + 0.3), 2.3 * lines + 0.4))
     top = 0.0
     for i, (name, kind, what, shape, params, _) in enumerate(rows):
         line, col = divmod(i, per_line)
@@ -604,8 +593,9 @@ def draw_arrow(ax, start, end):
 
 
 def diagram_axes(ax, figsize):
+    """``ax`` (or new axes of ``figsize``) without axis lines, for a diagram."""
     if ax is None:
-        ax = figure_of_size(None, figsize).add_subplot()
+        ax = new_axes(figsize=figsize, layout='constrained')
     ax.axis('off')
     return ax
 

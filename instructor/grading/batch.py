@@ -79,18 +79,10 @@ class RunStore:
             atomic_write_json(self._path(task), {'key': task['key'], 'run': record})
 
 
-def grade(submissions_dir, reference_dir=None, jobs=2, cell_timeout=DEFAULT_CELL_TIMEOUT,
-          notebook_timeout=DEFAULT_NOTEBOOK_TIMEOUT, profile='quick', notebooks=None, progress=None,
-          isolation=None, interrupt_grace=DEFAULT_INTERRUPT_GRACE, scheduler=None, records_dir=None):
-    """Grade every submission, each sealed off; returns NotebookResults ordered by student
-    then notebook.
-
-    ``isolation`` (default ``$WEEK5_GRADE_ISOLATION`` or ``auto``) is one of ``auto``,
-    ``bubblewrap``, ``user``, ``none``. The runs go to the Dask scheduler at ``scheduler``
-    (``tcp://HOST:PORT``), else to a local cluster of ``jobs`` worker processes. With
-    ``records_dir`` each finished run is stored there as it ends, and a run already stored
-    for the same submission and settings is not run again (resume)."""
-    progress = progress or (lambda msg: None)
+def _checked(jobs, cell_timeout, notebook_timeout, interrupt_grace, scheduler, reference_dir,
+             isolation):
+    """``grade``'s arguments checked (a ValueError names the parameter and the fix); returns
+    the reference folder and the isolation asked for."""
     if not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f'jobs must be a positive integer, got {jobs!r}')
     for pname, value in (('cell_timeout', cell_timeout), ('notebook_timeout', notebook_timeout),
@@ -107,13 +99,51 @@ def grade(submissions_dir, reference_dir=None, jobs=2, cell_timeout=DEFAULT_CELL
     isolation = isolation or os.environ.get('WEEK5_GRADE_ISOLATION', 'auto')
     if isolation not in ('auto',) + ISOLATIONS:
         raise ValueError(f'isolation must be one of auto, {", ".join(ISOLATIONS)}; got {isolation!r}')
+    return reference_dir, isolation
+
+
+def _prepared(student, name, nbs, references, reference_dir, submissions_dir, cell_timeout,
+              interrupt_grace, profile):
+    """Notebook ``name`` of ``student`` (``nbs``: their files) prepared as a job, or the
+    NotebookResult it gets without a run (missing, unreadable, no such reference), or None
+    (a reference notebook this student did not hand in, and nobody else did either)."""
+    if name not in references:
+        if name not in nbs:
+            return None
+        return NotebookResult(student, name, 'unknown-notebook',
+                              note=f'no reference notebook {name} in {reference_dir}; known: '
+                                   + ', '.join(sorted(references)))
+    ref_path, ref_nb = references[name]
+    p = prepare(student, nbs[name].read_bytes() if name in nbs else None, ref_path, ref_nb,
+                cell_timeout, interrupt_grace, profile)
+    if isinstance(p, NotebookResult) and p.status == 'missing':
+        files = [f.name for f in (Path(submissions_dir) / student).iterdir() if f.is_file()]
+        near = near_matches(name, files)
+        if near:
+            p.note = (f'notebook not submitted - found {", ".join(near)} in {student}/: '
+                      f'rename it to {name}')
+    return p
+
+
+def grade(submissions_dir, reference_dir=None, jobs=2, cell_timeout=DEFAULT_CELL_TIMEOUT,
+          notebook_timeout=DEFAULT_NOTEBOOK_TIMEOUT, profile='quick', notebooks=None, progress=None,
+          isolation=None, interrupt_grace=DEFAULT_INTERRUPT_GRACE, scheduler=None, records_dir=None):
+    """Grade every submission, each sealed off; returns NotebookResults ordered by student
+    then notebook.
+
+    ``isolation`` (default ``$WEEK5_GRADE_ISOLATION`` or ``auto``) is one of ``auto``,
+    ``bubblewrap``, ``user``, ``none``. The runs go to the Dask scheduler at ``scheduler``
+    (``tcp://HOST:PORT``), else to a local cluster of ``jobs`` worker processes. With
+    ``records_dir`` each finished run is stored there as it ends, and a run already stored
+    for the same submission and settings is not run again (resume)."""
+    progress = progress or (lambda msg: None)
+    reference_dir, isolation = _checked(jobs, cell_timeout, notebook_timeout, interrupt_grace,
+                                        scheduler, reference_dir, isolation)
     # Everything is read before any student code runs.
     references = {p.name: (p, load_notebook(p)) for p in reference_dir.glob('*.ipynb')}
     sanitize = reference_dir / 'sanitize.cfg'
     patterns = load_sanitize(sanitize if sanitize.is_file() else None)
     students = find_submissions(submissions_dir)
-    folders = {s: [p.name for p in (Path(submissions_dir) / s).iterdir() if p.is_file()]
-               for s in students}
     names = sorted({n for nbs in students.values() for n in nbs})
     if notebooks:
         wanted = {n if n.endswith('.ipynb') else n + '.ipynb' for n in notebooks}
@@ -124,23 +154,10 @@ def grade(submissions_dir, reference_dir=None, jobs=2, cell_timeout=DEFAULT_CELL
     results, prepared, tasks = [], {}, []
     for student, nbs in students.items():
         for n in names:
-            if n not in references:
-                if n in nbs:
-                    results.append(NotebookResult(
-                        student, n, 'unknown-notebook',
-                        note=f'no reference notebook {n} in {reference_dir}; known: '
-                             + ', '.join(sorted(references))))
-                continue
-            ref_path, ref_nb = references[n]
-            p = prepare(student, nbs[n].read_bytes() if n in nbs else None, ref_path, ref_nb,
-                        cell_timeout, interrupt_grace, profile)
-            if isinstance(p, NotebookResult):
-                if p.status == 'missing':
-                    near = near_matches(n, folders.get(student, []))
-                    if near:
-                        p.note = (f'notebook not submitted - found {", ".join(near)} in {student}/: '
-                                  f'rename it to {n}')
-                results.append(p)
+            p = _prepared(student, n, nbs, references, reference_dir, submissions_dir,
+                          cell_timeout, interrupt_grace, profile)
+            if p is None or isinstance(p, NotebookResult):
+                results += [p] if p else []
                 continue
             key = task_key(p, notebook_timeout, isolation)
             prepared[key] = p

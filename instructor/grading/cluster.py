@@ -23,9 +23,8 @@ from distributed import Client, LocalCluster, as_completed, get_worker
 from distributed.client import FutureCancelledError
 from distributed.scheduler import KilledWorker
 
-from .judging import instructor_data_dir
 from .runs import run_record
-from .sandbox import make_sandbox
+from .sandbox import make_sandbox, shared_data_dir
 
 __all__ = ['TOPIC', 'Runner', 'run_task', 'worker_isolation']
 
@@ -38,7 +37,7 @@ def _sandbox(isolation):
     """This worker process's sandbox for `isolation` (built on first use, removed at exit)."""
     with _LOCK:
         if isolation not in _SANDBOXES:
-            box = make_sandbox(isolation, data_dir=instructor_data_dir())
+            box = make_sandbox(isolation, data_dir=shared_data_dir())
             _SANDBOXES[isolation] = box
             atexit.register(box.cleanup)
         return _SANDBOXES[isolation]

@@ -1,23 +1,21 @@
-"""Judging a run in the grader's process: the driver's events -> a NotebookResult.
+"""Judging a run in the grader's process: a submission prepared as a job (``prepare``),
+the driver's events sorted (``classify_events``) and judged into a NotebookResult
+(``judge_run``). ``batch.grade`` is the one path that runs the jobs.
 
 Verdicts come from ``week5.checks.judge`` applied to the answers the check cells recorded;
 text a kernel printed can at most forge an answer.
 """
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from week5.checks import CheckResult, parse_answers
-from week5.fashion_mnist import decoded_dir
+
 from .keyring import graded_names, hidden_cases, verdicts
 from .notebooks import (CHECK_CALL_RE, GradingInputError, build_graded_notebook, expected_checks,
-                        load_notebook, load_sanitize, nbval_options, outputs_differ, _text)
-from .runs import (DEFAULT_CELL_TIMEOUT, DEFAULT_INTERRUPT_GRACE, DEFAULT_NOTEBOOK_TIMEOUT,
-                   build_job, run_record)
-from .sandbox import make_sandbox
+                        load_notebook, nbval_options, outputs_differ, _text)
+from .runs import DEFAULT_CELL_TIMEOUT, DEFAULT_INTERRUPT_GRACE, DEFAULT_NOTEBOOK_TIMEOUT, build_job
 
-__all__ = ['NotebookResult', 'Prepared', 'prepare', 'judge_run', 'classify_events', 'grade_notebook',
-           'instructor_data_dir']
+__all__ = ['NotebookResult', 'Prepared', 'prepare', 'judge_run', 'classify_events']
 
 
 @dataclass
@@ -196,33 +194,3 @@ def judge_run(prepared, run, patterns=(), notebook_timeout=DEFAULT_NOTEBOOK_TIME
     return NotebookResult(prepared.student, prepared.name, status, checks, errored, differing,
                           run.get('seconds', 0.0), note, run.get('isolation', ''),
                           {n: answers[n] for n in expected if n in answers})
-
-
-def grade_notebook(student, student_nb, ref_path, cell_timeout=DEFAULT_CELL_TIMEOUT,
-                   notebook_timeout=DEFAULT_NOTEBOOK_TIMEOUT, sanitize=None, profile='quick',
-                   threads=None, sandbox=None, interrupt_grace=DEFAULT_INTERRUPT_GRACE,
-                   ref_nb=None):
-    """Grade one student notebook (a path, its bytes, or None if missing) against its
-    reference, with a sealed run on this machine; never raises for a bad submission."""
-    patterns = load_sanitize(sanitize) if not isinstance(sanitize, list) else sanitize
-    prepared = prepare(student, student_nb, ref_path, ref_nb, cell_timeout, interrupt_grace, profile)
-    if isinstance(prepared, NotebookResult):
-        if sandbox is not None:
-            prepared.isolation = sandbox.isolation
-        return prepared
-    own_sandbox = sandbox is None
-    if own_sandbox:
-        sandbox = make_sandbox(os.environ.get('WEEK5_GRADE_ISOLATION', 'auto'),
-                               data_dir=instructor_data_dir())
-    try:
-        run = run_record(sandbox, prepared.job, notebook_timeout, threads)
-    finally:
-        if own_sandbox:
-            sandbox.cleanup()
-    return judge_run(prepared, run, patterns, notebook_timeout)
-
-
-def instructor_data_dir():
-    """The decoded Fashion-MNIST files of this user's cache, shared read-only with the runs."""
-    decoded = decoded_dir()
-    return decoded if decoded.is_dir() else None

@@ -70,7 +70,7 @@ KEYS = {
         (1, 16, 12, 12): 'conv1 has padding 2, so its 5x5 kernel keeps 36x36',
         (1, 16, 32, 32): 'the 2x2 pooling with stride 2 halves the size before conv2'}),
     'lenet_conv2_params': Key(conv(6, 16, 3), {
-        16 * 6 * 3 * 3: 'you forgot the 16 biases, one per output channel',
+        16 * 6 * 3 * 3: 'you forgot the biases',
         conv(6, 16, 5): 'that is the 5x5 kernel of the printed summary; here the kernels are '
                         '3x3',
         16 * 6 * 5 * 5: 'that is a 5x5 kernel without biases; here the kernels are 3x3 and '
@@ -85,7 +85,7 @@ KEYS = {
         27: 'that is after the first max-pooling layer',
         217: 'that is with stride 1; the window moves 4 pixels at a time'}),
     'alexnet_dense_params': Key(_DENSE_227, {
-        _DENSE_227 - 2 * 4096: 'you forgot the 2 x 4096 biases',
+        _DENSE_227 - 2 * 4096: 'you forgot the biases of both layers',
         conv(256 * 6 * 6, 4096, 1): 'that is only the first of the two layers',
         conv(4096, 4096, 1): 'that is only the second of the two layers',
         _DENSE_224: 'that is for 256 x 5 x 5 (our 224x224 input); at 227x227 the last '
@@ -94,12 +94,12 @@ KEYS = {
                                         'the two 4096-unit layers'}),
     'vgg_dense_inputs': Key(512 * 5 * 5, {
         512: 'Dense sees the flattened feature map: channels x height x width',
-        5 * 5: 'multiply by the 512 channels',
+        5 * 5: 'the feature map has channels too: Dense reads every value of it',
         512 * 10 * 10: 'that is after four blocks; there are five',
         512 * 7 * 7: 'that is for a 224x224 input (the chapter prints it); here the input is '
                      '160x160'}),
     'conv1x1_params': Key(conv(256, 64, 1), {
-        256 * 64: 'you forgot the 64 biases',
+        256 * 64: 'you forgot the biases',
         256 + 64: 'each output channel sees all 256 input channels',
         conv(256, 64, 3): 'that is a 3x3 kernel; this one is 1x1',
         conv(256, 256, 1): 'the convolution maps 256 channels to 64',
@@ -112,8 +112,8 @@ KEYS = {
                  'pixel',
         96 * 96 + 96: 'that is the number of parameters; multiply-adds are counted at every '
                       'output pixel (and a bias is an add, not a multiply-add)',
-        _SIDE96 * _SIDE96 * 96: 'each of the 96 output values at a pixel is a dot product '
-                                'over all 96 input channels',
+        _SIDE96 * _SIDE96 * 96: 'each output value at a pixel is a dot product over all the '
+                                'input channels: count its multiply-adds',
         2 * _SIDE96 * _SIDE96 * 96 * 96: 'that counts a multiply and an add as two '
                                          'operations, or both 1x1 convolutions: one '
                                          'multiply-add, one convolution',

@@ -4,7 +4,7 @@ from ..claims import claim
 from ..inside import dims_text
 from ..models import AlexNetConfig, LeNetConfig
 from ..models.blocks import Conv, Dense, Dropout, Pool
-from ..viz import axes_of_size, diagram_axes, draw_arrow, draw_box
+from ..viz import diagram_axes, draw_arrow, draw_box, new_axes
 from ..png import SLIDE_FONT
 from ..inside import gradient_norms
 from ..profiles import get_profile
@@ -95,7 +95,7 @@ def gradient_table(grads, print_fn=print):
 def plot_gradient_norms(grads, ax=None):
     """Gradient norm per layer (log scale), one line per activation."""
     if ax is None:
-        ax = axes_of_size((5.0, 2.8))
+        ax = new_axes(figsize=(5.0, 2.8))
     for name, rows in grads.items():
         ax.plot([label for label, _ in rows], [norm for _, norm in rows], marker='o',
                 label=name)

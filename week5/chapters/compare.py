@@ -4,7 +4,7 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from ..claims import CHAPTERS, budget_recipe, claim, kept_run
-from ..viz import axes_of_size
+from ..viz import new_axes
 from ..png import SLIDE_FONT
 from ..models import list_models
 from ..profiles import get_profile
@@ -188,7 +188,7 @@ def plot_accuracy_vs_cost(runs, ax=None, cost='time'):
     error bar: it would span values no seed reached). ``cost``: 'time' (training ms per
     example, log scale) or 'params' (learned parameters, log scale)."""
     if ax is None:
-        ax = axes_of_size((6.0, 3.4))
+        ax = new_axes(figsize=(6.0, 3.4))
     for i, (label, (x, accs, mean)) in enumerate(cost_points(runs, cost).items()):
         color = f'C{i % 10}'
         ax.scatter([x] * len(accs), accs, s=22, color=color, alpha=0.75, zorder=3,
