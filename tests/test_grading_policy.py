@@ -20,7 +20,7 @@ import pytest
 
 from week5.checks import CheckResult
 from week5.checks.base import encode
-from instructor.grading import exercises, feedback_html, handgrading, intake, policy, roster, stats
+from instructor.grading import exercises, feedback, feedback_html, handgrading, intake, policy, roster, stats
 from instructor.grading.judging import NotebookResult
 from instructor.grading.notebooks import expected_checks
 
@@ -237,6 +237,8 @@ def test_html_feedback_greets_by_name_and_hides_the_hidden_reason(tmp_path, weig
     assert 'a batch of 3 fails' not in page                        # the hidden case stays hidden
     assert 'x = &lt;b&gt;' in page and '<b>' not in page
     assert 'Explain conv2</td><td>1 / 2</td><td>ok' in page
+    text = feedback.feedback_markdown(r)
+    assert '- `lenet_bn_hidden` (hidden check): FAILED' in text and 'a batch of 3 fails' not in text
 
 
 def test_canvas_feedback_zip_is_named_like_the_download(tmp_path):

@@ -9,7 +9,7 @@ import re
 from instructor.keys import HIDDEN_SUFFIX
 from .notebooks import CHECK_CALL_RE, is_check_cell
 
-__all__ = ['exercise_titles', 'title_of']
+__all__ = ['exercise_titles', 'title_of', 'is_hidden']
 
 TITLE_RE = re.compile(r'^\s*\*\*(?P<title>Exercise\s+[\w.]+?)(?:\s*\([^)]*\))?\.?\*\*')
 
@@ -26,6 +26,12 @@ def exercise_titles(ref_nb):
             for m in CHECK_CALL_RE.finditer(cell.source):
                 titles.setdefault(m.group('name'), current or m.group('name'))
     return titles
+
+
+def is_hidden(verdict):
+    """Is this the verdict of a hidden test (``<check>_hidden``)? Its reason is not shown to
+    students: it would tell the hidden case."""
+    return verdict.endswith(HIDDEN_SUFFIX)
 
 
 def title_of(check, titles):

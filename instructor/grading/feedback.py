@@ -3,12 +3,13 @@
 ``DIR/<student>/<notebook>.md`` says the score, then each check with its verdict and the
 hint the check gave, the cells that raised (with the error), timed out or crashed, the
 unchanged lecture cells whose output differs, and whether the submission was late. A
-check result marked ``hidden`` shows its name and verdict only: neither its reason nor
+hidden test's result (``<check>_hidden``, or marked ``hidden``) shows its name and verdict only: neither its reason nor
 its answer is revealed.
 """
 from pathlib import Path
 
 from week5.files import atomic_write
+from .exercises import is_hidden
 from .policy import fmt_points
 
 __all__ = ['feedback_markdown', 'write_feedback']
@@ -55,7 +56,7 @@ def feedback_markdown(result, student_name='', late=None):
         lines += ['', '## Checks', '']
         for c in result.checks:
             verdict = 'PASSED' if c.passed else 'FAILED'
-            if getattr(c, 'hidden', False):
+            if getattr(c, 'hidden', False) or is_hidden(c.name):
                 lines.append(f'- `{c.name}` (hidden check): {verdict}')
             elif c.passed:
                 lines.append(f'- `{c.name}`: PASSED')

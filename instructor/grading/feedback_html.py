@@ -22,7 +22,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from week5.files import atomic_write
-from .exercises import title_of
+from .exercises import is_hidden, title_of
 from .feedback import STATUS_TEXT
 from .intake import CANVAS_RE
 from .policy import fmt_points
@@ -67,8 +67,7 @@ def feedback_html(result, titles=None, student_name='', late_flag=None):
                    '<th>what to look at</th><th>points</th></tr>')
         for c in result.checks:
             cls, verdict = ('pass', 'PASSED') if c.passed else ('fail', 'FAILED')
-            hidden = c.name.endswith('_hidden') and c.name not in points
-            hint = '' if c.passed or hidden else c.reason
+            hint = '' if c.passed or is_hidden(c.name) else c.reason
             pts = points.get(c.name)
             cell = f'{fmt_points(pts["points"])} / {fmt_points(pts["possible"])}' if pts else ''
             out.append(f'<tr><td>{_e(title_of(c.name, titles))}</td><td class="{cls}">{verdict}</td>'
