@@ -103,45 +103,50 @@ def write_feedback_html(results, folder, titles=None, intake=None):
     return paths
 
 
-def moodle_feedback_zip(paths, intake, zip_path):
-    """The zip of Moodle's "Upload multiple feedback files in a zip": one folder per
-    participant named as in Moodle's download (``{Full Name}_{participant id}_assignsubmission_file_``).
-    Returns the students left out (no Moodle participant id)."""
+def _bulk_zip(paths, intake, zip_path, entry_name):
+    """Write the pages into one zip, each under ``entry_name(info, notebook)`` (None: the
+    platform has nothing to attach it to); returns the pages left out."""
     students = intake.get('students', {})
     buf, left_out = io.BytesIO(), []
     with zipfile.ZipFile(buf, 'w', zipfile.ZIP_DEFLATED) as zf:
         for (student, notebook), path in sorted(paths.items()):
-            info = students.get(student, {})
-            if not info.get('id') or not info.get('name'):
+            name = entry_name(students.get(student, {}), notebook)
+            if name is None:
                 left_out.append(f'{student}/{notebook}')
-                continue
-            folder = f"{info['name']}_{info['id']}_assignsubmission_file_"
-            zf.writestr(f'{folder}/feedback-{PurePosixPath(notebook).stem}.html', path.read_bytes())
+            else:
+                zf.writestr(name, path.read_bytes())
     atomic_write(Path(zip_path), buf.getvalue())
     return left_out
+
+
+def _moodle_entry(info, notebook):
+    if not info.get('id') or not info.get('name'):
+        return None
+    return (f"{info['name']}_{info['id']}_assignsubmission_file_/"
+            f'feedback-{PurePosixPath(notebook).stem}.html')
+
+
+def _canvas_entry(info, notebook):
+    entry = info.get('notebooks', {}).get(notebook)
+    m = CANVAS_RE.match(PurePosixPath(entry['source']).name) if entry and info.get('id') else None
+    if m is None:
+        return None
+    return (f"{m['name']}_{'LATE_' if m['late'] else ''}{m['id']}_{m['submission']}_"
+            f'feedback-{PurePosixPath(notebook).stem}.html')
+
+
+def moodle_feedback_zip(paths, intake, zip_path):
+    """The zip of Moodle's "Upload multiple feedback files in a zip": one folder per
+    participant named as in Moodle's download (``{Full Name}_{participant id}_assignsubmission_file_``).
+    Returns the pages left out (no Moodle participant id)."""
+    return _bulk_zip(paths, intake, zip_path, _moodle_entry)
 
 
 def canvas_feedback_zip(paths, intake, zip_path):
     """The zip of Canvas' "Upload submission comments": each page named with the prefix of
-    the student's file in the download. Returns the names of students left out (no
-    Canvas submission to attach to)."""
-    students = intake.get('students', {})
-    buf, left_out = io.BytesIO(), []
-    with zipfile.ZipFile(buf, 'w', zipfile.ZIP_DEFLATED) as zf:
-        for (student, notebook), path in sorted(paths.items()):
-            info = students.get(student, {})
-            entry = info.get('notebooks', {}).get(notebook)
-            if not entry or not info.get('id'):
-                left_out.append(f'{student}/{notebook}')
-                continue
-            m = CANVAS_RE.match(PurePosixPath(entry['source']).name)
-            if m is None:
-                left_out.append(f'{student}/{notebook}')
-                continue
-            prefix = f"{m['name']}_{'LATE_' if m['late'] else ''}{m['id']}_{m['submission']}_"
-            zf.writestr(f'{prefix}feedback-{PurePosixPath(notebook).stem}.html', path.read_bytes())
-    atomic_write(Path(zip_path), buf.getvalue())
-    return left_out
+    the student's file in the download. Returns the pages left out (no Canvas submission
+    to attach to)."""
+    return _bulk_zip(paths, intake, zip_path, _canvas_entry)
 
 
 # platform -> (zip name, writer, what the platform calls the upload)
