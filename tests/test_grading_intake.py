@@ -251,9 +251,12 @@ def test_canvas_gradebook_keeps_the_exports_layout_and_fills_the_assignment(tmp_
     assert [r[6] for r in rows[2:]] == ['7', '9', '8'] and warnings == []
     with pytest.raises(ValueError, match="--assignment 'Week 6' names 0 columns"):
         gradebook.write_gradebook(RESULTS, book, 'canvas', path, 'Week 6', export)
-    gradebook.write_gradebook(RESULTS, book, 'canvas', tmp_path / 'plain.csv', 'Week 5 notebooks')
+    # without the export, a column without Canvas' assignment id would import as a new assignment
+    with pytest.raises(ValueError, match="--assignment 'Week 5 notebooks' has no Canvas assignment id"):
+        gradebook.write_gradebook(RESULTS, book, 'canvas', tmp_path / 'plain.csv', 'Week 5 notebooks')
+    gradebook.write_gradebook(RESULTS, book, 'canvas', tmp_path / 'plain.csv', 'Week 5 notebooks (4411)')
     plain = _csv(tmp_path / 'plain.csv')
-    assert plain[0] == gradebook.CANVAS_COLUMNS + ['Week 5 notebooks']
+    assert plain[0] == gradebook.CANVAS_COLUMNS + ['Week 5 notebooks (4411)']
     assert plain[1][0].strip() == 'Points Possible' and plain[1][5] == '4'
     assert sorted((r[1], r[5]) for r in plain[2:]) == [('101', '3'), ('102', '0')]
 

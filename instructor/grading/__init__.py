@@ -13,6 +13,12 @@ Modules, in the order a submission meets them:
 ``driver``     what runs inside the sandbox: the cells in a kernel, one event per cell
 ``judging``    events -> verdicts with the keys (``keyring``: plain keys + hidden cases), in the grader's process
 ``report``     CSV, run records, ``--check``, the printed table
+``policy``     points per exercise, deadlines, late penalty, hand-graded items (``grading.toml``)
+``classwork``  after the runs: roster (``roster``), points, hand grades (``handgrading``),
+               class statistics (``stats``), HTML feedback (``feedback_html``)
+``gradebook``, ``feedback``   the platform's import CSV; Markdown feedback
+``gradescope``       the Gradescope autograder zip, and its run inside Gradescope
+``nbgrader_export``  each chapter as an nbgrader source assignment
 
 Nothing is imported here: the driver imports this package inside every sealed run, and
 it should load only what it needs.

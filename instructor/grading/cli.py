@@ -47,12 +47,20 @@ the reference, and a total; per student a ``TOTAL`` row sums the notebooks. It i
 only after all runs, atomically, as CSV (``--out``), with the run records beside it
 (``<out>.runs.json``, which ``--check`` re-judges and compares with the CSV), and printed
 as a table headed by the isolation that was in force.
+
+Points: ``--policy grading.toml`` weighs the exercises, sets deadlines (or ``--deadline``),
+the late penalty and the items graded by hand (``hand`` exports them, ``--hand`` reads
+them back); ``--roster`` lists every student, so one without a file is ``missing``. The
+report adds ``points``, ``max_points``, ``hand_points`` and the lateness; the class
+statistics follow the table (``--stats`` writes them as CSV). See ``policy`` and
+``classwork``.
 """
 import argparse
 import signal
 import sys
 from pathlib import Path
 
+from . import classwork
 from .batch import grade
 from .feedback import write_feedback
 from .gradebook import GRADEBOOKS, write_gradebook
@@ -104,6 +112,8 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ['collect']:     # a submissions folder named "collect": pass ./collect
         return collect_main(argv[1:])
+    if argv[:1] == ['hand']:        # likewise ./hand
+        return classwork.hand_main(argv[1:])
     parser = argparse.ArgumentParser(
         prog='python -m instructor.grading',
         description='Run every student notebook sealed off, judge the exercise answers outside '
@@ -138,9 +148,12 @@ def main(argv=None):
                         help='the gradebook (Canvas) or grading worksheet (Moodle) the platform '
                              'exported: its rows and columns are kept, the grades filled in')
     parser.add_argument('--assignment', default='week5',
-                        help='Canvas: the assignment column to fill (default: week5)')
+                        help='Canvas: the assignment column to fill: its name in --gradebook-export, '
+                             'else "NAME (ID)" as Canvas heads it (default: week5)')
     parser.add_argument('--feedback', metavar='DIR',
-                        help='write one Markdown feedback file per student and notebook in DIR')
+                        help='write per student and notebook an HTML page and a Markdown file in '
+                             'DIR (and, from Canvas, the bulk-upload zip DIR/canvas-feedback.zip)')
+    classwork.add_arguments(parser)
     parser.add_argument('--check', metavar='REPORT',
                         help='re-verify a written report against its run records and exit')
     args = parser.parse_args(argv)
@@ -157,6 +170,10 @@ def main(argv=None):
     if args.gradebook and intake is None:
         parser.error('--gradebook needs the platform ids that collect keeps: run `python -m '
                      'instructor.grading collect ... --out SUBMISSIONS/` and grade that folder')
+    try:
+        policy, hand, roster = classwork.setup(args, intake)
+    except ValueError as e:
+        parser.error(str(e))
     records = stored_runs_path(args.out)
     signal.signal(signal.SIGTERM, _interrupt)    # a killed job stores what it finished
     try:
@@ -172,6 +189,7 @@ def main(argv=None):
         print(f'interrupted: the finished runs are stored in {records}; run the same command '
               'again to grade the rest', file=sys.stderr, flush=True)
         return 130
+    results = classwork.finish(results, args, intake, policy, hand, roster)
     write_report(results, args.out)
     print(format_table(results))
     reruns = [r for r in results if r.rerun]
@@ -190,6 +208,7 @@ def main(argv=None):
     if args.feedback:
         paths = write_feedback(results, args.feedback, intake)
         print(f'{len(paths)} feedback file(s) written to {args.feedback}')
+    classwork.hand_back(results, args, intake)
     return 0
 
 

@@ -3,12 +3,14 @@
 ``DIR/<student>/<notebook>.md`` says the score, then each check with its verdict and the
 hint the check gave, the cells that raised (with the error), timed out or crashed, the
 unchanged lecture cells whose output differs, and whether the submission was late. A
-check result marked ``hidden`` shows its name and verdict only: neither its reason nor
+hidden test's result (``<check>_hidden``, or marked ``hidden``) shows its name and verdict only: neither its reason nor
 its answer is revealed.
 """
 from pathlib import Path
 
 from week5.files import atomic_write
+from .exercises import is_hidden
+from .policy import fmt_points
 
 __all__ = ['feedback_markdown', 'write_feedback']
 
@@ -35,7 +37,17 @@ def feedback_markdown(result, student_name='', late=None):
     score = (f'**{result.passed} of {result.total} checks passed**' if result.total
              else '**no checks in this notebook**')
     lines.append(f'{score} - {STATUS_TEXT.get(result.status, result.status)}.')
-    if late:
+    points = result.score
+    if points is not None:
+        lines += ['', f"**{fmt_points(points['points'])} of {fmt_points(points['possible'])} points**"
+                  + (f" (handed in {points['late_days']} day(s) late: "
+                     f"-{fmt_points(points['penalty'])})" if points['late'] else '')]
+        for item in points['hand_items']:
+            got = fmt_points(item['points']) if item['graded'] else 'not graded yet'
+            lines.append(f"- {_md(item['name'])} (graded by hand): {got} / "
+                         f"{fmt_points(item['possible'])}" + (f" - {_md(item['comment'])}"
+                                                              if item['comment'] else ''))
+    if late and not (points and points['late']):
         lines.append('')
         lines.append('Submitted after the deadline (as the platform recorded it).')
     if result.note:
@@ -44,7 +56,7 @@ def feedback_markdown(result, student_name='', late=None):
         lines += ['', '## Checks', '']
         for c in result.checks:
             verdict = 'PASSED' if c.passed else 'FAILED'
-            if getattr(c, 'hidden', False):
+            if getattr(c, 'hidden', False) or is_hidden(c.name):
                 lines.append(f'- `{c.name}` (hidden check): {verdict}')
             elif c.passed:
                 lines.append(f'- `{c.name}`: PASSED')

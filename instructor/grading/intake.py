@@ -31,13 +31,16 @@ components, symbolic links, encryption, or beyond the size limits are reported a
 read; in a folder, symbolic links are not followed. Every file that is not placed is
 reported with its reason (``--out``'s ``intake.json`` keeps the list).
 """
+import difflib
 import json
 import os
 import re
 import shutil
 import stat
+import subprocess
 import zipfile
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
 from week5.files import atomic_write, atomic_write_json
@@ -70,6 +73,7 @@ class Placed:
     late: bool = None       # None: the platform's file names do not say
     attempt: int = 0        # resubmission number (0: the first)
     submission: str = ''    # the platform's submission id, when it has one
+    submitted: str = ''     # when it was handed in (ISO 8601, UTC), as the download stores it
 
 
 @dataclass
@@ -90,7 +94,7 @@ class Intake:
         for p in sorted(self.placed, key=lambda p: (p.student, p.notebook)):
             s = out.setdefault(p.student, {'id': p.id, 'name': p.name, 'notebooks': {}})
             s['notebooks'][p.notebook] = {'source': p.source, 'late': p.late, 'attempt': p.attempt,
-                                          'submission': p.submission}
+                                          'submission': p.submission, 'submitted': p.submitted}
         return out
 
     def summary(self):
@@ -198,6 +202,46 @@ def _read_folder(root, max_file, max_total):
 
 # ---------------------------------------------------------------- naming schemes
 
+def _commit_time(repo, path):
+    """The time of the last commit that changed `path` in the git repository `repo` (a
+    clone's files all carry the time of the clone), or None without git or history."""
+    try:
+        out = subprocess.run(['git', '-C', str(repo), 'log', '-1', '--format=%cI', '--', str(path)],
+                             capture_output=True, text=True, timeout=30).stdout.strip()
+        return datetime.fromisoformat(out).astimezone(timezone.utc) if out else None
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return None
+
+
+def _member_times(source):
+    """{path in the download: ISO time it was handed in} -- a zip member's time (zip stores
+    no zone: read as UTC), in a cloned repository (GitHub Classroom) the time of the last
+    commit that changed the file, else a file's modification time; what ``--deadline``
+    compares."""
+    if source.is_dir():
+        times = {}
+        for p in source.rglob('*'):
+            if not p.is_file() or '.git' in p.relative_to(source).parts:
+                continue
+            repo = next((d for d in p.parents if (d / '.git').is_dir() and d.is_relative_to(source)), None)
+            when = (_commit_time(repo, p.relative_to(repo))
+                    if repo is not None and '.ipynb' in p.name.lower() else None) \
+                or datetime.fromtimestamp(p.lstat().st_mtime, timezone.utc)
+            times[p.relative_to(source).as_posix()] = when.isoformat(timespec='seconds')
+        return times
+    with zipfile.ZipFile(source) as zf:
+        return {i.filename.replace('\\', '/'): datetime(*i.date_time, tzinfo=timezone.utc)
+                .isoformat(timespec='seconds') for i in zf.infolist()}
+
+
+def _close_name(key, references):
+    """The reference a misnamed file most likely meant (``lenet`` -> ``01_lenet``), as a
+    one-item list, or []."""
+    bare = {k: re.sub(r'^\d+_', '', k) for k in references}
+    same = [k for k, b in bare.items() if b == key or b.startswith(key + '_') or key.endswith('_' + b)]
+    return same[:1] if len(same) == 1 else difflib.get_close_matches(key, references, n=1, cutoff=0.6)
+
+
 def _classroom_prefix(paths, assignment):
     """The assignment prefix of GitHub Classroom repository folders (``vgg-week5-``)."""
     repos = sorted({PurePosixPath(p).parts[0] for p in paths if len(PurePosixPath(p).parts) > 1})
@@ -290,6 +334,7 @@ def collect(source, platform=None, out=None, reference_dir=None, pattern=None, a
                          'of reference notebooks the submissions are named after')
 
     intake = Intake(platform_name)
+    times = _member_times(source)
     kind = 'pattern' if pattern is not None else platform
     prefix = _classroom_prefix([m[0] for m in members], assignment) if kind == 'classroom' else ''
     candidates = {}   # (student, notebook) -> [(order, Placed, bytes)]
@@ -321,13 +366,17 @@ def collect(source, platform=None, out=None, reference_dir=None, pattern=None, a
             key, attempt = notebook_key(m['stem'] + m['ext']), int(m['attempt'])
         if key not in references:
             looks = fname.lower().endswith(('.ipynb', '.ipynb.txt', '.json'))
+            close = _close_name(key, references)
             intake.unplaced.append(Unplaced(rel, (
-                f'not a notebook of this course (known: {", ".join(sorted(references.values()))})'
+                (f'not a notebook of this course: did you mean {references[close[0]]}? Rename '
+                 f'the file to {references[close[0]]} in the download and collect again'
+                 if close else
+                 f'not a notebook of this course (known: {", ".join(sorted(references.values()))})')
                 if looks else f'not a notebook ({PurePosixPath(fname).suffix or "no extension"})')))
             continue
         placed = Placed(fields['student'], references[key], rel, str(fields.get('id', '')),
                         str(fields.get('name', '')), fields.get('late'), attempt,
-                        str(fields.get('submission', '')))
+                        str(fields.get('submission', '')), times.get(rel, ''))
         order = (attempt, int(placed.submission or 0), fname == references[key])
         candidates.setdefault((placed.student, placed.notebook), []).append((order, placed, data))
     for repo, n in sorted(git_files.items()):
@@ -339,6 +388,9 @@ def collect(source, platform=None, out=None, reference_dir=None, pattern=None, a
         _, placed, data = found[-1]
         intake.placed.append(placed)
         atomic_write(out / student / notebook, data)
+        if placed.submitted:    # the file keeps its hand-in time (what --deadline reads)
+            stamp = datetime.fromisoformat(placed.submitted).timestamp()
+            os.utime(out / student / notebook, (stamp, stamp))
         for _, older, _ in found[:-1]:
             intake.unplaced.append(Unplaced(older.source, f'an earlier submission of {notebook} '
                                                           f'(attempt {older.attempt}); graded: '

@@ -32,6 +32,7 @@ class NotebookResult:
     isolation: str = ''
     answers: dict = field(default_factory=dict)   # check name -> the answer data judged
     rerun: str = ''    # why the run had to be run again (its worker was lost); not in the CSV
+    score: dict = None  # policy.Score.as_dict(): points, lateness, hand grades (policy.score_class)
 
     @property
     def passed(self):

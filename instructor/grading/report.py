@@ -8,6 +8,7 @@ from pathlib import Path
 from week5.checks import CheckResult
 from week5.files import atomic_write
 from .judging import NotebookResult
+from .policy import fmt_points
 from .keyring import verdicts
 from .sandbox import DESCRIPTIONS
 
@@ -15,7 +16,29 @@ __all__ = ['CSV_FIELDS', 'write_csv', 'write_report', 'records_path', 'stored_ru
 
 WHOLE_NOTEBOOK_STATUSES = ('missing', 'unreadable', 'unknown-notebook')
 CSV_FIELDS = ['student', 'notebook', 'status', 'passed', 'total', 'score_percent', 'passed_checks',
-              'failed_checks', 'errored_cells', 'outputs_differ', 'seconds', 'note', 'isolation']
+              'failed_checks', 'errored_cells', 'outputs_differ', 'seconds', 'note', 'isolation',
+              'points', 'max_points', 'hand_points', 'late', 'late_days', 'late_penalty']
+
+
+
+def _summed(scores):
+    """A student's scores added up (None if a notebook was graded without a policy)."""
+    if any(s is None for s in scores) or not scores:
+        return None
+    keys = ('points', 'possible', 'hand', 'late_days', 'penalty')
+    total = {k: sum(s[k] for s in scores) for k in keys}
+    return dict(total, late=any(s['late'] for s in scores))
+
+
+def _points(score):
+    """The policy's columns of a row: points after the penalty, out of, hand-graded
+    points, lateness."""
+    if score is None:
+        return {k: '' for k in ('points', 'max_points', 'hand_points', 'late', 'late_days',
+                                'late_penalty')}
+    return {'points': fmt_points(score['points']), 'max_points': fmt_points(score['possible']),
+            'hand_points': fmt_points(score['hand']), 'late': 'late' if score['late'] else '',
+            'late_days': str(score['late_days']), 'late_penalty': fmt_points(score['penalty'])}
 
 
 def _rows(results):
@@ -33,7 +56,8 @@ def _rows(results):
                 'failed_checks': '; '.join(f'{c.name}: {c.reason}' for c in r.checks if not c.passed),
                 'errored_cells': '; '.join(r.errored_cells),
                 'outputs_differ': '; '.join(r.differing_cells),
-                'seconds': f'{r.seconds:.1f}', 'note': r.note, 'isolation': r.isolation}
+                'seconds': f'{r.seconds:.1f}', 'note': r.note, 'isolation': r.isolation,
+                **_points(r.score)}
         passed, total = sum(r.passed for r in rs), sum(r.total for r in rs)
         yield {'student': student, 'notebook': 'TOTAL',
                'status': 'ok' if all(r.status == 'ok' for r in rs) else 'problems',
@@ -41,7 +65,8 @@ def _rows(results):
                'score_percent': f'{100 * passed / total:.0f}' if total else '',
                'passed_checks': '', 'failed_checks': '', 'errored_cells': '', 'outputs_differ': '',
                'seconds': f'{sum(r.seconds for r in rs):.1f}', 'note': '',
-               'isolation': ', '.join(sorted({r.isolation for r in rs if r.isolation}))}
+               'isolation': ', '.join(sorted({r.isolation for r in rs if r.isolation})),
+               **_points(_summed([r.score for r in rs]))}
 
 
 def _csv_text(results):
@@ -122,14 +147,16 @@ def _clip(text, width):
 def format_table(results, width=110):
     """A plain-text table headed by the isolation the runs had: one line per student and
     notebook, problems indented below."""
-    head = f'{"student":<14} {"notebook":<22} {"score":>7}  status'
+    head = f'{"student":<14} {"notebook":<22} {"score":>7} {"points":>13}  status'
     levels = sorted({r.isolation for r in results if r.isolation})
     lines = [f'isolation: {DESCRIPTIONS[level]}' for level in levels] + ([''] if levels else [])
     lines += [head, '-' * len(head)]
     for row in _rows(results):
         score = f'{row["passed"]}/{row["total"]}'
+        points = f'{row["points"]}/{row["max_points"]}' if row['max_points'] else ''
+        late = f', late {row["late_days"]} d (-{row["late_penalty"]})' if row['late'] else ''
         lines.append(f'{_clip(row["student"], 14):<14} {_clip(row["notebook"], 22):<22} '
-                     f'{score:>7}  {row["status"]}')
+                     f'{score:>7} {points:>13}  {row["status"]}{late}')
         whole = row['status'] in WHOLE_NOTEBOOK_STATUSES  # one note says it all
         for key, tag in (('failed_checks', 'FAILED'), ('errored_cells', 'ERROR'),
                          ('outputs_differ', 'DIFFERS'), ('note', 'NOTE')):
