@@ -47,7 +47,8 @@ _LAZY = {
     'get_profile': 'profiles',
     **{name: 'live' for name in ('LiveCurves', 'LiveFilters')},
     **{name: 'lab' for name in (
-        'TrainingLab', 'FilterViewer', 'FeatureMapExplorer', 'InceptionPanel')},
+        'TrainingLab', 'FilterViewer', 'FeatureMapExplorer', 'InceptionPanel',
+        'ConvolutionExplorer')},
 }
 
 
