@@ -25,7 +25,7 @@ __all__ = ['use_svg_display', 'set_figsize', 'set_axes', 'plot', 'show_images',
            'show_image_grid', 'filter_mosaic', 'plot_filters', 'plot_feature_maps',
            'confusion_matrix', 'plot_confusion_matrix', 'architecture_rows',
            'draw_architecture', 'plot_layer_by_layer', 'plot_filters_before_after',
-           'plot_conv_step']
+           'plot_conv_step', 'show_augmentations']
 
 
 
@@ -699,4 +699,26 @@ def plot_conv_step(step, fig=None):
         text.text(0, 0.55 if lines else 1,
                   '\n'.join(_wrap('• ' + problem) for problem in step['problems']),
                   fontsize=SLIDE_FONT, va='top', color='firebrick', transform=text.transAxes)
+    return fig
+
+
+# ------------------------------------------------------------------- augmentation
+def show_augmentations(data, index=0, num=16, seed=0, fig=None):
+    """One training image and ``num`` copies from the data module's own training
+    transform (`FashionMNIST.augmented_copies`: the flips and crops a run trains on).
+    Returns the figure."""
+    original, copies = data.augmented_copies(index, num, seed)
+    cols = math.ceil(math.sqrt(num))
+    rows = math.ceil(num / cols)
+    fig = figure_of_size(fig, (11.0, 5.6))
+    grid = fig.add_gridspec(rows, cols + rows, wspace=0.08, hspace=0.08)
+    name = data.text_labels([data.train.labels[index]])[0]
+    draw_input(fig.add_subplot(grid[:, :rows]), original, f'training image {index}: {name}')
+    for i, copy in enumerate(copies):
+        ax = fig.add_subplot(grid[i // cols, rows + i % cols])
+        ax.imshow(_as_image(copy), cmap='gray', vmin=0, vmax=1)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(f'{num} augmented copies from the training pipeline: random flips and '
+                 f'crops', fontsize=SLIDE_FONT + 1)
     return fig
