@@ -55,3 +55,101 @@ def test_gallery_needs_an_augmenting_data_module():
     plain = FashionMNIST(batch_size=8, num_train=20, num_val=8, progress=False)
     with pytest.raises(ValueError, match='augment=True'):
         plain.augmented_copies()
+
+
+# ------------------------------------------------------------------ class activation maps
+def _gap_input(model, X):
+    """What the net's global average pooling receives (captured by a hook)."""
+    import mxnet as mx
+    from mxnet.gluon import nn
+    from week5.summary import iter_layers
+    [gap] = [b for _, b, _ in iter_layers(model.net) if isinstance(b, nn.GlobalAvgPool2D)]
+    seen = []
+    handle = gap.register_forward_pre_hook(lambda block, args: seen.append(args[0].asnumpy()))
+    with mx.autograd.predict_mode():
+        logits = model.net(mx.np.array(X)).asnumpy()
+    handle.detach()
+    return seen[0], logits
+
+
+@pytest.fixture(scope='module')
+def gap_nets():
+    from mxnet import npx
+    from week5.models import get_model
+    npx.set_np()
+    return {'nin': get_model('nin', resize=28, width_divisor=8, kernel_sizes=(3, 5, 3),
+                             channels=(96, 256), strides=1, paddings=(0, 'same', 'same'),
+                             batch_norm=True),
+            'googlenet': get_model('googlenet', resize=48, width_divisor=8, batch_norm=True)}
+
+
+def test_cam_is_the_heads_weighted_sum_of_the_last_feature_maps(gap_nets):
+    from week5 import inside
+    model = gap_nets['googlenet']
+    X = np.random.default_rng(0).random((2, 1, 48, 48)).astype(np.float32)
+    features, logits = _gap_input(model, X)
+    dense = model.net[-1]
+    W, b = dense.weight.data().asnumpy(), dense.bias.data().asnumpy()
+    expected = (W[None, :, :, None, None] * features[:, None]).sum(axis=2) + b[None, :, None, None]
+    maps = inside.class_activation_maps(model, X)
+    assert maps.shape == (2, 10) + features.shape[2:]
+    assert np.allclose(maps, expected, atol=1e-4)
+    assert np.allclose(maps.mean(axis=(2, 3)), logits, atol=1e-4)      # GAP of the map = score
+
+
+def test_nin_cam_is_its_class_block_and_localises_at_5x5(gap_nets):
+    from week5 import inside
+    model = gap_nets['nin']
+    X = np.random.default_rng(1).random((2, 1, 28, 28)).astype(np.float32)
+    features, logits = _gap_input(model, X)
+    maps = inside.class_activation_maps(model, X)
+    assert maps.shape == (2, 10, 5, 5)
+    assert np.allclose(maps, features) and np.allclose(maps.mean(axis=(2, 3)), logits, atol=1e-5)
+
+
+def test_cam_needs_a_gap_head():
+    from week5 import inside
+    from week5.models import get_model
+    with pytest.raises(ValueError, match='no global average pooling'):
+        inside.class_activation_maps(get_model('lenet'), np.zeros((1, 1, 28, 28), np.float32))
+
+
+def test_localising_nin_keeps_5x5_class_maps():
+    from week5 import profiles
+    from week5.chapters import nin
+    for name in ('quick', 'laptop'):
+        chapter = profiles.get_profile(name).recipe('nin')
+        recipe = nin.localising_nin(chapter)
+        assert dict(recipe.config.shapes())['block3'][1:] == (5, 5)
+        assert recipe.num_train <= min(chapter.num_train or 60000, nin.CAM_BUDGET['num_train'])
+
+
+def test_cam_picture_names_the_classes(gap_nets):
+    from week5.data import TEXT_LABELS
+    X = np.random.default_rng(2).random((4, 1, 28, 28)).astype(np.float32)
+    fig = viz.plot_class_activation_maps(gap_nets['nin'], X, [0, 1, 2, 3], TEXT_LABELS)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert 'true\ntrouser' in titles and sum(t.startswith('predicted\n') for t in titles) == 4
+    assert png.min_text_px(fig, dpi=100) >= 17.5
+
+
+# ------------------------------------------------------------------ receptive fields
+@pytest.mark.parametrize('n', [1, 2, 3])
+def test_receptive_field_of_stacked_3x3_convs_is_found_by_the_gradient(n):
+    from week5.chapters import vgg
+    image = np.random.default_rng(0).random((1, 20, 20)).astype(np.float32)
+    grad, side = vgg.receptive_field(image, n, at=(9, 11))
+    assert side == 2 * n + 1
+    expected = np.zeros((20, 20), bool)
+    expected[9 - n:9 + n + 1, 11 - n:11 + n + 1] = True
+    assert np.array_equal(grad > 0, expected)
+    assert grad[9, 11] == grad.max()                    # the centre is counted most often
+
+
+def test_receptive_field_picture():
+    from week5.chapters import vgg
+    image = np.random.default_rng(0).random((1, 32, 32)).astype(np.float32)
+    fig = vgg.plot_receptive_fields(image)
+    titles = [ax.get_title(loc='left') for ax in fig.axes]
+    assert titles == ['1 conv 3×3: sees 3×3', '2 convs 3×3: sees 5×5', '3 convs 3×3: sees 7×7']
+    assert png.min_text_px(fig, dpi=100) >= 17.5

@@ -16,7 +16,8 @@ from .tensor import use_np
 
 __all__ = ['to_numpy', 'to_mx_array', 'dims_text', 'net_of', 'list_layers', 'feature_maps', 'conv_layers',
            'conv_weights', 'one_image', 'layer_by_layer_maps', 'gradient_norms',
-           'size_rule_text', 'conv_problems', 'conv_step', 'first_conv', 'model_conv_step']
+           'size_rule_text', 'conv_problems', 'conv_step', 'first_conv', 'model_conv_step',
+           'last_feature_maps', 'class_activation_maps']
 
 
 def _weight_layers(net):
@@ -344,3 +345,61 @@ def model_conv_step(model, image, channel=0, kernel_size=None, stride=None, padd
                      row, col, pool, act)
     step.update(channel=channel, own=(k0, s0, p0), trained_k=weights.shape[-1])
     return step
+
+
+# ------------------------------------------------------------------ class activation maps
+# A network that ends in global average pooling scores class c as the spatial mean of a
+# map: NiN's last block makes one map per class; GoogLeNet's dense head is linear, so its
+# score is the mean of sum_k w[c, k] f_k(x, y) + b[c] over the last feature maps f (Zhou et
+# al., 2016, "Learning Deep Features for Discriminative Localization").
+
+def _gap_path(net):
+    """The net's blocks in order with every Sequential that holds the global average
+    pooling opened up: (blocks before the pooling, blocks after it)."""
+    def contains_gap(block):
+        return any(isinstance(b, nn.GlobalAvgPool2D) for _, b, _ in iter_layers(block))
+
+    flat = []
+    for block in _layer_path(net):
+        if not isinstance(block, nn.GlobalAvgPool2D) and contains_gap(block):
+            flat.extend(_layer_path(block))
+        else:
+            flat.append(block)
+    at = [i for i, b in enumerate(flat) if isinstance(b, nn.GlobalAvgPool2D)]
+    if not at:
+        raise ValueError(f'{type(net).__name__} has no global average pooling: class '
+                         f'activation maps need a GAP head (NiN, GoogLeNet)')
+    after = [b for b in flat[at[-1] + 1:] if not isinstance(b, (nn.Flatten, nn.Dropout))]
+    if len(after) > 1 or (after and not isinstance(after[0], nn.Dense)):
+        raise ValueError(f'after its global average pooling {type(net).__name__} has '
+                         f'{[type(b).__name__ for b in after]}; class activation maps need '
+                         f'nothing or one dense layer there')
+    return flat[:at[-1]], after
+
+
+def last_feature_maps(model, images):
+    """The maps the global average pooling of the model's head averages: numpy
+    (N, K, h, w), in predict mode."""
+    before, _ = _gap_path(net_of(model))
+    X = to_numpy(images).astype(np.float32)
+    X = to_mx_array(X[None] if X.ndim == 3 else X)
+    with autograd.predict_mode():
+        for block in before:
+            X = block(X)
+    return X.asnumpy()
+
+
+def class_activation_maps(model, images):
+    """One map per class whose spatial mean is the network's score (logit) for that
+    class: numpy (N, num_classes, h, w). Without a dense head (NiN) they are the last
+    block's maps; with one (GoogLeNet) the head's weighted sum of the last feature maps,
+    ``sum_k w[c, k] * f_k + b[c]``. ``images``: (N, C, H, W) or one (C, H, W)."""
+    features = last_feature_maps(model, images)
+    _, after = _gap_path(net_of(model))
+    if not after:
+        return features
+    dense = after[0]
+    W = dense.weight.data().asnumpy()
+    b = dense.bias.data().asnumpy() if dense.bias is not None else 0.0
+    return np.einsum('ck,nkhw->nchw', W, features) + np.reshape(b, (1, -1, 1, 1))
+

@@ -25,7 +25,7 @@ __all__ = ['use_svg_display', 'set_figsize', 'set_axes', 'plot', 'show_images',
            'show_image_grid', 'filter_mosaic', 'plot_filters', 'plot_feature_maps',
            'confusion_matrix', 'plot_confusion_matrix', 'architecture_rows',
            'draw_architecture', 'plot_layer_by_layer', 'plot_filters_before_after',
-           'plot_conv_step', 'show_augmentations']
+           'plot_conv_step', 'show_augmentations', 'plot_class_activation_maps']
 
 
 
@@ -721,4 +721,38 @@ def show_augmentations(data, index=0, num=16, seed=0, fig=None):
         ax.set_yticks([])
     fig.suptitle(f'{num} augmented copies from the training pipeline: random flips and '
                  f'crops', fontsize=SLIDE_FONT + 1)
+    return fig
+
+
+# ------------------------------------------------------------------ class activation maps
+def plot_class_activation_maps(model, images, labels, class_names, num=4, fig=None):
+    """Where a GAP head looks: for ``num`` images (two per row), the image, then the class
+    activation map of the predicted class and that of the true class
+    (`inside.class_activation_maps`) over it, on one colour scale per image, titled with
+    the class names (a wrong prediction in red). Returns the figure."""
+    from .inside import class_activation_maps
+    images, labels = to_numpy(images), [int(v) for v in iterate_values(labels)]
+    num = min(positive_int(num, 'num'), len(images))
+    maps = class_activation_maps(model, images[:num])
+    rows = math.ceil(num / 2)
+    fig = figure_of_size(fig, (11.0, 2.6 * rows + 0.6))
+    grid = fig.add_gridspec(rows, 7, width_ratios=(1, 1, 1, 0.25, 1, 1, 1))
+    for i in range(num):
+        img = _as_image(images[i])
+        pred, true = int(maps[i].mean(axis=(1, 2)).argmax()), labels[i]
+        first = 4 * (i % 2)
+        draw_input(fig.add_subplot(grid[i // 2, first]), img, f'image\n{img.shape[0]}×{img.shape[1]}')
+        low, high = maps[i].min(), maps[i].max()
+        for j, (what, c) in enumerate((('predicted', pred), ('true', true))):
+            ax = fig.add_subplot(grid[i // 2, first + 1 + j])
+            ax.imshow(img, cmap='gray')
+            ax.imshow(maps[i, c], cmap='inferno', alpha=0.6, vmin=low, vmax=high,
+                      interpolation='bilinear', extent=(-0.5, img.shape[1] - 0.5,
+                                                        img.shape[0] - 0.5, -0.5))
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_title(f'{what}\n{class_names[c]}', fontsize=SLIDE_FONT,
+                         color='firebrick' if what == 'predicted' and pred != true else 'black')
+    fig.suptitle(f'class activation maps ({maps.shape[2]}×{maps.shape[3]}): bright = '
+                 f'counts for that class', fontsize=SLIDE_FONT + 1)
     return fig

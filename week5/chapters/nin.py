@@ -20,7 +20,8 @@ from ..png import SLIDE_FONT
 
 # (nin_without_1x1 is not exported: only bench/regimes.py's search uses it now)
 __all__ = ['NIN_REGIMES', 'NIN_REGIME', 'HEAD_VARIANTS', 'head_regime', 'conv1x1_as_dense',
-           'conv1x1_difference', 'nin_dense_head', 'draw_nin_vs_vgg_block']
+           'conv1x1_difference', 'nin_dense_head', 'draw_nin_vs_vgg_block', 'CAM_BUDGET',
+           'localising_nin']
 
 # Regimes tried for NiN's GAP head (at little accuracy cost against a dense head) and its
 # 1x1 convolutions (helping accuracy); bench/regimes.py trains and prints them:
@@ -229,3 +230,22 @@ def draw_nin_vs_vgg_block(ax=None, vgg=None, nin=None):
     ax.set_xlim(-0.1, 9.3)
     ax.set_ylim(min(bottoms) + 0.3, 6.3)
     return ax
+
+
+# ------------------------------------------------------------------ class activation maps
+# Where the class maps can localise: the laptop NiN's class maps are 2x2 on a 28x28 image
+# (26 -> 12 -> 5 -> 2 after its three poolings). With one NiN block (and one pooling)
+# fewer they stay 5x5 -- a map per class that a garment's position shows up in.
+CAM_BUDGET = dict(num_train=6000, num_epochs=2)
+
+
+def localising_nin(recipe):
+    """``recipe`` (the chapter's NiN) with its third NiN block and pooling left out, so
+    that its class maps are 5x5 instead of 2x2 at 28x28; trained on at most
+    ``CAM_BUDGET``'s images and epochs (the recipe's own when smaller)."""
+    cfg = recipe.config
+    keep = lambda values: tuple(values[:2]) + tuple(values[-1:])  # noqa: E731
+    per_block = {k: keep(getattr(cfg, k)) for k in ('kernel_sizes', 'strides', 'paddings')
+                 if isinstance(getattr(cfg, k), (tuple, list))}
+    budget = {k: min(v, getattr(recipe, k) or v) for k, v in CAM_BUDGET.items()}
+    return recipe.replace(channels=tuple(cfg.channels[:2]), **per_block, **budget)
