@@ -153,3 +153,42 @@ def test_receptive_field_picture():
     titles = [ax.get_title(loc='left') for ax in fig.axes]
     assert titles == ['1 conv 3×3: sees 3×3', '2 convs 3×3: sees 5×5', '3 convs 3×3: sees 7×7']
     assert png.min_text_px(fig, dpi=100) >= 17.5
+
+
+# ------------------------------------------------------------------ memory table
+@pytest.mark.parametrize('name', ['lenet', 'alexnet'])
+def test_memory_rows_match_the_summary(name):
+    from week5 import profiles, summary
+    recipe = profiles.get_profile('laptop').recipe(name)
+    model = recipe.model()
+    measured = summary.layer_summary(model, (1,) + recipe.config.input_shape)
+    rows = summary.memory_rows(recipe.config)
+    assert [r.params for r in rows] == [r.params for r in measured]
+    assert [r.param_bytes for r in rows] == [4 * r.params for r in measured]
+    assert [r.activation_bytes for r in rows] == [4 * int(np.prod(r.output_shape))
+                                                  for r in measured]
+
+
+@pytest.mark.parametrize('name', ['vgg', 'nin', 'googlenet'])
+def test_memory_totals_match_the_summary_of_nested_networks(name):
+    from week5 import profiles, summary
+    recipe = profiles.get_profile('laptop').recipe(name)
+    measured = summary.layer_summary(recipe.model(), (1,) + recipe.config.input_shape)
+    rows = summary.memory_rows(recipe.config)
+    assert sum(r.params for r in rows) == sum(r.params for r in measured)
+    assert rows[-1].activation_bytes == 4 * int(np.prod(measured[-1].output_shape))
+
+
+def test_memory_table_prints_both_sizes_and_the_batch_totals():
+    from week5 import profiles, summary
+    lines = []
+    rows = summary.memory_table({'book 224x224': profiles.book('alexnet').config,
+                                 'laptop': profiles.get_profile('laptop').recipe('alexnet').config},
+                                batch_size=128, print_fn=lines.append)
+    book = rows['book 224x224']
+    assert book[0].activation_bytes == 96 * 54 * 54 * 4                 # conv1 at 224
+    assert max(book, key=lambda r: r.param_bytes).name == 'dense1'
+    text = '\n'.join(lines)
+    assert 'for a batch of 128' in text and 'laptop:' in text
+    total = summary.count_params(profiles.book('alexnet').model().net)
+    assert sum(r.params for r in book) == total
