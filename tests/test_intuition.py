@@ -192,3 +192,44 @@ def test_memory_table_prints_both_sizes_and_the_batch_totals():
     assert 'for a batch of 128' in text and 'laptop:' in text
     total = summary.count_params(profiles.book('alexnet').model().net)
     assert sum(r.params for r in book) == total
+
+
+# ------------------------------------------------------------------ branch use
+class _OwnPredictions:
+    """Validation batches labelled with the network's own predictions (accuracy 1.0
+    for the intact network)."""
+
+    def __init__(self, model, n=64, size=48):
+        import mxnet as mx
+        X = mx.np.array(np.random.default_rng(0).random((n, 1, size, size)).astype(np.float32))
+        with mx.autograd.predict_mode():
+            y = model.net(X).argmax(axis=1).astype('int32')
+        self.batches = [(X[i:i + 32], y[i:i + 32]) for i in range(0, n, 32)]
+
+    def val_dataloader(self):
+        return iter(self.batches)
+
+
+def test_branch_use_zeroes_each_branch_and_restores_it(gap_nets):
+    import mxnet as mx
+    from week5.chapters import googlenet
+    model = gap_nets['googlenet']
+    data = _OwnPredictions(model)
+    before = [p.data().asnumpy().copy() for p in model.net.collect_params().values()]
+    rows, intact = googlenet.branch_use(model, data, blocks=(0, 'b5.inception2'), num_images=64)
+    assert intact == 1.0
+    assert [r[0] for r in rows] == ['b3.inception1'] * 4 + ['b5.inception2'] * 4
+    assert sum(r[3] for r in rows[:4]) == pytest.approx(1.0)
+    assert all(0 <= r[4] <= 1 for r in rows) and min(r[4] for r in rows) < 1.0
+    after = [p.data().asnumpy() for p in model.net.collect_params().values()]
+    assert all(np.array_equal(a, b) for a, b in zip(before, after))
+    _, _, blk = googlenet._find_inception(model, 0)
+    params = googlenet._branch_scale(blk, ('b3_1', 'b3_2'))
+    X = mx.np.array(np.random.default_rng(1).random((2, 24, 12, 12)).astype(np.float32))
+    kept = [p.data().copy() for p in params]
+    for p in params:
+        p.set_data(p.data() * 0)
+    with mx.autograd.predict_mode():
+        assert float(abs(blk.b3_2(blk.b3_1(X))).max().item()) == 0.0
+    for p, v in zip(params, kept):
+        p.set_data(v)
