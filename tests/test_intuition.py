@@ -216,8 +216,9 @@ def test_branch_use_zeroes_each_branch_and_restores_it(gap_nets):
     model = gap_nets['googlenet']
     data = _OwnPredictions(model)
     before = [p.data().asnumpy().copy() for p in model.net.collect_params().values()]
-    rows, intact = googlenet.branch_use(model, data, blocks=(0, 'b5.inception2'), num_images=64)
-    assert intact == 1.0
+    rows, intact, used = googlenet.branch_use(model, data, blocks=(0, 'b5.inception2'),
+                                             num_images=64)
+    assert intact == 1.0 and used == 64
     assert [r[0] for r in rows] == ['b3.inception1'] * 4 + ['b5.inception2'] * 4
     assert sum(r[3] for r in rows[:4]) == pytest.approx(1.0)
     assert all(0 <= r[4] <= 1 for r in rows) and min(r[4] for r in rows) < 1.0

@@ -404,9 +404,12 @@ def memory_table(variants, batch_size=128, print_fn=print):
     return rows
 
 
-def memory_totals(configs, batch_size=128, print_fn=print):
+def memory_totals(configs, batch_size=128, title=None, print_fn=print):
     """Print one line per network (``{name: config}``): activation memory per image
-    and for a batch, parameter memory, and where the most of each sits."""
+    and for a batch, parameter memory, and where the most of each sits, under
+    ``title``. Returns ``{name: [MemoryRow, ...]}``."""
+    if title:
+        print_fn(title)
     print_fn(f'{"network":<10}{"input":>9}{"act MB/img":>12}{"act MB/batch":>14}'
              f'{"params MB":>11}  {"most activations":<18}{"most parameters":<16}')
     out = {}

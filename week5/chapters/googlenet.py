@@ -295,7 +295,8 @@ def branch_use(model, data, blocks=(None,), num_images=2000):
     ``num_images`` validation images: each branch's share of the block's output (mean
     absolute activation of its channels over the total, on the first batch) and the
     validation accuracy when that branch's output is replaced by zeros. Returns rows ``(block, branch, channels,
-    share, accuracy with the branch zeroed)`` and the accuracy of the intact network.
+    share, accuracy with the branch zeroed)``, the accuracy of the intact network and the
+    number of images it was measured on.
     Call it on the thread that trained the model."""
     batches = []
     for X, y in data.val_dataloader():
@@ -326,18 +327,18 @@ def branch_use(model, data, blocks=(None,), num_images=2000):
                 for p, value in zip(params, kept):
                     p.set_data(value)
             rows.append((name, label, int(Y.shape[1]), s / sum(strength), zeroed))
-    return rows, intact
+    return rows, intact, sum(len(y) for _, y in batches)
 
 
 def branch_use_table(model, data, blocks=(None,), num_images=2000, print_fn=print):
     """Print `branch_use` as a table: per branch, its channels, its share of the block's
     output and the accuracy drop when it is zeroed. Returns what `branch_use` returns."""
-    rows, intact = branch_use(model, data, blocks, num_images)
+    rows, intact, used = branch_use(model, data, blocks, num_images)
     print_fn(f'validation accuracy of the trained network: {intact:.3f} '
-             f'(first {num_images} validation images)')
+             f'(on {used:,} validation images)')
     print_fn(f'{"block":<15}{"branch":<32}{"channels":>9}{"share of output":>17}'
              f'{"acc. zeroed":>13}{"drop":>8}')
     for name, label, channels, share, zeroed in rows:
         print_fn(f'{name:<15}{label:<32}{channels:>9}{share:>17.1%}{zeroed:>13.3f}'
                  f'{intact - zeroed:>+8.3f}')
-    return rows, intact
+    return rows, intact, used
