@@ -656,7 +656,7 @@ def plot_conv_step(step, fig=None):
         top, left = step['window']
         ax.add_patch(Rectangle((left - 0.5, top - 0.5), k, k, fill=False,
                                edgecolor='red', linewidth=2.5))
-        if out > 1 and s <= 4:      # the next window to the right, dashed: the stride
+        if step['col'] + 1 < out:    # the next window to the right, dashed: the stride
             ax.add_patch(Rectangle((left + s - 0.5, top - 0.5), k, k, fill=False,
                                    edgecolor='orange', linewidth=1.5, linestyle='--'))
     kernel = step['kernel'].mean(axis=0)

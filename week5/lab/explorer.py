@@ -22,10 +22,11 @@ class ConvolutionExplorer(Panel):
     ``model``: a trained model (its first convolution's filters and settings);
     ``images``: (N, C, H, W) or None to take the first validation batch of ``data``.
     ``kernel_size``, ``stride``, ``padding`` start at the layer's own settings (there the
-    value shown is the network's own output); ``size`` crops the image's centre."""
+    value shown is the network's own output); ``size`` crops the image's centre; ``row``,
+    ``col``: the output position (default: the middle of the output)."""
 
     def __init__(self, model, data=None, images=None, index=0, channel=0, size=None,
-                 kernel_size=None, stride=None, padding=None, pool=1, row=0, col=0,
+                 kernel_size=None, stride=None, padding=None, pool=1, row=None, col=None,
                  headless=None):
         if images is None:
             if data is None:
@@ -49,9 +50,11 @@ class ConvolutionExplorer(Panel):
                                   description='stride s'),
             'padding': W.IntSlider(p0 if padding is None else padding, 0, 6,
                                    description='padding p'),
-            'pool': W.IntSlider(pool, 1, 4, description='pool window'),
-            'row': W.IntSlider(row, 0, n - 1, description='output row'),
-            'col': W.IntSlider(col, 0, n - 1, description='output col'),
+            'pool': W.IntSlider(pool, 1, 4, description='pooling'),
+            'row': W.IntSlider(n // 2 if row is None else row, 0, n - 1,
+                               description='output row'),
+            'col': W.IntSlider(n // 2 if col is None else col, 0, n - 1,
+                               description='output col'),
         }
         for name, widget in self.controls.items():
             widget.continuous_update = False
