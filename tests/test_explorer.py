@@ -112,3 +112,8 @@ def test_explorer_panel_follows_its_sliders(lenet, images):
     explorer.controls['padding'].value = 0
     assert explorer.step['value'] is None and 'larger than the padded input' in repr(explorer)
     assert explorer.controls['row'].disabled
+
+
+def test_explorer_starts_in_the_middle_of_the_output(lenet, images):
+    explorer = ConvolutionExplorer(lenet, images=images, stride=2, padding=0)   # 12x12
+    assert (explorer.step['row'], explorer.step['col']) == (6, 6)

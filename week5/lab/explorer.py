@@ -40,6 +40,9 @@ class ConvolutionExplorer(Panel):
         self.headless = is_headless() if headless is None else bool(headless)
         conv, k0, s0, p0, _ = first_conv(model)
         n = min(images.shape[2:])
+        out = model_conv_step(model, images[index], channel, kernel_size, stride, padding,
+                              size=size, pool=pool)['out_size']
+        middle = max(out, 1) // 2                # the default output position
         self.controls = {
             'index': W.IntSlider(index, 0, len(images) - 1, description='image'),
             'channel': W.IntSlider(channel, 0, conv.weight.shape[0] - 1, description='filter'),
@@ -51,9 +54,9 @@ class ConvolutionExplorer(Panel):
             'padding': W.IntSlider(p0 if padding is None else padding, 0, 6,
                                    description='padding p'),
             'pool': W.IntSlider(pool, 1, 4, description='pooling'),
-            'row': W.IntSlider(n // 2 if row is None else row, 0, n - 1,
+            'row': W.IntSlider(middle if row is None else row, 0, n - 1,
                                description='output row'),
-            'col': W.IntSlider(n // 2 if col is None else col, 0, n - 1,
+            'col': W.IntSlider(middle if col is None else col, 0, n - 1,
                                description='output col'),
         }
         for name, widget in self.controls.items():
