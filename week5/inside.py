@@ -17,7 +17,7 @@ from .tensor import use_np
 __all__ = ['to_numpy', 'to_mx_array', 'dims_text', 'net_of', 'list_layers', 'feature_maps', 'conv_layers',
            'conv_weights', 'one_image', 'layer_by_layer_maps', 'gradient_norms',
            'size_rule_text', 'conv_problems', 'conv_step', 'first_conv', 'model_conv_step',
-           'last_feature_maps', 'class_activation_maps']
+           'last_feature_maps', 'class_activation_maps', 'batch_of_images']
 
 
 def _weight_layers(net):
@@ -170,6 +170,21 @@ def layer_by_layer_maps(model, image, layers=None):
             if wanted and X.ndim == 4 and not isinstance(block, nn.Dropout):
                 out.append((name, X.asnumpy()[0]))
     return out
+
+
+def batch_of_images(data=None, images=None):
+    """``images`` (N, C, H, W), or the first validation batch of ``data`` (a DataModule),
+    as a float32 numpy array: what the viewers show."""
+    if images is None:
+        if data is None:
+            raise ValueError('pass images (N, C, H, W) or data (a DataModule) to take '
+                             'the first validation batch from')
+        images, _ = next(iter(data.val_dataloader()))
+    images = to_numpy(images).astype(np.float32)
+    if images.ndim != 4:
+        raise ValueError(f'images has shape {images.shape}; pass a batch shaped '
+                         f'(N, C, H, W)')
+    return images
 
 
 def to_numpy(x):

@@ -6,10 +6,9 @@ floor((n + 2p − k) / s) + 1 filled in and settings that do not fit explained.
 The numbers are `inside.model_conv_step`'s, the picture `viz.plot_conv_step`'s; this
 module only wires sliders to them. Headless it is one static picture and a text."""
 import ipywidgets as W
-import numpy as onp
 
 from ..runtime import is_headless
-from ..inside import first_conv, model_conv_step, to_numpy
+from ..inside import batch_of_images, first_conv, model_conv_step
 from ..viz import plot_conv_step
 from ..png import figure_to_png, new_figure
 from .pictures import Panel, image
@@ -28,14 +27,7 @@ class ConvolutionExplorer(Panel):
     def __init__(self, model, data=None, images=None, index=0, channel=0, size=None,
                  kernel_size=None, stride=None, padding=None, pool=1, row=None, col=None,
                  headless=None):
-        if images is None:
-            if data is None:
-                raise ValueError('pass images (N, C, H, W) or data (a DataModule) to take '
-                                 'the first validation batch from')
-            images, _ = next(iter(data.val_dataloader()))
-        images = to_numpy(images).astype(onp.float32)
-        if images.ndim != 4:
-            raise ValueError(f'images has shape {images.shape}; pass a batch (N, C, H, W)')
+        images = batch_of_images(data, images)
         self.model, self.images = model, images
         self.headless = is_headless() if headless is None else bool(headless)
         conv, k0, s0, p0, _ = first_conv(model)
