@@ -735,6 +735,8 @@ def plot_class_activation_maps(model, images, labels, class_names, num=4, fig=No
     num = min(positive_int(num, 'num'), len(images))
     maps = class_activation_maps(model, images[:num])
     rows = math.ceil(num / 2)
+    # a map of a few cells drawn smooth would suggest detail it does not have
+    smooth = 'bilinear' if min(maps.shape[2:]) >= 4 else 'nearest'
     fig = figure_of_size(fig, (11.0, 2.6 * rows + 0.6))
     grid = fig.add_gridspec(rows, 7, width_ratios=(1, 1, 1, 0.25, 1, 1, 1))
     for i in range(num):
@@ -747,8 +749,8 @@ def plot_class_activation_maps(model, images, labels, class_names, num=4, fig=No
             ax = fig.add_subplot(grid[i // 2, first + 1 + j])
             ax.imshow(img, cmap='gray')
             ax.imshow(maps[i, c], cmap='inferno', alpha=0.6, vmin=low, vmax=high,
-                      interpolation='bilinear', extent=(-0.5, img.shape[1] - 0.5,
-                                                        img.shape[0] - 0.5, -0.5))
+                      interpolation=smooth, extent=(-0.5, img.shape[1] - 0.5,
+                                                    img.shape[0] - 0.5, -0.5))
             ax.set_xticks([])
             ax.set_yticks([])
             ax.set_title(f'{what}\n{class_names[c]}', fontsize=SLIDE_FONT,
