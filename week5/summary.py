@@ -382,17 +382,17 @@ def memory_table(variants, batch_size=128, print_fn=print):
     rows = {label: memory_rows(spec) for label, spec in variants.items()}
     names = list(dict.fromkeys(r.name for rs in rows.values() for r in rs))
     by_name = {label: {r.name: r for r in rs} for label, rs in rows.items()}
-    head = f'{"layer":<16}' + ''.join(f'{"act KB/img":>12}{"params MB":>11}'
+    head = f'{"layer":<16}' + ''.join(f'{"act KB/img":>12}{"params KB":>13}'
                                       for _ in variants)
-    print_fn(f'{"":<16}' + ''.join(f'{label[:22]:>23}' for label in variants))
+    print_fn(f'{"":<16}' + ''.join(f'{label[:24]:>25}' for label in variants))
     print_fn(head)
     print_fn('-' * len(head))
     for name in names:
         cells = ''
         for label in variants:
             r = by_name[label].get(name)
-            cells += (f'{r.activation_bytes / 2**10:>12,.1f}{_mb(r.param_bytes):>11}' if r
-                      else f'{"-":>12}{"-":>11}')
+            cells += (f'{r.activation_bytes / 2**10:>12,.2f}{r.param_bytes / 2**10:>13,.2f}'
+                      if r else f'{"-":>12}{"-":>13}')
         print_fn(f'{name:<16}{cells}')
     print_fn('=' * len(head))
     for label, rs in rows.items():
