@@ -635,8 +635,13 @@ def plot_conv_step(step, fig=None):
     sum that makes the value and any problem of the setting (in red) below. Returns the
     figure."""
     from matplotlib.patches import Rectangle
-    fig = figure_of_size(fig, (11.0, 5.4))
-    grid = fig.add_gridspec(2, 3, width_ratios=(1.25, 0.75, 1.0), height_ratios=(5, 1.5))
+    problems = '\n'.join(_wrap('• ' + problem) for problem in step['problems'])
+    text_lines = 1 + (problems.count('\n') + 2 if problems else 0)
+    size = (11.0, 4.4 + 0.26 * text_lines)
+    fig = figure_of_size(fig, size)
+    fig.set_size_inches(*size)                  # also a figure passed in (the explorer's)
+    grid = fig.add_gridspec(2, 3, width_ratios=(1.25, 0.75, 1.0),
+                            height_ratios=(4.4, 0.26 * text_lines))
     n, k, p, s = step['n'], step['k'], step['padding'], step['stride']
     padded = step['padded'].mean(axis=0)
     ax = fig.add_subplot(grid[0, 0])
@@ -695,9 +700,8 @@ def plot_conv_step(step, fig=None):
     text = fig.add_subplot(grid[1, :])
     text.set_axis_off()
     text.text(0, 1, '\n'.join(lines), fontsize=SLIDE_FONT, va='top', transform=text.transAxes)
-    if step['problems']:
-        text.text(0, 0.55 if lines else 1,
-                  '\n'.join(_wrap('• ' + problem) for problem in step['problems']),
+    if problems:
+        text.text(0, 1 - 1.4 / text_lines if lines else 1, problems,
                   fontsize=SLIDE_FONT, va='top', color='firebrick', transform=text.transAxes)
     return fig
 

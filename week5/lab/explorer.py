@@ -85,7 +85,7 @@ class ConvolutionExplorer(Panel):
         finally:
             self._refreshing = False
         self.step = step
-        fig = new_figure((11.0, 5.4), dpi=80)
+        fig = new_figure((11.0, 5.0), dpi=80)      # plot_conv_step sets its height
         plot_conv_step(step, fig=fig)
         self.image.value = figure_to_png(fig)
 
