@@ -34,11 +34,11 @@ slides: setup
 SUBMISSIONS ?= submissions
 OUT         ?= report.csv
 grade: setup
-	$(PY) -m week5.grade $(SUBMISSIONS) --reference notebooks --out $(OUT)
+	$(PY) -m instructor.grading $(SUBMISSIONS) --reference notebooks --out $(OUT)
 
 # The student edition (no answers, no keys, no speaker notes) -> dist/student/
 release: setup
-	$(PY) scripts/release.py
+	$(PY) -m instructor.release
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -41,7 +41,7 @@ fi
 "$VENV/bin/python" -m pip install --disable-pip-version-check -q --no-deps -e .
 
 # Debian packages where we may install them: the data (else the official download) and
-# bubblewrap, which `python -m week5.grade` uses to seal off each student's run.
+# bubblewrap, which `python -m instructor.grading` uses to seal off each student's run.
 DEB_DIR=/usr/share/datasets/fashion-mnist
 WANT=""
 [ -f "$DEB_DIR/train-images-idx3-ubyte.gz" ] || WANT="dataset-fashion-mnist"

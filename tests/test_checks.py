@@ -9,7 +9,7 @@ from mxnet.gluon import nn
 
 from week5 import checks
 from week5.checks import VERDICT_RE, CheckResult, parse_verdicts
-from keys import answers
+from instructor.keys import answers
 from support import ROOT
 
 
@@ -372,7 +372,7 @@ def test_a_prediction_prints_one_line_that_is_no_verdict(capsys):
 
 def test_a_prediction_cell_is_not_a_check_cell_for_the_grader(capsys):
     import nbformat
-    from week5.grading import notebooks as grade
+    from instructor.grading import notebooks as grade
     source = "checks.verify_prediction('winner', predicted_winner, experiments.best_variant(runs))"
     checks.verify_prediction('winner', ..., 'relu + avg')
     cell = nbformat.v4.new_code_cell(source)
@@ -388,7 +388,7 @@ def test_chapter_prediction_cells_are_ungraded():
     after it, and none of them counts as a check for the grader."""
     import nbformat
     from pathlib import Path
-    from week5.grading import notebooks as grade
+    from instructor.grading import notebooks as grade
     root = Path(__file__).resolve().parents[1] / 'notebooks'
     for path in sorted(root.glob('0[1-6]_*.ipynb')):
         nb = nbformat.read(str(path), as_version=4)
@@ -541,7 +541,7 @@ def test_lenet_bn(capsys):
 def test_lenet_bn_runs_in_prediction_mode_on_one_image(capsys):
     """A batch of one: the check runs the net outside autograd.record, so each BatchNorm
     uses its running statistics (in training mode a dense layer's batch variance is 0)."""
-    from keys.hidden import HIDDEN
+    from instructor.keys.hidden import HIDDEN
     from week5.checks.base import describe_block
     from week5.checks import judge_cases
     recorded = [describe_block(lenet_bn(), x) for _, x in HIDDEN['lenet_bn']]

@@ -1,4 +1,4 @@
-"""`python -m week5.grade`: sealed grading of a folder of student submissions.
+"""`python -m instructor.grading`: sealed grading of a folder of student submissions.
 
 Two grading runs are shared by most tests: an ordinary class (correct, wrong vgg_bn_block,
 missing exercise, syntax error, infinite loop, corrupted file, ...) and the adversarial
@@ -23,7 +23,7 @@ import nbformat
 import pytest
 
 from week5 import checks
-from week5.grading import batch, judging, keyring, notebooks, report, sandbox
+from instructor.grading import batch, judging, keyring, notebooks, report, sandbox
 
 _spec = importlib.util.spec_from_file_location(
     'build_class', Path(__file__).parent / 'fixtures' / 'grading' / 'build_class.py')
@@ -87,7 +87,7 @@ def graded(tmp_path_factory):
 
     out = root / 'report.csv'
     proc = subprocess.run(  # a relative --reference: the runs happen in scratch folders
-        [sys.executable, '-m', 'week5.grade', str(root), '--reference', REFERENCE.name,
+        [sys.executable, '-m', 'instructor.grading', str(root), '--reference', REFERENCE.name,
          '--out', str(out), '--timeout', str(CELL_TIMEOUT), '--jobs', '2'],
         capture_output=True, text=True, timeout=600, cwd=REFERENCE.parent)
     assert proc.returncode == 0, proc.stderr
@@ -302,9 +302,29 @@ def test_bad_arguments_name_the_fix(tmp_path):
         batch.grade(tmp_path, REFERENCE, jobs=0)
     with pytest.raises(ValueError, match='reference_dir'):
         batch.grade(tmp_path, tmp_path / 'missing')
-    proc = subprocess.run([sys.executable, '-m', 'week5.grade', str(tmp_path / 'nope')],
+    proc = subprocess.run([sys.executable, '-m', 'instructor.grading', str(tmp_path / 'nope')],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and 'is not a folder' in proc.stderr
+
+
+def test_the_old_command_still_grades_with_a_one_line_notice(tmp_path):
+    proc = subprocess.run([sys.executable, '-m', 'week5.grade', str(tmp_path / 'nope')],
+                          capture_output=True, text=True, timeout=120)
+    notice, *rest = proc.stderr.splitlines()
+    assert 'deprecated' in notice and 'python -m instructor.grading' in notice
+    assert proc.returncode == 2 and 'is not a folder' in '\n'.join(rest)
+
+
+def test_the_old_command_without_the_instructor_package_says_where_the_grader_is():
+    hide = ('import importlib.util, runpy, sys\n'
+            'find = importlib.util.find_spec\n'
+            'importlib.util.find_spec = lambda name, *a: None if name == "instructor" else find(name, *a)\n'
+            'sys.argv = ["week5.grade", "submissions"]\n'
+            'runpy.run_module("week5.grade", run_name="__main__")\n')
+    proc = subprocess.run([sys.executable, '-c', hide], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 1
+    assert "the grader is in the instructor's edition" in proc.stderr.splitlines()[-1]
 
 
 def _grade_processes(marker):
@@ -420,7 +440,7 @@ def adversarial(tmp_path_factory):
     before = {'protected': _digest(protected), 'victim': victim.read_bytes()}
     cache = tmp / 'instructor-cache'   # the grader's own WEEK5_CACHE (runs of chapter 6 live here)
     proc = subprocess.run(
-        [sys.executable, '-m', 'week5.grade', str(tmp / 'subs'), '--reference', str(refs),
+        [sys.executable, '-m', 'instructor.grading', str(tmp / 'subs'), '--reference', str(refs),
          '--out', str(out), '--timeout', str(CELL_TIMEOUT), '--interrupt-grace', '3', '--jobs', '2'],
         capture_output=True, text=True, timeout=900, env=dict(os.environ, WEEK5_CACHE=str(cache)))
     assert proc.returncode == 0, proc.stderr
@@ -502,7 +522,7 @@ def test_the_report_on_disk_equals_the_printed_table(adversarial):
         line = f'{student[:11] + "..." if len(student) > 14 else student:<14} '
         assert any(ln.startswith(line) and ln.endswith(f'{row["passed"]}/{row["total"]}  {row["status"]}')
                    for ln in stdout.splitlines()), (student, notebook)
-    proc = subprocess.run([sys.executable, '-m', 'week5.grade', '--check', str(adversarial['out'])],
+    proc = subprocess.run([sys.executable, '-m', 'instructor.grading', '--check', str(adversarial['out'])],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout
 

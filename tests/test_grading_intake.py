@@ -1,4 +1,4 @@
-"""`python -m week5.grade collect`: platform downloads -> SUBMISSIONS/<student>/<notebook>.ipynb;
+"""`python -m instructor.grading collect`: platform downloads -> SUBMISSIONS/<student>/<notebook>.ipynb;
 notebooks in every editor's shape; the gradebook CSVs and the feedback files.
 
 The downloads are built here from each platform's documented naming scheme (Canvas'
@@ -19,8 +19,8 @@ import nbformat
 import pytest
 
 from week5.checks import CheckResult
-from week5.grading import feedback, gradebook, intake, notebooks
-from week5.grading.judging import NotebookResult
+from instructor.grading import feedback, gradebook, intake, notebooks
+from instructor.grading.judging import NotebookResult
 
 REFERENCE = Path(__file__).parent / 'fixtures' / 'grading' / 'reference'
 FLOPS, VGG = 'flops.ipynb', 'vgg_exercises.ipynb'
@@ -140,13 +140,13 @@ def test_collect_refuses_a_folder_it_did_not_write_and_recollects_its_own(tmp_pa
 
 def test_collect_command_line(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
-    proc = subprocess.run([sys.executable, '-m', 'week5.grade', 'collect', str(canvas_zip(tmp_path / 'c.zip')),
+    proc = subprocess.run([sys.executable, '-m', 'instructor.grading', 'collect', str(canvas_zip(tmp_path / 'c.zip')),
                            '--from', 'canvas', '--out', str(tmp_path / 'subs'), '--reference', str(REFERENCE)],
                           capture_output=True, text=True, timeout=120, env=env)
     assert proc.returncode == 0, proc.stderr
     assert 'canvas: placed 3 notebook(s) of 3 student(s), 1 late' in proc.stdout
     assert '  doejane_102_5002_notes.pdf: not a notebook (.pdf)' in proc.stdout
-    bad = subprocess.run([sys.executable, '-m', 'week5.grade', 'collect', str(tmp_path / 'c.zip'),
+    bad = subprocess.run([sys.executable, '-m', 'instructor.grading', 'collect', str(tmp_path / 'c.zip'),
                           '--out', str(tmp_path / 'x')], capture_output=True, text=True, timeout=120, env=env)
     assert bad.returncode == 2 and '--pattern' in bad.stderr
 

@@ -1,15 +1,14 @@
-"""keys/: the instructor's answers and hidden tests. The committed hash file matches the
-keys (and a stale one is detected), the hash-judged checks agree with the plain keys, and
+"""instructor/keys: the instructor's answers and hidden tests. The committed hash file
+matches the keys (and a stale one is detected), the hash-judged checks agree with the plain keys, and
 the hidden cases catch code that only fits the visible ones."""
 import json
-import sys
 from pathlib import Path
 
 import pytest
 from mxnet.gluon import nn
 
-import keys
-from keys import HIDDEN, KEYS, hashes
+from instructor import keys, sources
+from instructor.keys import HIDDEN, KEYS, hashes
 from week5 import checks
 from week5.checks.base import FACTORY, KEYED, NETWORK
 
@@ -17,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_committed_hash_file_matches_the_keys():
-    assert hashes.is_current(), 'run `python -m keys.hashes`'
+    assert hashes.is_current(), 'run `python -m instructor.keys.hashes`'
 
 
 def test_a_stale_hash_file_is_detected(tmp_path, monkeypatch):
@@ -38,7 +37,7 @@ def test_every_keyed_check_has_a_key_and_every_code_check_a_hidden_case():
 
 
 def test_the_hash_file_holds_no_answer_in_readable_form(tmp_path):
-    from keys import scan
+    from instructor.keys import scan
     (tmp_path / 'hashes.json').write_text(checks.base.HASH_FILE.read_text())
     assert scan.scan(tmp_path) == []
     (tmp_path / 'leak.py').write_text('EXPECTED = 54_534_144\nalexnet_conv1_size = 55\n'
@@ -143,15 +142,10 @@ def test_a_net_that_hard_codes_the_batch_fails_the_hidden_cases(name, build, tmp
 
 
 def test_reference_solutions_pass_the_hidden_cases(tmp_path, monkeypatch, capsys):
-    sys.path.insert(0, str(ROOT / 'scripts'))
-    try:
-        import build_notebooks
-    finally:
-        sys.path.pop(0)
     _hidden_file(tmp_path, monkeypatch)
     graded = set()
     for src in sorted((ROOT / 'notebooks' / 'src').glob('*.nbsrc')):
-        cells, solutions = build_notebooks.parse_source(src)
+        cells, solutions = sources.parse_source(src)
         namespace = {}
         for cell in cells:
             if cell['id'].endswith('-setup') or cell['id'] == 'nin-block-code':

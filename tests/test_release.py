@@ -11,13 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from keys import KEYS, scan
+from instructor import release, sources
+from instructor.keys import KEYS, scan
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / 'scripts'))
-import build_notebooks  # noqa: E402
-import release  # noqa: E402
-sys.path.remove(str(ROOT / 'scripts'))
 
 
 @pytest.fixture(scope='module')
@@ -41,15 +38,21 @@ def test_the_release_is_a_repository_without_answers(student):
                    *[f'notebooks/{p.name}' for p in (ROOT / 'notebooks').glob('*.ipynb')]):
         assert needed in files, needed
     tops = {f.split('/')[0] for f in files}
-    assert not tops & {'keys', 'tests', 'bench', 'docs', '.ci', 'dist'}, tops
+    assert not tops & {'instructor', 'keys', 'tests', 'bench', 'docs', '.ci', 'dist'}, tops
     assert not [f for f in files if f.endswith('.nbsrc') or '__pycache__' in f]
-    assert not [f for f in files if re.match(r'week5/(grade|gradebox|sandbox)\.py|week5/grading/', f)]
     targets = re.findall(r'^([a-z]+):', (student / 'Makefile').read_text(), re.M)
     assert {'lab', 'check', 'setup'} <= set(targets)
     assert not set(targets) & {'grade', 'release', 'bench', 'test'}
     readme = (student / 'README.md').read_text()
     assert 'make lab' in readme and 'make check' in readme
     assert scan.scan(student) == []
+
+
+def test_the_student_package_is_a_copy_of_week5(student):
+    def tree(root):
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob('*')
+                if p.is_file() and '__pycache__' not in p.parts}
+    assert tree(student / 'week5') == tree(ROOT / 'week5')
 
 
 def test_speaker_notes_stay_with_the_instructor(student):
@@ -64,10 +67,23 @@ def test_speaker_notes_stay_with_the_instructor(student):
     assert 'Ask the room' not in (student / 'notebooks' / '01_lenet.ipynb').read_text()
 
 
+def test_no_cell_between_a_prediction_and_its_verify_cell_has_outputs(student):
+    from week5.checks.predictions import prediction_spans
+    hidden = 0
+    for path in sorted((ROOT / 'notebooks').glob('*.ipynb')):
+        theirs = json.loads((student / 'notebooks' / path.name).read_text())['cells']
+        mine = {c['id']: c for c in json.loads(path.read_text())['cells']}
+        for first, last in prediction_spans(c['id'] for c in theirs):
+            for cell in theirs[first:last + 1]:
+                assert not cell.get('outputs'), f'{path.name}: {cell["id"]} shows its outputs'
+                hidden += bool(mine[cell['id']].get('outputs'))
+    assert hidden, 'the instructor\'s notebooks had no outputs there to hide'
+
+
 def test_the_scan_finds_answers_and_solutions_that_leak(student, tmp_path):
     leaky = tmp_path / 'leaky'
     shutil.copytree(student / 'notebooks', leaky / 'notebooks')
-    build_notebooks.main(['--solutions', str(leaky / 'solved')])    # solved copies
+    sources.main(['--solutions', str(leaky / 'solved')])    # solved copies
     (leaky / 'readable.py').write_text(''.join(
         f'checks.check_{name}({key.answer!r})\n' for name, key in KEYS.items()))
     (leaky / 'formatted.txt').write_text(''.join(
@@ -135,7 +151,7 @@ def test_the_grader_grades_a_student_edition_notebook_with_the_hidden_tests(stud
     it passes every visible check, fails nin_small_head's hidden test (a 1x1 input), and
     gets the visible points only; the report names the hidden check."""
     nb = json.loads((student / 'notebooks' / '04_nin.ipynb').read_text())
-    _, solutions = build_notebooks.parse_source(ROOT / 'notebooks' / 'src' / '04_nin.nbsrc')
+    _, solutions = sources.parse_source(ROOT / 'notebooks' / 'src' / '04_nin.nbsrc')
     answers = dict(solutions)
     answers['nin-ex3-code'] = solutions['nin-ex3-code'].replace('padding=1', 'padding=0')
     for cell in nb['cells']:
@@ -147,7 +163,7 @@ def test_the_grader_grades_a_student_edition_notebook_with_the_hidden_tests(stud
     refs.mkdir()
     shutil.copy2(ROOT / 'notebooks' / '04_nin.ipynb', refs / '04_nin.ipynb')
     out = tmp_path / 'report.csv'
-    res = subprocess.run([sys.executable, '-m', 'week5.grade', str(tmp_path / 'subs'),
+    res = subprocess.run([sys.executable, '-m', 'instructor.grading', str(tmp_path / 'subs'),
                           '--reference', str(refs), '--out', str(out), '--timeout', '600'],
                          cwd=ROOT, capture_output=True, text=True, timeout=1800,
                          env=dict(os.environ, PYTHONPATH=str(ROOT)))

@@ -13,9 +13,10 @@ from .hparams import HyperParameters, add_to_class  # noqa: E402
 from .callbacks import BoardCallback, Callback, History, ProgressBar, ProgressBoard  # noqa: E402
 from .tensor import *  # noqa: F401,F403,E402  (the book's tensor aliases, use_np)
 from .tensor import __all__ as _tensor_all  # noqa: E402
+from .results import record  # noqa: E402  (numbers the chapter's text refers to)
 
 __all__ = [*_core_all, 'HyperParameters', 'add_to_class', 'Callback', 'History',
-           'ProgressBar', 'ProgressBoard', 'BoardCallback', *_tensor_all]
+           'ProgressBar', 'ProgressBoard', 'BoardCallback', *_tensor_all, 'record']
 
 # Data: DataModule and FashionMNIST (week5/data.py), loaded on first use (see _LAZY) so
 # that `python -m week5.data prepare` does not find week5.data already imported.

@@ -38,7 +38,8 @@ from .models.googlenet import InceptionSpec
 __all__ = ['LayerRow', 'iter_layers', 'layer_summary', 'format_summary', 'print_summary',
            'count_params', 'layer_costs', 'param_split', 'body_head_rows',
            'body_head_table', 'inception_branches', 'inception_params', 'cost_rows',
-           'cost_table', 'MemoryRow', 'memory_rows', 'memory_table', 'memory_totals']
+           'cost_table', 'map_shapes', 'MemoryRow', 'memory_rows', 'memory_table',
+           'memory_totals']
 
 LayerRow = namedtuple('LayerRow', 'name output_shape params macs path depth')
 LayerRow.__doc__ = """One row of a layer summary.
@@ -314,6 +315,18 @@ def body_head_table(name, variants, print_fn=print):
         share = s['dense_params'] / s['total_params'] if s['total_params'] else 0.0
         print_fn(f'{label:<{width}}  {s["conv_params"]:>12,}  {s["dense_params"]:>12,}  '
                  f'{share:>11.1%}  {human_count(s["conv_macs"]):>10}  {human_count(s["dense_macs"]):>10}')
+
+
+def map_shapes(spec):
+    """``{layer: 'C×H×W'}`` of a network config (or registry name, or model) at its input
+    size: ``'input'`` and every layer of its table whose output is a feature map, dots in
+    nested names made underscores (``'block5'``, ``'b3_inception1'``), so a chapter can
+    record them (``record('vgg_maps', map_shapes(recipe.config))``) and its text say the
+    sizes this run trains instead of the book's."""
+    config = config_of(spec)
+    shapes = [('input', tuple(config.input_shape))] + list(config.shapes())
+    return {name.replace('.', '_'): '×'.join(str(d) for d in shape)
+            for name, shape in shapes if len(shape) == 3}
 
 
 def inception_branches(c_in, c1, c2, c3, c4, size):

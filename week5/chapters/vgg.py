@@ -1,18 +1,20 @@
 """Chapter 3, VGG: where the parameters and the work of a VGG network sit (the dense head
 holds most parameters, the convolutional body does most multiply-accumulates), and what
-one output of a stack of 3x3 convolutions sees (its receptive field)."""
+two more blocks cost and buy in a short training budget, and what one output of a stack
+of 3x3 convolutions sees (its receptive field)."""
 import numpy
 from mxnet import autograd, init
 from mxnet.gluon import nn
 
-from ..claims import claim
-from ..inside import one_image, to_mx_array, to_numpy
+from ..claims import claim, mean_std, run_metric
+from ..inside import to_mx_array, to_numpy
 from ..png import SLIDE_FONT
+from ..results import compare_words
 from ..summary import body_head_rows
 from ..tensor import use_np
 from ..viz import draw_input, figure_of_size
 
-__all__ = ['claim_head_share', 'receptive_field', 'plot_receptive_fields']
+__all__ = ['claim_head_share', 'depth_results', 'receptive_field', 'plot_receptive_fields']
 
 
 def claim_head_share(name, network, variants, min_dense_params=0.5, min_conv_macs=0.9,
@@ -27,6 +29,36 @@ def claim_head_share(name, network, variants, min_dense_params=0.5, min_conv_mac
     text = '; '.join(f'{label}: dense {p:.0%} of params, convs {m:.0%} of MACs'
                      for label, (p, m) in shares.items())
     return claim(name, holds, text, print_fn)
+
+
+def depth_results(runs, shallow='3 blocks', deep='VGG-11 (5 blocks)'):
+    """What the text of section 6 reads from the depth experiment (the notebook records
+    it as ``vgg_depth``): per variant (``shallow_`` / ``deep_``) the mean and standard
+    deviation over seeds (``_sd``) of the validation accuracy (``_acc``) and of the
+    training speed in examples/s (``_speed``), and the shallow network's speed over the
+    deep one's (``speed_ratio``); the budget (``epochs``, ``num_train``);
+    and the words chosen from those numbers as the claim lines choose their verdicts (a
+    difference within the two spreads is no difference): ``speed_words`` (VGG-11 trains
+    'fewer examples per second than' the shallow network, 'more ... than' or 'about as
+    many ... as') and ``acc_words`` (the shallow network is 'ahead of' VGG-11, 'behind'
+    or 'level with')."""
+    out = {}
+    for prefix, label in (('shallow', shallow), ('deep', deep)):
+        for key, metric in (('acc', 'val_acc'), ('speed', 'examples_per_sec')):
+            mean, sd = mean_std(run_metric(runs[label], metric))
+            out[f'{prefix}_{key}'], out[f'{prefix}_{key}_sd'] = mean, sd
+    first = runs[deep][0]
+    out['epochs'] = len(first.history)
+    out['num_train'] = first.recipe.num_train
+    out['speed_ratio'] = out['shallow_speed'] / out['deep_speed']
+    out['speed_words'] = compare_words(
+        out['deep_speed'], out['shallow_speed'], out['deep_speed_sd'] + out['shallow_speed_sd'],
+        'more examples per second than', 'fewer examples per second than',
+        'about as many examples per second as')
+    out['acc_words'] = compare_words(
+        out['shallow_acc'], out['deep_acc'], out['shallow_acc_sd'] + out['deep_acc_sd'],
+        'ahead of', 'behind', 'level with')
+    return out
 
 
 def receptive_field(image, num_convs, at=None, kernel_size=3):

@@ -16,7 +16,7 @@ Each check is declared once, as a ``Check`` row in its chapter's module (``overv
 functions ``check_<name>``, the registry ``CHECKS`` and ``__all__`` follow from those rows
 (``protocol.py``). A check whose answer is one value (a number, a shape, a name) holds no
 answer: it compares a salted hash of the student's value with ``hashes.json``, which the
-instructor's edition generates from its ``keys/`` (see docs/instructors.md). Design
+instructor's edition generates from ``instructor/keys`` (see docs/instructors.md). Design
 exercises are judged by the rules their question states; a network or a block factory by
 the structure it builds on the check's inputs (and, under the grader, on hidden ones).
 

@@ -39,7 +39,7 @@ class Check:
     ``name`` gives the function ``week5.checks.check_<name>`` and the verdict's name;
     ``question`` is that function's docstring; ``param`` its parameter's name. ``what`` is
     what the answer is, said when there is none yet. For a keyed answer (``NUMBER``,
-    ``SHAPE``, ``CHOICE``) the right value lives only in the instructor's ``keys/``: the
+    ``SHAPE``, ``CHOICE``) the right value lives only in ``instructor/keys``: the
     check compares salted hashes (``hashes.json``) and, for a wrong answer the keys know,
     shows its targeted hint, else ``rule`` (which explains the rule, never the result).
     ``parse`` turns a raw answer into the value to hash and may fail on what the question
@@ -163,7 +163,7 @@ def load_hashes(path=HASH_FILE):
     if data.get('scheme') != HASH_SCHEME or data.get('iterations') != HASH_ITERATIONS:
         raise ValueError(f'{path}: written for scheme {data.get("scheme")!r} x '
                          f'{data.get("iterations")}, expected {HASH_SCHEME!r} x '
-                         f'{HASH_ITERATIONS}: regenerate it (python -m keys.hashes)')
+                         f'{HASH_ITERATIONS}: regenerate it (python -m instructor.keys.hashes)')
     return data['checks']
 
 

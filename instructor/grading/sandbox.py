@@ -6,11 +6,11 @@ or ``isolation=`` picks one):
 ``bubblewrap``
     ``bwrap`` (Debian's ``bubblewrap``) with new user, PID, network, IPC, UTS and cgroup
     namespaces: the run sees a read-only system (``/usr``, a few ``/etc`` files), the Python
-    installation and the ``week5`` package read-only, the decoded Fashion-MNIST files
-    read-only, a private ``/tmp`` and its own scratch folder -- nothing else: no other
-    submission, no reference folder, no report, no project checkout, no home folder, no
-    network (loopback only), no other processes in ``/proc``. Inside it is uid 65534 with
-    no capabilities and cannot make further user namespaces. Killing ``bwrap`` ends its
+    installation, the ``week5`` package and the grader's driver read-only (not the keys),
+    the decoded Fashion-MNIST files read-only, a private ``/tmp`` and its own scratch
+    folder -- nothing else: no other submission, no reference folder, no report, no
+    project checkout, no home folder, no network (loopback only), no other processes in
+    ``/proc``. Inside it is uid 65534 with no capabilities and cannot make further user namespaces. Killing ``bwrap`` ends its
     PID namespace, so every process the run started dies with it (also ones that
     double-forked into their own session).
 ``user``
@@ -26,6 +26,7 @@ or ``isolation=`` picks one):
 Not a defence against kernel exploits, nor against using up CPU or memory beyond the
 timeouts.
 """
+import importlib.util
 import itertools
 import os
 import secrets
@@ -42,7 +43,12 @@ __all__ = ['ISOLATIONS', 'DESCRIPTIONS', 'Sandbox', 'make_sandbox', 'run_process
 
 ISOLATIONS = ('bubblewrap', 'user', 'none')
 NOBODY = 65534
-PACKAGE_DIR = Path(__file__).resolve().parents[1]   # week5/, bound read-only into runs
+# Bound read-only into runs: the course package and the grader's own package with its
+# driver -- but not the answer keys beside it (instructor/keys).
+WEEK5_DIR = Path(importlib.util.find_spec('week5').origin).parent
+INSTRUCTOR_DIR = Path(__file__).resolve().parents[1]
+RUN_CODE = (WEEK5_DIR, INSTRUCTOR_DIR / '__init__.py', INSTRUCTOR_DIR / 'grading')
+RUN_PATH = os.pathsep.join(sorted({str(WEEK5_DIR.parent), str(INSTRUCTOR_DIR.parent)}))
 # The only /etc files a run sees (no passwd hashes, keys or the instructor's configuration).
 ETC_FILES = ('ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'passwd', 'group', 'nsswitch.conf',
              'localtime', 'timezone', 'hosts', 'fonts', 'mime.types', 'os-release', 'alternatives')
@@ -99,7 +105,7 @@ class Sandbox:
     def env(self, scratch, extra):
         home = scratch / 'home'
         env = {'PATH': f'{Path(sys.executable).parent}:/usr/bin:/bin', 'HOME': str(home),
-               'LANG': 'C.UTF-8', 'PYTHONPATH': str(PACKAGE_DIR.parent),
+               'LANG': 'C.UTF-8', 'PYTHONPATH': RUN_PATH,
                'PYTHONDONTWRITEBYTECODE': '1', 'WEEK5_CACHE': str(scratch / 'cache'),
                'XDG_CACHE_HOME': str(home / '.cache'), 'XDG_CONFIG_HOME': str(home / '.config'),
                'XDG_DATA_HOME': str(home / '.local' / 'share'),
@@ -135,7 +141,7 @@ class Sandbox:
                 args += ['--ro-bind', str(path), str(path)]
         for name in ETC_FILES:
             args += ['--ro-bind-try', f'/etc/{name}', f'/etc/{name}']
-        for root in _python_roots() + [PACKAGE_DIR]:
+        for root in _python_roots() + list(RUN_CODE):
             args += ['--ro-bind', str(root), str(root)]
         args += ['--bind', str(scratch), str(scratch)]
         if self.data_dir is not None:
@@ -193,7 +199,7 @@ def run_processes(marker):
 def _works(sandbox):
     """Can a run start under this sandbox (the driver module imports)?"""
     scratch = sandbox.scratch()
-    argv, kwargs = sandbox.command(scratch, [sys.executable, '-c', 'import week5.grading.driver'],
+    argv, kwargs = sandbox.command(scratch, [sys.executable, '-c', 'import instructor.grading.driver'],
                                    sandbox.env(scratch, {}))
     try:
         proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=120,

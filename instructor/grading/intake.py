@@ -1,7 +1,7 @@
 """Intake: a learning platform's download -> ``SUBMISSIONS/<student>/<notebook>.ipynb``.
 
-    python -m week5.grade collect ARCHIVE_OR_FOLDER --from canvas|moodle|classroom --out SUBMISSIONS/
-    python -m week5.grade collect ARCHIVE_OR_FOLDER --pattern REGEX --out SUBMISSIONS/
+    python -m instructor.grading collect ARCHIVE_OR_FOLDER --from canvas|moodle|classroom --out SUBMISSIONS/
+    python -m instructor.grading collect ARCHIVE_OR_FOLDER --pattern REGEX --out SUBMISSIONS/
 
 Each file of the download (a zip, or a folder) is mapped to a (student, notebook) pair by
 the platform's naming scheme:
@@ -40,7 +40,7 @@ import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
-from ..files import atomic_write, atomic_write_json
+from week5.files import atomic_write, atomic_write_json
 from .notebooks import default_reference_dir
 
 __all__ = ['PLATFORMS', 'Placed', 'Unplaced', 'Intake', 'collect', 'read_intake', 'notebook_key',

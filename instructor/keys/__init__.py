@@ -5,7 +5,7 @@
 - ``hidden.HIDDEN``: hidden cases of every code exercise (a network or a block factory);
 - :func:`grade`: the grader's verdicts for one recorded answer, judged with the plain keys
   and the hidden cases;
-- ``python -m keys.hashes``: writes week5/checks/hashes.json, the salted hashes the
+- ``python -m instructor.keys.hashes``: writes week5/checks/hashes.json, the salted hashes the
   checks of both editions judge keyed answers with (``--check``: is it up to date?).
 """
 from week5.checks import CheckResult, declaration, judge, judge_cases

@@ -1,10 +1,10 @@
 """Build the chapter notebooks from their plain-text sources in notebooks/src/.
 
-    python scripts/build_notebooks.py            # write notebooks/NN_*.ipynb from sources
-    python scripts/build_notebooks.py --check    # exit 1 if a notebook is out of date
-    python scripts/build_notebooks.py --solutions DIR   # solved copies (for graders)
-    python scripts/build_notebooks.py --pull            # notebooks edited in JupyterLab -> sources
-    python scripts/build_notebooks.py --pull DIR        # solved copies edited in DIR -> sources
+    python -m instructor.sources            # write notebooks/NN_*.ipynb from sources
+    python -m instructor.sources --check    # exit 1 if a notebook is out of date
+    python -m instructor.sources --solutions DIR   # solved copies (for graders)
+    python -m instructor.sources --pull            # notebooks edited in JupyterLab -> sources
+    python -m instructor.sources --pull DIR        # solved copies edited in DIR -> sources
 
 The sources round-trip: `--pull` writes each notebook's cells back into its source (ids,
 cell types, slide types, tags and text; other cell metadata is not kept and `--pull` names
@@ -25,6 +25,14 @@ cell a student edits, `check` for a cell printing a `week5.checks` verdict). A
 `%%solution` block holds the reference answer for the exercise cell with that id: it is
 not part of the student notebook, only of the solved copies.
 
+Numbers in Markdown cells and speaker notes are references to what the run recorded
+(``{glue:text}`name:.3f```, see week5/results.py). Once every code cell of a notebook has
+its outputs, the build fills each reference from the records in those outputs and keeps
+the source's text in the cell's ``metadata.week5.template`` (so `--pull` gives the
+references back); a reference without a record is an error naming the cell and the name.
+A notebook still to be executed keeps its references unfilled: build, execute, build.
+`--check` fails when a filled text differs from what the records give.
+
 Rebuilding keeps the outputs of every code cell whose id and source did not change, so
 text edits do not throw away an executed notebook; a changed code cell loses its outputs
 and the script says which notebooks need executing again::
@@ -37,6 +45,8 @@ import copy
 import json
 import sys
 from pathlib import Path
+
+from week5 import results
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC_DIR = ROOT / 'notebooks' / 'src'
@@ -147,11 +157,39 @@ def build_notebook(src_path, old=None):
             if cell['execution_count'] is None:
                 stale.append(spec['id'])
         new_cells.append(cell)
+    if not stale:
+        fill_references(new_cells, f'{Path(src_path).name}')
     metadata = copy.deepcopy((old or {}).get('metadata', {}))
     metadata['kernelspec'] = KERNELSPEC
     metadata.setdefault('language_info', LANGUAGE_INFO)
     return {'cells': new_cells, 'metadata': metadata, 'nbformat': 4,
             'nbformat_minor': 5}, stale
+
+
+def fill_references(cells, where):
+    """Fill the Markdown cells' references from the records in the code cells' outputs,
+    keeping each filled cell's source text in ``metadata.week5.template``."""
+    records = results.records_of({'cells': cells})
+    for cell in cells:
+        template = _source_text(cell)
+        if cell['cell_type'] == 'markdown' and results.references(template):
+            cell['source'] = results.fill(template, records, where=f'{where}: cell {cell["id"]}')
+            cell['metadata']['week5'] = {'template': template}
+
+
+def template_text(cell, records):
+    """(the source text of a built cell, a note if its filled text was edited): a filled
+    cell gives its references back."""
+    text = _source_text(cell)
+    template = cell.get('metadata', {}).get('week5', {}).get('template')
+    if template is None:
+        return text, None
+    try:
+        edited = results.fill(template, records) != text
+    except results.RecordError:
+        edited = True
+    return template, (f'{cell.get("id")}: an edit of text filled from the run (edit its '
+                      'references in the source instead)' if edited else None)
 
 
 def solved_notebook(src_path, notebook):
@@ -166,7 +204,7 @@ def solved_notebook(src_path, notebook):
     return solved
 
 
-KEPT_METADATA = ('slideshow', 'tags')
+KEPT_METADATA = ('slideshow', 'tags', 'week5')
 
 
 def source_text(notebook, src_path):
@@ -177,6 +215,7 @@ def source_text(notebook, src_path):
     stubs = {c['id']: c['source'] for c in old_cells}
     solved = bool(notebook.get('metadata', {}).get('week5', {}).get('solved'))
     parts, dropped = [], []
+    records = results.records_of(notebook)
     for cell in notebook['cells']:
         cid, kind = cell.get('id'), cell['cell_type']
         if kind not in CELL_TYPES:
@@ -190,7 +229,8 @@ def source_text(notebook, src_path):
             raise SourceError(f'{src_path}: cell {cid!r}: ids and tags may not hold spaces or '
                               f'commas (tags {bad}), slide types are {SLIDE_TYPES}')
         dropped += [f'{cid}: metadata {k}' for k in meta if k not in KEPT_METADATA]
-        text = _source_text(cell)
+        text, note = template_text(cell, records)
+        dropped += [note] if note else []
         if solved and cid in solutions:
             solutions[cid], text = text, stubs.get(cid, text)
         header = f'%%cell id={cid} type={kind} slide={slide}' + (f' tags={",".join(tags)}' if tags else '')
@@ -251,11 +291,20 @@ def main(argv=None):
     for src in sources(args.names):
         target = OUT_DIR / f'{src.stem}.ipynb'
         old = json.loads(target.read_text(encoding='utf-8')) if target.exists() else None
-        notebook, stale = build_notebook(src, old)
+        try:
+            notebook, stale = build_notebook(src, old)
+        except results.RecordError as e:
+            print(f'error: {e}', file=sys.stderr)
+            out_of_date.append(f'{target.name} (a reference without a record: {e.name})')
+            continue
         text = dumps(notebook)
         if args.check:
-            if old is None or skeleton(old) != skeleton(notebook):
+            if old is None:
                 out_of_date.append(target.name)
+            elif skeleton(old) != skeleton(notebook):
+                differ = [new[0] for was, new in zip(skeleton(old), skeleton(notebook))
+                          if was != new]
+                out_of_date.append(f'{target.name} (first: {(differ or ["cells added or removed"])[0]})')
             elif stale:
                 out_of_date.append(f'{target.name} (not executed: {stale[0]})')
             continue
@@ -272,7 +321,7 @@ def main(argv=None):
             (out / target.name).write_text(dumps(solved_notebook(src, notebook)),
                                            encoding='utf-8')
     if out_of_date:
-        print('out of date (run scripts/build_notebooks.py): ' + ', '.join(out_of_date))
+        print('out of date (run python -m instructor.sources): ' + ', '.join(out_of_date))
         return 1
     return 0
 

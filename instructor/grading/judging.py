@@ -7,8 +7,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..checks import CheckResult, parse_answers
-from ..data import decoded_dir
+from week5.checks import CheckResult, parse_answers
+from week5.data import decoded_dir
 from .keyring import graded_names, hidden_cases, verdicts
 from .notebooks import (CHECK_CALL_RE, GradingInputError, build_graded_notebook, expected_checks,
                         load_notebook, load_sanitize, nbval_options, outputs_differ, _text)

@@ -1,9 +1,9 @@
 """Grade a folder of student notebooks against the reference notebooks, each run sealed off.
 
-    python -m week5.grade SUBMISSIONS_DIR [--reference notebooks/] [--out report.csv]
-                          [--timeout 300] [--notebook-timeout 900] [--jobs 2]
-                          [--isolation auto|bubblewrap|user|none]
-    python -m week5.grade --check report.csv
+    python -m instructor.grading SUBMISSIONS_DIR [--reference notebooks/] [--out report.csv]
+                                 [--timeout 300] [--notebook-timeout 900] [--jobs 2]
+                                 [--isolation auto|bubblewrap|user|none]
+    python -m instructor.grading --check report.csv
 
 Layout: one folder per student, holding notebooks named like the reference ones::
 
@@ -26,12 +26,12 @@ How one submission is graded (the grader's own process never runs student code):
    student wrote or edited must run but is not compared, and nbval markers the student
    added are disarmed. Check cells always run with the reference's source, and are put
    back if the student deleted them.
-3. The copy runs in its own scratch folder, sealed off by ``week5.grading.sandbox`` (bubblewrap
+3. The copy runs in its own scratch folder, sealed off by ``instructor.grading.sandbox`` (bubblewrap
    where available: no other files, no network, every process killed afterwards), driven
-   by ``week5.grading.driver``, which reports each cell over a pipe. In the kernel
+   by ``instructor.grading.driver``, which reports each cell over a pipe. In the kernel
    ``WEEK5_GRADE_ANSWERS=1`` makes each check print the student's *answer* as data
    (``[week5 answer] {...}``), not a verdict.
-4. This process judges the answers with the instructor's ``keys/`` (``keys.grade``: the
+4. This process judges the answers with ``instructor.keys`` (``keys.grade``: the
    plain answers, and the hidden cases of each code exercise, ``<check>_hidden``; a pure function of the
    data). Text a kernel prints, patched checks or hooks can at most forge an answer.
    A check without an answer fails with the reason (its cell raised, timed out, the
@@ -70,7 +70,7 @@ def _interrupt(signum, frame):
 
 def collect_main(argv):
     parser = argparse.ArgumentParser(
-        prog='python -m week5.grade collect',
+        prog='python -m instructor.grading collect',
         description='Map a learning platform\'s download to SUBMISSIONS/<student>/<notebook>.ipynb, '
                     'keeping the platform\'s ids, the latest resubmission and lateness, and '
                     'reporting every file it could not place.')
@@ -105,10 +105,10 @@ def main(argv=None):
     if argv[:1] == ['collect']:     # a submissions folder named "collect": pass ./collect
         return collect_main(argv[1:])
     parser = argparse.ArgumentParser(
-        prog='python -m week5.grade',
+        prog='python -m instructor.grading',
         description='Run every student notebook sealed off, judge the exercise answers outside '
                     'the students\' kernels and report the checks passed, failed and the cells '
-                    'that raised. `python -m week5.grade collect --help`: intake from Canvas, '
+                    'that raised. `python -m instructor.grading collect --help`: intake from Canvas, '
                     'Moodle or GitHub Classroom.',
         epilog='Layout: SUBMISSIONS_DIR/<student>/<notebook>.ipynb, names as in --reference.')
     parser.add_argument('submissions_dir', nargs='?')
@@ -156,7 +156,7 @@ def main(argv=None):
     intake = read_intake(args.submissions_dir) if Path(args.submissions_dir).is_dir() else None
     if args.gradebook and intake is None:
         parser.error('--gradebook needs the platform ids that collect keeps: run `python -m '
-                     'week5.grade collect ... --out SUBMISSIONS/` and grade that folder')
+                     'instructor.grading collect ... --out SUBMISSIONS/` and grade that folder')
     records = stored_runs_path(args.out)
     signal.signal(signal.SIGTERM, _interrupt)    # a killed job stores what it finished
     try:

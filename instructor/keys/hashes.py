@@ -1,9 +1,9 @@
 """Write week5/checks/hashes.json from the keys: the salted hashes that the checks of
 both editions judge keyed answers with.
 
-    python -m keys.hashes                 # regenerate (keeps each check's salt)
-    python -m keys.hashes --new-salts     # regenerate with fresh salts (e.g. each term)
-    python -m keys.hashes --check         # exit 1 if the file does not match the keys
+    python -m instructor.keys.hashes                 # regenerate (keeps each check's salt)
+    python -m instructor.keys.hashes --new-salts     # regenerate with fresh salts (e.g. each term)
+    python -m instructor.keys.hashes --check         # exit 1 if the file does not match the keys
 
 Scheme: for each keyed check a random 16-byte salt; an answer is hashed as
 PBKDF2-HMAC-SHA256(password = "<check name>:<canonical answer>", salt, 100,000
@@ -30,7 +30,7 @@ def build(salts=None):
     keyed = [name for name, check in DECLARATIONS.items() if check.kind in KEYED]
     missing = sorted(set(keyed) - set(KEYS))
     if missing:
-        raise SystemExit(f'keys/answers.py has no key for {missing}: add a Key for each')
+        raise SystemExit(f'instructor/keys/answers.py has no key for {missing}: add a Key for each')
     checks = {}
     for name in keyed:
         check, key = DECLARATIONS[name], KEYS[name]
@@ -40,7 +40,7 @@ def build(salts=None):
             return digest(name, canonical(check.kind, check.parse(value)), salt)
         hints = {hashed(value): hint for value, hint in key.wrong.items()}
         if hashed(key.answer) in hints:
-            raise SystemExit(f'{name}: a wrong answer of keys/answers.py equals the answer')
+            raise SystemExit(f'{name}: a wrong answer of instructor/keys/answers.py equals the answer')
         checks[name] = {'salt': salt, 'answer': hashed(key.answer), 'hints': hints}
     return {'scheme': HASH_SCHEME, 'iterations': HASH_ITERATIONS, 'checks': checks}
 
@@ -68,9 +68,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.check:
         if is_current():
-            print(f'{HASH_FILE.name} is up to date with keys/')
+            print(f'{HASH_FILE.name} is up to date with instructor/keys/')
             return 0
-        print(f'{HASH_FILE} is out of date with keys/: run `python -m keys.hashes`')
+        print(f'{HASH_FILE} is out of date with instructor/keys/: run `python -m instructor.keys.hashes`')
         return 1
     salts = {} if args.new_salts else committed_salts()
     HASH_FILE.write_text(dumps(build(salts)), encoding='utf-8')

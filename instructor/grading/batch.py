@@ -7,7 +7,7 @@ import re
 import sys
 from pathlib import Path
 
-from ..files import atomic_write_json
+from week5.files import atomic_write_json
 from .cluster import Runner
 from .intake import notebook_key
 from .judging import NotebookResult, judge_run, prepare

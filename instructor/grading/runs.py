@@ -1,7 +1,7 @@
 """One sealed run: the driver started in the sandbox, its events read over a pipe.
 
 This is the part of grading that runs student code (inside the sandbox); everything it
-returns is data that the grader's process judges (``week5.grading.judging``).
+returns is data that the grader's process judges (``instructor.grading.judging``).
 """
 import json
 import os
@@ -12,8 +12,8 @@ import threading
 import time
 from pathlib import Path
 
-from ..checks import HIDDEN_ENV
-from ..files import atomic_write_json
+from week5.checks import HIDDEN_ENV
+from week5.files import atomic_write_json
 from .notebooks import nbval_options, setup_sources
 
 __all__ = ['DEFAULT_CELL_TIMEOUT', 'DEFAULT_NOTEBOOK_TIMEOUT', 'DEFAULT_INTERRUPT_GRACE',
@@ -66,7 +66,7 @@ def run_sealed(sandbox, scratch, job, notebook_timeout):
     The driver reports over a pipe that only this process reads; whatever the run started
     is killed before this returns."""
     read_fd, write_fd = os.pipe()
-    argv, kwargs = sandbox.command(scratch, [sys.executable, '-m', 'week5.grading.driver',
+    argv, kwargs = sandbox.command(scratch, [sys.executable, '-m', 'instructor.grading.driver',
                                              '--record-fd', str(write_fd)],
                                    sandbox.env(scratch, {}))
     events = []

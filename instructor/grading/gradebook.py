@@ -18,7 +18,7 @@ import csv
 import io
 from pathlib import Path
 
-from ..files import atomic_write
+from week5.files import atomic_write
 
 __all__ = ['GRADEBOOKS', 'CANVAS_COLUMNS', 'MOODLE_COLUMNS', 'gradebook_rows', 'write_gradebook']
 
@@ -122,7 +122,7 @@ def gradebook_rows(results, intake, platform, assignment='week5', export=None):
         raise ValueError(f'--gradebook must be one of {", ".join(GRADEBOOKS)}, got {platform!r}')
     if intake is None:
         raise ValueError('--gradebook needs the platform ids that collect keeps: run '
-                         '`python -m week5.grade collect ... --out SUBMISSIONS/` and grade that folder')
+                         '`python -m instructor.grading collect ... --out SUBMISSIONS/` and grade that folder')
     if platform == 'canvas':
         return _canvas(results, intake, assignment, export)
     return _moodle(results, intake, export)

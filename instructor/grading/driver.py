@@ -1,8 +1,8 @@
 """The grading driver: runs one graded notebook's cells in a kernel, inside the sandbox.
 
-    python -m week5.grading.driver --record-fd N  < job.json
+    python -m instructor.grading.driver --record-fd N  < job.json
 
-``week5.grading.runs`` starts this inside each submission's sandbox (bubblewrap when available)
+``instructor.grading.runs`` starts this inside each submission's sandbox (bubblewrap when available)
 and reads what happens over file descriptor ``N``, a pipe only the grader reads. The job
 (on stdin) lists the cells to run, the per-cell timeout and which cells set a fresh
 kernel up. One JSON line per event goes to the pipe, flushed at once, so a run killed at
@@ -184,7 +184,7 @@ def run_job(job, record):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog='python -m week5.grading.driver', description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog='python -m instructor.grading.driver', description=__doc__.splitlines()[0])
     parser.add_argument('--record-fd', type=int, required=True,
                         help='file descriptor of the pipe to the grader')
     args = parser.parse_args(argv)

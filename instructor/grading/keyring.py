@@ -1,26 +1,15 @@
-"""The instructor's answer keys, as the grader uses them (``keys/`` beside the ``week5``
-package: the instructor's edition only; the student edition has neither keys nor grader).
+"""The instructor's answer keys, as the grader uses them (``instructor.keys``: the
+instructor's edition only; the student edition has neither keys nor grader).
 
 Each recorded answer is judged by :func:`verdicts`: keyed answers against the plain keys,
-code answers by their visible cases and then by the hidden cases of ``keys/hidden.py``,
-reported as ``<check>_hidden``. The hidden cases reach a student's kernel only at grading
-time: :func:`hidden_cases` puts them in the job, and the sealed run writes them into its
+code answers by their visible cases and then by the hidden cases of
+``instructor/keys/hidden.py``, reported as ``<check>_hidden``. The hidden cases reach a
+student's kernel only at grading time: :func:`hidden_cases` puts them in the job, and the sealed run writes them into its
 scratch folder (named by ``WEEK5_HIDDEN_CASES``, ``runs.run_record``).
 """
-import sys
-from pathlib import Path
+from week5.checks import CheckResult
 
-_ROOT = Path(__file__).resolve().parents[2]
-if (_ROOT / 'keys' / '__init__.py').exists() and str(_ROOT) not in sys.path:
-    sys.path.append(str(_ROOT))     # keys/ is a folder of the repository, not installed
-
-try:
-    import keys
-except ImportError as e:  # the student edition, or keys/ deleted
-    raise ImportError('grading needs the instructor edition\'s keys/ folder beside week5/ '
-                      f'({_ROOT / "keys"}): grade from the instructor repository') from e
-
-from ..checks import CheckResult
+from .. import keys
 
 __all__ = ['graded_names', 'verdicts', 'hidden_cases']
 

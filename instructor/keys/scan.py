@@ -7,15 +7,12 @@ small number or one name (``55``, ``'nin'``) occurs in any course text for other
 it counts as a hit only on a line that also names its check.
 """
 import re
-import sys
 from pathlib import Path
 
+from .. import sources
 from .answers import KEYS
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / 'scripts'))
-import build_notebooks  # noqa: E402  (scripts/ is no package)
-sys.path.remove(str(ROOT / 'scripts'))
+ROOT = sources.ROOT
 
 # Expressions the old, readable checks computed answers with.
 EXPRESSIONS = {
@@ -26,7 +23,7 @@ EXPRESSIONS = {
     'conv1x1_params': [r'256 \* 64 \+ 64'],
     'inception_out_channels': [r'80 \+ 176 \+ 56 \+ 40'],
 }
-MARKERS = [r'%%solution', r'\bsolution_of\b', r'keys\.answers', r'from keys import']
+MARKERS = [r'%%solution', r'\bsolution_of\b', r'keys\.answers', r'from (instructor\.)?keys import']
 
 
 def _number_forms(value):
@@ -66,7 +63,7 @@ def solution_lines(root=ROOT):
                           ('notebooks/*.ipynb', 'week5/**/*.py') for p in root.glob(pattern))
     lines = set()
     for src in sorted((root / 'notebooks' / 'src').glob('*.nbsrc')):
-        for text in build_notebooks.parse_source(src)[1].values():
+        for text in sources.parse_source(src)[1].values():
             for line in text.splitlines():
                 line = line.strip()
                 if len(line) >= 12 and not line.startswith('#') and \

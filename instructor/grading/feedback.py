@@ -8,7 +8,7 @@ its answer is revealed.
 """
 from pathlib import Path
 
-from ..files import atomic_write
+from week5.files import atomic_write
 
 __all__ = ['feedback_markdown', 'write_feedback']
 

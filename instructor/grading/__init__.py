@@ -1,10 +1,11 @@
 """The grader: student notebooks run sealed off, verdicts judged outside their kernels.
 
-    python -m week5.grading SUBMISSIONS_DIR ...     (``python -m week5.grade`` is the same)
+    python -m instructor.grading SUBMISSIONS_DIR ...   (``python -m week5.grade``: its old
+                                                       name, kept for a deprecation period)
 
 Modules, in the order a submission meets them:
 
-``cli``        the command line (``week5.grading.cli.main``)
+``cli``        the command line (``instructor.grading.cli.main``)
 ``batch``      a class: find the submissions, grade every (student, notebook)
 ``notebooks``  read and validate notebooks, build the graded copy, nbval's comparison
 ``runs``       one sealed run: the driver in the sandbox, its events over a pipe

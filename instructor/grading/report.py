@@ -5,8 +5,8 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from ..checks import CheckResult
-from ..files import atomic_write
+from week5.checks import CheckResult
+from week5.files import atomic_write
 from .judging import NotebookResult
 from .keyring import verdicts
 from .sandbox import DESCRIPTIONS

@@ -1,18 +1,19 @@
 """Build the student edition into dist/student/ (`make release`).
 
-    python scripts/release.py [--out DIR]
+    python -m instructor.release [--out DIR]
 
 The student edition is a complete repository on its own: the notebooks as handed out
-(speaker notes removed; exercise cells hold their stubs), the `week5` package without the
-grader, requirements.txt / environment.yml / pyproject.toml / apt.txt, scripts/setup.sh,
-scripts/check_setup.py, a README and a Makefile for students (`make check`, `make lab`,
+(speaker notes removed; exercise cells hold their stubs; from each prediction cell to its
+verify cell no outputs and no numbers filled from the run), the `week5` package whole (the
+grader, keys and builders live in `instructor/`, which is not copied), requirements.txt /
+environment.yml / pyproject.toml / apt.txt, scripts/setup.sh, scripts/check_setup.py, a README and a Makefile for students (`make check`, `make lab`,
 `make slides`). It holds no answer in readable form: no notebook sources, no keys, no
 tests, no bench. The keyed checks judge with week5/checks/hashes.json (salted hashes).
 
 Before writing, the release refuses to go out when the hash file is out of date with
-keys/ or a notebook with its source; after writing, it scans every file it wrote for the
-answers' literal forms, their expressions and the solutions' lines (keys/scan.py) and
-deletes the release if anything is found.
+the keys or a notebook with its source; after writing, it scans every file it wrote for
+the answers' literal forms, their expressions and the solutions' lines
+(instructor/keys/scan.py) and deletes the release if anything is found.
 """
 import argparse
 import json
@@ -20,46 +21,62 @@ import shutil
 import sys
 from pathlib import Path
 
+from week5 import results
+from week5.checks.predictions import prediction_spans
+
+from . import sources
+from .keys import hashes, scan
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-import build_notebooks  # noqa: E402  (scripts/ is on sys.path: this file's folder)
-from keys import hashes, scan  # noqa: E402
 
 STUDENT = ROOT / 'scripts' / 'student'
 COPIED = ['requirements.txt', 'environment.yml', 'pyproject.toml', 'apt.txt', '.gitignore',
           'scripts/setup.sh', 'scripts/check_setup.py']
 TEMPLATES = {'README.md': 'README.md', 'Makefile': 'Makefile',
              'notebooks-README.md': 'notebooks/README.md'}
-# The grader stays with the instructor: without keys/ it could not grade anyway.
-GRADER = ('grade.py', 'gradebox.py', 'sandbox.py', 'grading')
 
 
 class ReleaseError(RuntimeError):
     """The release cannot go out as things are (says what to run)."""
 
 
+NOT_RUN_YET = '(run the cells above)'
+
+
+def hide_predicted(cells):
+    """From each prediction cell to its verify cell: code cells lose their outputs and
+    text filled from the run shows NOT_RUN_YET, so the page does not give the answer
+    before the student commits a prediction and runs the experiment."""
+    for first, last in prediction_spans(c.get('id') for c in cells):
+        for cell in cells[first:last + 1]:
+            if cell['cell_type'] == 'code':
+                cell['outputs'], cell['execution_count'] = [], None
+            template = cell.get('metadata', {}).get('week5', {}).get('template')
+            if template is not None:
+                cell['source'] = results.fill(template, {}, missing=NOT_RUN_YET)
+
+
 def student_notebook(path):
-    """A committed notebook as handed out: the cells with slide type `notes` removed."""
+    """A committed notebook as handed out: the cells with slide type `notes` removed,
+    the predictions' answers hidden (``hide_predicted``)."""
     nb = json.loads(path.read_text(encoding='utf-8'))
     nb['cells'] = [c for c in nb['cells']
                    if c.get('metadata', {}).get('slideshow', {}).get('slide_type') != 'notes']
-    return build_notebooks.dumps(nb)
+    hide_predicted(nb['cells'])
+    return sources.dumps(nb)
 
 
 def _ignore_in_package(folder, names):
-    ignored = {n for n in names if n == '__pycache__' or n.endswith('.pyc')}
-    if Path(folder).resolve() == (ROOT / 'week5').resolve():
-        ignored |= {n for n in names if n in GRADER}
-    return ignored
+    return {n for n in names if n == '__pycache__' or n.endswith('.pyc')}
 
 
 def preflight():
     if not hashes.is_current():
-        raise ReleaseError('week5/checks/hashes.json is out of date with keys/: run '
-                           '`python -m keys.hashes` and commit it')
-    if build_notebooks.main(['--check']) != 0:
+        raise ReleaseError('week5/checks/hashes.json is out of date with the keys: run '
+                           '`python -m instructor.keys.hashes` and commit it')
+    if sources.main(['--check']) != 0:
         raise ReleaseError('a notebook differs from its source: run '
-                           '`python scripts/build_notebooks.py` (and execute what it names)')
+                           '`python scripts/sources.py` (and execute what it names)')
 
 
 def write(out):
