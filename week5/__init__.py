@@ -53,7 +53,8 @@ _LAZY = {
     **{name: 'inside' for name in ('feature_maps', 'list_layers')},
     **{name: 'live' for name in ('LiveCurves', 'LiveFilters')},
     **{name: 'lab' for name in (
-        'TrainingLab', 'FilterViewer', 'FeatureMapExplorer', 'InceptionPanel')},
+        'TrainingLab', 'FilterViewer', 'FeatureMapExplorer', 'InceptionPanel',
+        'ConvolutionExplorer')},
 }
 # The API of `import week5 as d2l` (`from week5 import *`): the book's names; the
 # course's plotting and widget names are reached as attributes.

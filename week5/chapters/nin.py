@@ -23,7 +23,8 @@ from ..png import SLIDE_FONT
 __all__ = ['ABLATION_REGIME', 'GAP_HEAD_REGIMES_BEFORE', 'conv1x1_as_dense',
            'conv1x1_difference', 'nin_dense_head', 'matched_channels', 'ablation_variants',
            'ablations', 'params_arithmetic', 'ablation_verdicts', 'gap_head_regimes',
-           'draw_nin_vs_vgg_block', 'book_savings']
+           'draw_nin_vs_vgg_block', 'book_savings',
+           'CAM_BUDGET', 'localising_nin']
 
 # The chapter's experiment asks four questions of one regime, fixed before any run, with
 # one change from NiN per variant and 3 seeds (the NiN runs serve every question):
@@ -364,3 +365,22 @@ def book_savings(networks=('alexnet', 'vgg')):
     if 'alexnet' in rows:
         out['conv_macs_vs_alexnet'] = nin['conv_macs'] / rows['alexnet']['conv_macs']
     return out
+
+
+# ------------------------------------------------------------------ class activation maps
+# Where the class maps can localise: the laptop NiN's class maps are 2x2 on a 28x28 image
+# (26 -> 12 -> 5 -> 2 after its three poolings). With one NiN block (and one pooling)
+# fewer they stay 5x5 -- a map per class that a garment's position shows up in.
+CAM_BUDGET = dict(num_train=6000, num_epochs=2)
+
+
+def localising_nin(recipe):
+    """``recipe`` (the chapter's NiN) with its third NiN block and pooling left out, so
+    that its class maps are 5x5 instead of 2x2 at 28x28; trained on at most
+    ``CAM_BUDGET``'s images and epochs (the recipe's own when smaller)."""
+    cfg = recipe.config
+    keep = lambda values: tuple(values[:2]) + tuple(values[-1:])  # noqa: E731
+    per_block = {k: keep(getattr(cfg, k)) for k in ('kernel_sizes', 'strides', 'paddings')
+                 if isinstance(getattr(cfg, k), (tuple, list))}
+    budget = {k: min(v, getattr(recipe, k) or v) for k, v in CAM_BUDGET.items()}
+    return recipe.replace(channels=tuple(cfg.channels[:2]), **per_block, **budget)

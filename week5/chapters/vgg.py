@@ -1,11 +1,20 @@
 """Chapter 3, VGG: where the parameters and the work of a VGG network sit (the dense head
 holds most parameters, the convolutional body does most multiply-accumulates), and what
-two more blocks cost and buy in a short training budget."""
+two more blocks cost and buy in a short training budget, and what one output of a stack
+of 3x3 convolutions sees (its receptive field)."""
+import numpy
+from mxnet import autograd, init
+from mxnet.gluon import nn
+
 from ..claims import claim, mean_std, run_metric
+from ..inside import to_mx_array, to_numpy
+from ..png import SLIDE_FONT
 from ..results import compare_words
 from ..summary import body_head_rows
+from ..tensor import use_np
+from ..viz import draw_input, figure_of_size
 
-__all__ = ['claim_head_share', 'depth_results']
+__all__ = ['claim_head_share', 'depth_results', 'receptive_field', 'plot_receptive_fields']
 
 
 def claim_head_share(name, network, variants, min_dense_params=0.5, min_conv_macs=0.9,
@@ -50,3 +59,53 @@ def depth_results(runs, shallow='3 blocks', deep='VGG-11 (5 blocks)'):
         out['shallow_acc'], out['deep_acc'], out['shallow_acc_sd'] + out['deep_acc_sd'],
         'ahead of', 'behind', 'level with')
     return out
+
+
+def receptive_field(image, num_convs, at=None, kernel_size=3):
+    """Which input pixels one output of ``num_convs`` stacked ``kernel_size`` x
+    ``kernel_size`` convolutions (padding keeps the size, as in a VGG block) depends on:
+    the gradient of that output with respect to the input, computed by autograd through
+    a stack whose weights are all positive (so no pixel's influence cancels out).
+    ``image`` (C, H, W); ``at`` = (row, col) of the output (default: the centre).
+    Returns (|gradient| as (H, W), the side of the square it covers)."""
+    use_np()
+    X = to_numpy(image).astype(numpy.float32)
+    X = X[None] if X.ndim == 3 else X
+    _, c, h, w = X.shape
+    row, col = (h // 2, w // 2) if at is None else at
+    stack = nn.HybridSequential()
+    for _ in range(num_convs):
+        stack.add(nn.Conv2D(1, kernel_size, padding=kernel_size // 2, use_bias=False))
+    stack.initialize(init.Constant(1.0 / kernel_size ** 2))
+    X = to_mx_array(X)
+    X.attach_grad()
+    with autograd.record():
+        out = stack(X)[0, 0, row, col]
+    out.backward()
+    grad = numpy.abs(X.grad.asnumpy()[0]).sum(axis=0)
+    rows, cols = numpy.nonzero(grad)
+    return grad, int(max(rows.max() - rows.min(), cols.max() - cols.min()) + 1)
+
+
+def plot_receptive_fields(image, depths=(1, 2, 3), at=None, fig=None):
+    """The input pixels that one output of 1, 2, 3 stacked 3x3 convolutions sees, drawn
+    over a real image (`receptive_field`: by the gradient; brighter = counted more often).
+    Returns the figure."""
+    from matplotlib.patches import Rectangle
+    image = to_numpy(image)
+    image = image[0] if image.ndim == 4 else image
+    fig = figure_of_size(fig, (3.4 * len(depths), 4.2))
+    axes = [fig.add_subplot(1, len(depths), i + 1) for i in range(len(depths))]
+    h, w = image.shape[-2:]
+    row, col = (h // 2, w // 2) if at is None else at
+    for ax, n in zip(axes, depths):
+        grad, side = receptive_field(image, n, (row, col))
+        draw_input(ax, image, f'{n} conv{"s" if n > 1 else ""} 3×3: sees {side}×{side}')
+        shown = numpy.ma.masked_where(grad == 0, grad)
+        ax.imshow(shown, cmap='autumn', alpha=0.65)
+        ax.add_patch(Rectangle((col - side // 2 - 0.5, row - side // 2 - 0.5), side, side,
+                               fill=False, edgecolor='red', linewidth=2))
+        ax.add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1, color='cyan'))
+    fig.suptitle('the pixels one output (cyan) depends on, found by its gradient',
+                 fontsize=SLIDE_FONT + 1)
+    return fig
