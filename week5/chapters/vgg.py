@@ -11,7 +11,7 @@ from ..inside import to_mx_array, to_numpy
 from ..png import SLIDE_FONT
 from ..results import compare_words
 from ..summary import body_head_rows
-from ..tensor import use_np
+from ..tensors import use_np
 from ..viz import draw_input, figure_of_size
 
 __all__ = ['claim_head_share', 'depth_results', 'receptive_field', 'plot_receptive_fields']
