@@ -115,4 +115,6 @@ def test_run_autograder_on_good_wrong_crashing_and_corrupt_submissions(autograde
     assert 'File > Download' in results['corrupt']['output']
     assert 'no notebook named lenet_exercises.ipynb in your submission' in results['nothing']['output']
     assert all(r['output'].startswith('Isolation: bubblewrap') or r['output'].startswith('Isolation: separate user')
-               for r in results.values())
+               for name, r in results.items() if name in ('victim', 'partial', 'crash'))
+    assert all(results[name]['output'].startswith('Isolation: none needed, no notebook of yours was run')
+               for name in ('corrupt', 'nothing'))

@@ -33,8 +33,10 @@ import argparse
 import io
 import json
 import os
+import shutil
 import stat
 import sys
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -42,18 +44,21 @@ from pathlib import Path
 from week5.files import atomic_write
 from .exercises import exercise_titles, title_of
 from .intake import notebook_key
-from .judging import grade_notebook, instructor_data_dir
+from .batch import grade
+from .judging import prepare
 from .notebooks import REPO_ROOT, default_reference_dir, load_notebook
 from .policy import load_policy, score
 from .runs import DEFAULT_CELL_TIMEOUT, DEFAULT_NOTEBOOK_TIMEOUT
-from .sandbox import DESCRIPTIONS, INSTRUCTOR_DIR, WEEK5_DIR, make_sandbox
+from .sandbox import DESCRIPTIONS, INSTRUCTOR_DIR, WEEK5_DIR
 
 __all__ = ['build', 'run', 'results_json', 'main', 'DEFAULT_ZIP']
 
 DEFAULT_ZIP = Path('dist') / 'gradescope' / 'autograder.zip'
 CONFIG = 'gradescope.json'
+STUDENT = 'submission'   # the one student of a Gradescope run
 # what the grader needs beyond the student's requirements (pins read from the instructor's)
-GRADER_PACKAGES = ('nbval', 'nbformat', 'nbclient', 'jupyter-client', 'jupyter_client', 'ipykernel')
+GRADER_PACKAGES = ('nbval', 'nbformat', 'nbclient', 'jupyter-client', 'jupyter_client', 'ipykernel',
+                   'dask', 'distributed')
 
 SETUP_SH = r'''#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image (Ubuntu).
@@ -216,8 +221,9 @@ def results_json(graded, isolation, visible_share, seconds=None):
         elif fname and fname != result.notebook:
             notes.append(f'{result.notebook}: graded your file {fname}')
         notes += [f'{result.notebook}: {e}' for e in result.errored_cells]
-    output = '\n'.join([f'Isolation: {DESCRIPTIONS.get(isolation, isolation)} inside '
-                        "Gradescope's container."] + notes)
+    where = (f'Isolation: {DESCRIPTIONS.get(isolation, isolation)} inside Gradescope\'s container.'
+             if isolation else 'Isolation: none needed, no notebook of yours was run.')
+    output = '\n'.join([where] + notes)
     out = {'score': round(total, 4), 'output': output, 'stdout_visibility': 'hidden', 'tests': tests}
     if seconds is not None:
         out['execution_time'] = round(seconds)
@@ -237,30 +243,37 @@ def run(root='/autograder', isolation=None):
     files = sorted(p for p in (root / 'submission').rglob('*.ipynb')
                    if '.ipynb_checkpoints' not in p.parts) if (root / 'submission').is_dir() else []
     found = _match(config['notebooks'], files)
-    sandbox = make_sandbox(isolation or os.environ.get('WEEK5_GRADE_ISOLATION', 'auto'),
-                           data_dir=instructor_data_dir())
+    references = src / 'reference'
+    asked = isolation or os.environ.get('WEEK5_GRADE_ISOLATION', 'auto')
+    # The one grading path (batch.grade), on a class of one laid out as it expects.
+    results = {}
+    with tempfile.TemporaryDirectory(prefix='week5-gradescope-') as tmp:
+        (Path(tmp) / STUDENT).mkdir()
+        for name, path in found.items():
+            if path is not None:
+                shutil.copyfile(path, Path(tmp) / STUDENT / name)
+        if any(found.values()):
+            results = {r.notebook: r for r in grade(tmp, reference_dir=references, jobs=1,
+                                                    cell_timeout=config['cell_timeout'],
+                                                    notebook_timeout=config['notebook_timeout'],
+                                                    notebooks=config['notebooks'],
+                                                    isolation=asked)}
     graded = []
-    try:
-        for name in config['notebooks']:
-            ref = src / 'reference' / name
-            path = found[name]
-            result = grade_notebook('submission', path.read_bytes() if path else None, ref,
-                                    config['cell_timeout'], config['notebook_timeout'],
-                                    sanitize=src / 'reference' / 'sanitize.cfg'
-                                    if (src / 'reference' / 'sanitize.cfg').is_file() else None,
-                                    sandbox=sandbox)
-            if result.status == 'missing':
-                result.note = (f'no notebook named {name} in your submission'
-                               + (f' (found: {", ".join(f.name for f in files)})' if files else '')
-                               + f': upload {name} as you downloaded it from Jupyter')
-            elif result.status == 'unreadable':
-                result.note = (f'{path.name} could not be read as a notebook ({result.note}): in '
-                               'Jupyter use File > Download, then upload that file again')
-            graded.append((result, score(result, policy), exercise_titles(load_notebook(ref)), path.name if path else ''))
-        out = results_json(graded, sandbox.isolation, policy.visible_share,
-                           time.monotonic() - started)
-    finally:
-        sandbox.cleanup()
+    for name in config['notebooks']:
+        ref = references / name
+        path = found[name]
+        result = results.get(name) or prepare(STUDENT, None, ref)
+        if result.status == 'missing':
+            result.note = (f'no notebook named {name} in your submission'
+                           + (f' (found: {", ".join(f.name for f in files)})' if files else '')
+                           + f': upload {name} as you downloaded it from Jupyter')
+        elif result.status == 'unreadable':
+            result.note = (f'{path.name} could not be read as a notebook ({result.note}): in '
+                           'Jupyter use File > Download, then upload that file again')
+        graded.append((result, score(result, policy), exercise_titles(load_notebook(ref)),
+                       path.name if path else ''))
+    level = next((r.isolation for r in results.values() if r.isolation), None)
+    out = results_json(graded, level, policy.visible_share, time.monotonic() - started)
     (root / 'results').mkdir(parents=True, exist_ok=True)
     atomic_write(root / 'results' / 'results.json', json.dumps(out, indent=1))
     return out
