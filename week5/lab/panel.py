@@ -512,7 +512,8 @@ class TrainingLab(Panel):
         return png
 
     def _text(self):
-        knobs = ', '.join(f'{k}={w.value!r}' for k, w in self.controls.items())
+        knobs = ', '.join(f'{k}={w.value if isinstance(w, NumberBox) else repr(w.value)}'
+                          for k, w in self.controls.items())
         lines = [f'TrainingLab({self.title!r}, profile={self.profile.name!r}): {knobs}']
         lines += [final_text(r, i + 1, _SUMMARY_DIGITS) for i, r in enumerate(self.runs)]
         return '\n'.join(lines)
