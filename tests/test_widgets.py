@@ -635,7 +635,7 @@ def test_the_default_run_moves_the_filters_visibly_in_every_profile(profile):
     moved = np.median(filter_change(lab.controller.first_filters[1], conv_weights(run.model)))
     assert moved >= VISIBLE, f'{profile}: the median filter moved by {moved:.1%}'
     titles = [ax.get_title() for ax in lab.figure.axes]
-    assert titles[-3:] == ['conv1 before', 'after run #1', f'difference ({moved:.0%})']
+    assert titles[-3:] == ['conv1 before', 'after run #1', f'change {moved:.0%}']
 
 
 def test_a_live_run_ends_with_before_after_and_difference():

@@ -122,11 +122,11 @@ def draw_filter_change(axes, before, after, number):
     """conv1 before a run | after it | the difference, on three axes. Filter i has ONE
     scale in all three (its largest |weight| before or after): a small change shows as a
     pale difference, a large one as a strong one. The difference's title gives the median
-    filter's change (`week5.inside.filter_change`)."""
+    filter's change ('change 65%', `week5.inside.filter_change`)."""
     before, after = np.asarray(before, dtype=np.float64), np.asarray(after, dtype=np.float64)
     scale = np.maximum(np.abs(before), np.abs(after)).reshape(len(before), -1).max(axis=1)
     moved = float(np.median(filter_change(before, after)))
-    titles = ('conv1 before', f'after run #{number}', f'difference ({moved:.0%})')
+    titles = ('conv1 before', f'after run #{number}', f'change {moved:.0%}')
     for ax, w, title in zip(axes, (before, after, after - before), titles):
         plot_filters(w, ax=ax, max_tiles=64, title=title, scale=scale)
 
@@ -147,8 +147,8 @@ def runs_png(runs, first_filters=None):
     last = runs[-1]
     convs = bool(conv_layers(last.model))
     change = convs and first_filters is not None
-    fig = new_figure((12.0 if change else 11.0, 3.4), dpi=80, layout='constrained')
-    ratios = (1, 1, 0.45, 0.45, 0.45) if change else (1, 1, 0.7)
+    fig = new_figure((13.0 if change else 11.0, 3.4), dpi=80, layout='constrained')
+    ratios = (1, 1, 0.55, 0.55, 0.55) if change else (1, 1, 0.7)
     grid = fig.add_gridspec(1, len(ratios), width_ratios=ratios)
     axes = [fig.add_subplot(grid[0, i]) for i in range(len(ratios))]
     plot_history(runs, labels=[r.label for r in runs], ax=axes[:2], train_name=TRAIN_CURVE)
