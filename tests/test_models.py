@@ -9,9 +9,9 @@ from mxnet.gluon import nn
 
 import week5.models as models
 from week5.core import Classifier
-from week5.models import (GOOGLENET_STAGES, MODELS, AlexNet, AlexNetConfig, Fix, GoogLeNet, GoogLeNetConfig,
-                          GoogleNet, Inception, LeNet, LeNetConfig, NiN, NiNConfig, ShapeError,
-                          VGG, VGGConfig, get_config, get_model, list_models, nin_block,
+from week5.models import (GOOGLENET_STAGES, MODELS, AlexNet, AlexNetConfig, Fix, GoogLeNet,
+                          GoogLeNetConfig, GoogleNet, Inception, LeNet, LeNetConfig, NiN, NiNConfig,
+                          ShapeError, VGG, VGGConfig, get_config, get_model, list_models, nin_block,
                           vgg_block)
 from week5.models.blocks import Stage, build
 from week5.summary import count_params

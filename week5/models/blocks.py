@@ -29,8 +29,8 @@ from mxnet.gluon import nn
 
 from ..core import Classifier
 
-__all__ = ['ACTIVATIONS', 'POOLS', 'INITS', 'Fix', 'ShapeError', 'Conv', 'Pool', 'GlobalAvgPool', 'Dense',
-           'Dropout', 'Flatten', 'Stage', 'infer_shapes', 'build', 'conv_out_size',
+__all__ = ['ACTIVATIONS', 'POOLS', 'INITS', 'Fix', 'ShapeError', 'Conv', 'Pool', 'GlobalAvgPool',
+           'Dense', 'Dropout', 'Flatten', 'Stage', 'infer_shapes', 'build', 'conv_out_size',
            'NetConfig', 'ConfigClassifier', 'dense_head', 'check_knobs', 'check_choice',
            'check_training', 'per_layer', 'same_padding']
 
