@@ -141,7 +141,7 @@ def draw_curve(ax, line):
     return drawn
 
 
-def curve_legend(ax, lines, width=None, fontsize=None):
+def curve_legend(ax, lines, width=None, fontsize=None, train_name='train'):
     """One legend for a row of curve panels, outside the plotting area: a colour per
     labelled run, then the two line styles (train solid, validation dashed).
 
@@ -151,8 +151,9 @@ def curve_legend(ax, lines, width=None, fontsize=None):
     ``width`` display pixels wide (default: the width of ``ax``), which keeps it inside
     the space that tight and constrained layouts make for it. ``fontsize`` None: the
     rcParams' legend size, which `png.use_slide_display` sets to the slide size (a
-    relative size such as 'small' would shrink it below). Returns the Legend, or None
-    when there is nothing to explain."""
+    relative size such as 'small' would shrink it below). ``train_name`` names the solid
+    train line (e.g. what its points are means of); the columns wrap for it too. Returns
+    the Legend, or None when there is nothing to explain."""
     runs = dict.fromkeys((d['run_label'], d['color']) for d in lines if d['run_label'])
     handles = [Line2D([], [], color=c, linewidth=2, label=r) for r, c in runs]
     kinds = dict.fromkeys(d['val'] for d in lines)
@@ -160,7 +161,7 @@ def curve_legend(ax, lines, width=None, fontsize=None):
         neutral = '0.35' if runs else lines[0]['color']
         handles += [Line2D([], [], color=neutral, linestyle='--' if val else '-',
                            marker='o' if val else None, markersize=3,
-                           label='validation' if val else 'train') for val in sorted(kinds)]
+                           label='validation' if val else train_name) for val in sorted(kinds)]
     if not handles:
         return None
     width = ax.bbox.width if width is None else width
@@ -263,7 +264,7 @@ def _value_text(value):
 
 
 def plot_history(runs, keys=_HISTORY_KEYS, labels=None, ax=None, use_batches=True,
-                 figsize=None, legend_loc='outside', values=True):
+                 figsize=None, legend_loc='outside', values=True, train_name='train'):
     """Training curves of one or several runs, overlaid.
 
     ``runs``: a History (or `Trainer`, or lab run), its ``to_dict()``, a dict of per-epoch
@@ -278,7 +279,8 @@ def plot_history(runs, keys=_HISTORY_KEYS, labels=None, ax=None, use_batches=Tru
     curve's final value just right of its panel, level with the curve's end. Any other
     ``legend_loc`` (e.g. 'best') puts a legend of every line inside each panel, as
     before; None leaves the legend out. With ``ax=None`` the new figure uses the
-    constrained layout, which makes room for both. Returns the list of axes.
+    constrained layout, which makes room for both. ``train_name``: the outside legend's
+    name for the solid train lines. Returns the list of axes.
     """
     lines = curve_data(runs, keys, labels, use_batches)
     metrics = curve_metrics(keys)
@@ -310,7 +312,7 @@ def plot_history(runs, keys=_HISTORY_KEYS, labels=None, ax=None, use_batches=Tru
         # panel; otherwise above the first panel, within its width, where the tight
         # layout makes room for it
         fig = panels[0].figure
-        curve_legend(fig if _constrained(fig) else panels[0], lines)
+        curve_legend(fig if _constrained(fig) else panels[0], lines, train_name=train_name)
     return panels
 
 

@@ -15,7 +15,7 @@ from .summary import iter_layers
 from .tensors import use_np
 
 __all__ = ['to_numpy', 'to_mx_array', 'dims_text', 'net_of', 'list_layers', 'feature_maps', 'conv_layers',
-           'conv_weights', 'one_image', 'layer_by_layer_maps', 'gradient_norms',
+           'conv_weights', 'filter_change', 'one_image', 'layer_by_layer_maps', 'gradient_norms',
            'size_rule_text', 'conv_problems', 'conv_step', 'first_conv', 'model_conv_step',
            'last_feature_maps', 'class_activation_maps', 'batch_of_images']
 
@@ -195,6 +195,19 @@ def to_numpy(x):
 
 def dims_text(shape):
     return '×'.join(str(d) for d in shape)
+
+
+def filter_change(before, after):
+    """How far training moved each filter: per filter, its largest weight change divided
+    by its largest initial weight, max|after - before| / max|before| (0.1: the strongest
+    pixel moved by a tenth of the filter's initial contrast). Numpy (out,) array; pass
+    `conv_weights` before and after training."""
+    b = np.asarray(to_numpy(before), dtype=np.float64).reshape(len(before), -1)
+    a = np.asarray(to_numpy(after), dtype=np.float64).reshape(len(after), -1)
+    if a.shape != b.shape:
+        raise ValueError(f'before has shape {b.shape} and after {a.shape}: pass the same '
+                         f'layer\'s weights twice')
+    return np.abs(a - b).max(axis=1) / np.maximum(np.abs(b).max(axis=1), 1e-12)
 
 
 def to_mx_array(x):
