@@ -3,10 +3,11 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.setup-done
 
-.PHONY: setup lab test bench slides grade release clean
+.PHONY: setup lab test bench slides grade gradescope nbgrader release clean
 
-# Creates .venv (Python 3.11), installs requirements.txt and week5, makes the data available.
-$(STAMP): requirements.txt pyproject.toml scripts/setup.sh
+# Creates .venv (Python 3.11), installs requirements-instructor.txt (the student's
+# requirements.txt + tests and grading), week5 and instructor, makes the data available.
+$(STAMP): requirements.txt requirements-instructor.txt pyproject.toml scripts/setup.sh
 	bash scripts/setup.sh
 	touch $(STAMP)
 
@@ -31,14 +32,37 @@ slides: setup
 	$(PY) -m week5.slides
 
 # Grade student notebooks: make grade SUBMISSIONS=path/to/submissions [OUT=report.csv]
+#   [POLICY=grading.toml] [DEADLINE=2026-12-01T23:59] [HAND=hand/] [ROSTER=roster.csv]
+#   [GRADEBOOK=canvas|moodle] [GRADEBOOK_EXPORT=export.csv] [ASSIGNMENT="Week 5 (1234)"]
+#   [FEEDBACK=feedback/] [STATS=stats.csv] [JOBS=2] [ARGS="any other option of the grader"]
 SUBMISSIONS ?= submissions
 OUT         ?= report.csv
+GRADE_OPTS   = $(if $(POLICY),--policy $(POLICY)) $(if $(DEADLINE),--deadline $(DEADLINE)) \
+               $(if $(HAND),--hand $(HAND)) $(if $(ROSTER),--roster $(ROSTER)) \
+               $(if $(GRADEBOOK),--gradebook $(GRADEBOOK)) \
+               $(if $(GRADEBOOK_EXPORT),--gradebook-export $(GRADEBOOK_EXPORT)) \
+               $(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)") \
+               $(if $(FEEDBACK),--feedback $(FEEDBACK)) $(if $(STATS),--stats $(STATS)) \
+               $(if $(JOBS),--jobs $(JOBS))
 grade: setup
-	$(PY) -m week5.grade $(SUBMISSIONS) --reference notebooks --out $(OUT)
+	$(PY) -m instructor.grading $(SUBMISSIONS) --reference notebooks --out $(OUT) $(GRADE_OPTS) $(ARGS)
+
+# The Gradescope autograder -> dist/gradescope/autograder.zip
+#   [NOTEBOOKS="01_lenet 03_vgg"] (default: every chapter with exercises) [POLICY=grading.toml]
+gradescope: setup
+	$(PY) -m instructor.grading.gradescope build --out dist/gradescope/autograder.zip \
+	    $(foreach n,$(NOTEBOOKS),--notebook $(n)) $(if $(POLICY),--policy $(POLICY)) $(ARGS)
+
+# Every chapter as an nbgrader source assignment -> $(COURSE)/source/<chapter>/ (then, in
+# $(COURSE): nbgrader generate_assignment <chapter>, ..., nbgrader autograde <chapter>)
+COURSE ?= nbgrader
+nbgrader: setup
+	$(PY) -m instructor.grading.nbgrader_export $(COURSE) \
+	    $(foreach n,$(NOTEBOOKS),--notebook $(n)) $(if $(POLICY),--policy $(POLICY)) $(ARGS)
 
 # The student edition (no answers, no keys, no speaker notes) -> dist/student/
 release: setup
-	$(PY) scripts/release.py
+	$(PY) -m instructor.release
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,7 +1,7 @@
-"""How fast `python -m week5.grade` grades a class: notebooks per minute, overheads, projection.
+"""How fast `python -m instructor.grading` grades a class: notebooks per minute, overheads, projection.
 
 Builds N student submissions from the chapter notebooks' reference solutions
-(`scripts/build_notebooks.py --solutions`): student i hands in chapter 01..05 in turn, and
+(`python -m instructor.sources --solutions`): student i hands in chapter 01..05 in turn, and
 every third student gets one answer wrong so failing checks are exercised too. Then grades
 them (the real command, timed from outside) with 1 and 2 local workers and through a
 local `dask scheduler` with 2 `dask worker` processes, and prints notebooks per minute for
@@ -15,7 +15,6 @@ Other processes share the CPU: compare the ratios, not absolute seconds across r
 """
 import argparse
 import csv
-import importlib.util
 import json
 import os
 import statistics
@@ -26,6 +25,8 @@ import time
 from pathlib import Path
 
 import nbformat
+
+from instructor import sources
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = ['01_lenet', '02_alexnet', '03_vgg', '04_nin', '05_googlenet']
@@ -44,15 +45,12 @@ def spoil(nb):
 
 def write_solutions(out, chapters):
     """Solved copies of the reference notebooks (their exercise cells hold the answers),
-    made with scripts/build_notebooks.py's own function, without touching notebooks/."""
-    spec = importlib.util.spec_from_file_location('build_notebooks', ROOT / 'scripts' / 'build_notebooks.py')
-    build = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build)
+    made with instructor.sources' own function, without touching notebooks/."""
     out.mkdir(parents=True)
     for chapter in chapters:
         reference = json.loads((ROOT / 'notebooks' / f'{chapter}.ipynb').read_text(encoding='utf-8'))
-        solved = build.solved_notebook(build.SRC_DIR / f'{chapter}.nbsrc', reference)
-        (out / f'{chapter}.ipynb').write_text(build.dumps(solved), encoding='utf-8')
+        solved = sources.solved_notebook(sources.SRC_DIR / f'{chapter}.nbsrc', reference)
+        (out / f'{chapter}.ipynb').write_text(sources.dumps(solved), encoding='utf-8')
     return out
 
 
@@ -71,7 +69,7 @@ def grade_once(subs, report, isolation, jobs=None, scheduler=None):
     """Grade the class once; (wall seconds, graded rows, stdout, run records) or None on failure."""
     where = ['--scheduler', scheduler] if scheduler else ['--jobs', str(jobs)]
     start = time.monotonic()
-    proc = subprocess.run([sys.executable, '-m', 'week5.grade', str(subs),
+    proc = subprocess.run([sys.executable, '-m', 'instructor.grading', str(subs),
                            '--reference', str(ROOT / 'notebooks'), '--out', str(report),
                            '--isolation', isolation, *where],
                           cwd=ROOT, capture_output=True, text=True)

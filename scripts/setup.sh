@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Course setup: a Python 3.11 virtual environment in .venv with the pinned requirements
 # and week5, plus the Fashion-MNIST files. Safe to run again; `make setup` calls it.
+# The instructor's checkout installs requirements-instructor.txt (the student's set plus
+# tests and grading); the student edition, which has only requirements.txt, that one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
+REQUIREMENTS=requirements.txt
+[ -f requirements-instructor.txt ] && REQUIREMENTS=requirements-instructor.txt
 
 find_python() {
     # mxnet 1.9.1 needs numpy < 1.24, whose wheels stop at Python 3.11.
@@ -37,15 +41,16 @@ MSG
 fi
 
 "$VENV/bin/python" -m pip install --disable-pip-version-check -q --upgrade pip
-"$VENV/bin/python" -m pip install --disable-pip-version-check -q -r requirements.txt
+"$VENV/bin/python" -m pip install --disable-pip-version-check -q -r "$REQUIREMENTS"
 "$VENV/bin/python" -m pip install --disable-pip-version-check -q --no-deps -e .
 
-# Debian packages where we may install them: the data (else the official download) and
-# bubblewrap, which `python -m week5.grade` uses to seal off each student's run.
+# Debian packages where we may install them: the data (else the official download) and,
+# in the instructor's checkout, bubblewrap, which `python -m instructor.grading` uses to
+# seal off each student's run.
 DEB_DIR=/usr/share/datasets/fashion-mnist
 WANT=""
 [ -f "$DEB_DIR/train-images-idx3-ubyte.gz" ] || WANT="dataset-fashion-mnist"
-command -v bwrap >/dev/null 2>&1 || WANT="$WANT bubblewrap"
+[ -d instructor ] && ! command -v bwrap >/dev/null 2>&1 && WANT="$WANT bubblewrap"
 if [ -n "$WANT" ] && command -v apt-get >/dev/null 2>&1; then
     SUDO=""
     [ "$(id -u)" = 0 ] || { sudo -n true 2>/dev/null && SUDO="sudo -n"; } || true

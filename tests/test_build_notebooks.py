@@ -2,15 +2,13 @@
 type, a tag, a solution) reaches the source with `--pull` and survives a rebuild."""
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
+from instructor import sources as b
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / 'scripts'))
-import build_notebooks as b  # noqa: E402
-sys.path.remove(str(ROOT / 'scripts'))
 
 
 @pytest.mark.parametrize('src', b.sources(), ids=lambda p: p.stem)

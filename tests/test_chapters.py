@@ -7,9 +7,11 @@ matplotlib.use('Agg')
 from week5.models import Inception, get_config, get_model  # noqa: E402
 from week5.profiles import get_profile  # noqa: E402
 from week5.callbacks import History  # noqa: E402
+from week5.recipe import Recipe, Run  # noqa: E402
+from week5.results import recorded  # noqa: E402
 from week5.recipe import RunLoadError  # noqa: E402
 from week5.summary import count_params, layer_summary  # noqa: E402
-from week5 import claims, curves, inside, summary, viz  # noqa: E402
+from week5 import checks, claims, curves, inside, summary, viz  # noqa: E402
 from week5.chapters import alexnet as ch_alexnet, compare as ch_compare  # noqa: E402
 from week5.chapters import googlenet as ch_googlenet, nin as ch_nin  # noqa: E402
 from week5.chapters import overview as ch_overview  # noqa: E402
@@ -66,7 +68,7 @@ def test_stage_rows_and_unknown_stage():
 def test_inception_branches_match_the_block():
     blk = Inception(64, (96, 128), (16, 32), 32, in_channels=192)
     blk.initialize()
-    assert summary.inception_params(192, 64, (96, 128), (16, 32), 32) == count_params(blk) == 163696
+    assert checks.inception_params(192, 64, (96, 128), (16, 32), 32) == count_params(blk) == 163696
     rows = summary.inception_branches(192, 64, (96, 128), (16, 32), 32, 28)
     assert [r[1] for r in rows] == [64, 128, 32, 32]
     alloc = ch_googlenet.allocation_rows(192, {'a': (64, (96, 128), (16, 32), 32),
@@ -83,13 +85,137 @@ def test_conv1x1_is_a_dense_layer_per_pixel(capsys):
         'outputs: max |difference| < 1e-5 over 25 pixels x 4 channels' in capsys.readouterr().out
 
 
-def test_nin_without_1x1_drops_only_the_1x1_convs():
+def test_nin_conv1x1_fields_remove_or_linearise_the_1x1_convs():
     full = get_model('nin', **SMALL['nin'])
-    cut = ch_nin.nin_without_1x1(get_profile('quick').recipe('nin', **SMALL['nin']))
+    cut = get_model('nin', conv1x1=0, **SMALL['nin'])
     kernels = [k for k in (layer._kwargs['kernel'][0] for _, layer in
                            inside._weight_layers(cut.net))]
     assert 1 not in kernels and len(kernels) == 4
     assert count_params(cut.net) < count_params(full.net)
+    blocks = [s for s in get_config('nin', linear_class_maps=True).layers()
+              if s.name.startswith('block')]
+    assert [c.activation for c in blocks[-1].layers] == ['relu', None, None]   # last block
+    assert all(c.activation == 'relu' for b in blocks[:-1] for c in b.layers)  # only
+    with pytest.raises(ValueError, match='conv1x1 must be an int >= 0'):
+        get_config('nin', conv1x1=-1)
+    with pytest.raises(ValueError, match='linear_class_maps=True needs 1x1 convolutions'):
+        get_config('nin', conv1x1=0, linear_class_maps=True)
+
+
+def test_the_matched_control_has_ninS_parameters_without_1x1_convs():
+    recipe = ch_nin.ABLATION_REGIME.profile('nin', 'laptop').recipe('nin')
+    variants = ch_nin.ablation_variants(recipe)
+    assert list(variants) == ['NiN', 'NiN body + AlexNet head', 'no 1x1 convs',
+                              'no 1x1, wider (matched)', 'linear class maps']
+    matched = recipe.replace(**variants['no 1x1, wider (matched)']).config
+    nin, control, cut = (ch_nin._params(c) for c in
+                         (recipe.config, matched, recipe.config.replace(conv1x1=0)))
+    assert matched.conv1x1 == 0 and abs(control - nin) < 0.01 * nin < nin - cut
+
+
+def _seeded(label, val_curves, train_curves):
+    return [Run(Recipe.for_network('alexnet', seed=i),
+                History([{'epoch': e + 1, 'val_acc': v, 'clean_train_acc': t}
+                         for e, (v, t) in enumerate(zip(val, train))]), label=label, params=1)
+            for i, (val, train) in enumerate(zip(val_curves, train_curves))]
+
+
+def test_memorisation_needs_the_train_accuracy_and_a_falling_validation_curve():
+    memorised = _seeded('no dropout', [[0.5, 0.74, 0.72]] * 3, [[0.6, 0.95, 0.99]] * 3)
+    assert ch_alexnet.memorisation(memorised)[0] is True
+    ok, why, numbers = ch_alexnet.memorisation(
+        _seeded('no dropout', [[0.5, 0.74, 0.72]] * 3, [[0.6, 0.9, 0.93]] * 3))
+    assert not ok and why == 'train (eval) 0.930 < 0.98'
+    assert numbers['val_peak'] == pytest.approx(0.74)
+    ok, why, _ = ch_alexnet.memorisation(
+        _seeded('no dropout', [[0.5, 0.70, 0.74]] * 3, [[0.6, 0.99, 1.0]] * 3))
+    assert not ok and why.startswith('val acc did not fall after its peak')
+
+
+def _experiment(no_dropout_val, dropout_val, memorised=True):
+    train = [[0.5, 1.0]] * 3 if memorised else [[0.5, 0.9]] * 3
+    runs = {'no dropout': _seeded('no dropout', [[0.75, v] for v in no_dropout_val], train)}
+    row = {'regime': 'r', 'train (eval)': 1.0 if memorised else 0.9, 'val peak': 0.75,
+           'val final': sum(no_dropout_val) / 3, 'with dropout': None,
+           'verdict': 'regime failure: train (eval) 0.900 < 0.98'}
+    if memorised:
+        runs['dropout 0.5'] = _seeded('dropout 0.5', [[0.7, v] for v in dropout_val], train)
+        row.update({'with dropout': sum(dropout_val) / 3, 'verdict': 'x'})
+    return ch_alexnet.DropoutExperiment([], [row], runs)
+
+
+def test_the_dropout_verdict_prints_what_the_numbers_say(capsys):
+    holds = ch_alexnet.dropout_verdict(_experiment([0.70, 0.71, 0.72], [0.76, 0.77, 0.78]))
+    assert holds.holds is True and recorded('dropout_verdict_words').startswith('raises')
+    assert recorded('dropout_effect') == pytest.approx(0.06)
+    fails = ch_alexnet.dropout_verdict(_experiment([0.70, 0.71, 0.72], [0.66, 0.67, 0.68]))
+    out = capsys.readouterr().out
+    assert fails.holds is False and recorded('dropout_verdict_words') == \
+        'lowers the validation accuracy beyond the spread between seeds: with dropout the ' \
+        'final validation accuracy is 0.670, against 0.710 without.'
+    level = ch_alexnet.dropout_verdict(_experiment([0.70, 0.71, 0.72], [0.70, 0.705, 0.71]))
+    assert level.holds is False and recorded('dropout_verdict_words').startswith(
+        'leaves the validation accuracy within the spread between seeds')
+    assert '[week5 claim] dropout_helps_a_memorising_network: DOES NOT HOLD - val acc 0.670' \
+        in out and out.splitlines()[0].split()[:2] == ['regime', 'train']
+    none = ch_alexnet.dropout_verdict(_experiment([0.70, 0.71, 0.72], None, memorised=False))
+    assert none.holds is None and 'no regime tried memorised' in capsys.readouterr().out
+    assert recorded('dropout_verdict')['verdict'] == 'NOT TESTABLE'
+    assert recorded('dropout_verdict_words').startswith('cannot be judged here')
+
+
+def test_nin_verdicts_and_their_words_follow_the_numbers(capsys):
+    val = {'NiN': 0.80, 'NiN body + AlexNet head': 0.81, 'no 1x1 convs': 0.85,
+           'no 1x1, wider (matched)': 0.84, 'linear class maps': 0.70}
+    runs = {label: _seeded(label, [[v - 0.01], [v], [v + 0.01]], [[1.0]] * 3)
+            for label, v in val.items()}
+    verdicts = ch_nin.ablation_verdicts(runs)
+    assert {k: v.holds for k, v in verdicts.items()} == {
+        'gap_head_verdict': True, 'conv1x1_verdict': False,
+        'conv1x1_matched_verdict': False, 'gap_nonlinear_verdict': True}
+    assert recorded('gap_head_words') == 'costs little accuracy'
+    assert recorded('conv1x1_words') == 'hurt: NiN without them is ahead beyond the spread ' \
+        'between seeds'
+    assert recorded('conv1x1_matched_words').startswith('do not help beyond their parameters')
+    assert recorded('gap_nonlinear_words').startswith('GAP needs the nonlinearities here')
+    level = dict(runs, **{'no 1x1 convs': _seeded('x', [[0.79], [0.80], [0.81]], [[1.0]] * 3)})
+    ch_nin.ablation_verdicts(level)
+    assert recorded('conv1x1_words') == 'make no difference beyond the spread between seeds'
+    assert recorded('no_1x1_val') == pytest.approx(0.80)         # the last call's
+    assert 'conv1x1_layers_help_accuracy: DOES NOT HOLD' in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_dropout_experiment_runs_every_regime_and_records_the_curves(capsys):
+    experiment = ch_alexnet.dropout_experiment(seeds=(0,), profile='quick')
+    assert [r['regime'] for r in experiment.rows] == \
+        [r.label for r in ch_alexnet.DROPOUT_REGIMES]
+    run = experiment.runs['no dropout'][0]
+    assert len(run.history['clean_train_acc']) == len(run.history) == 1
+    # quick: 512 images for one epoch memorise nothing, a regime failure, not a verdict
+    assert all(r['verdict'].startswith('regime failure') for r in experiment.rows)
+    ax = ch_alexnet.plot_memorisation(experiment.runs)
+    assert [l.get_label() for l in ax.get_lines()[:2]] == ['no dropout: train (eval)',
+                                                           'no dropout: val']
+
+
+@pytest.mark.slow
+def test_nin_ablations_train_every_variant_and_print_four_verdicts(capsys):
+    runs = ch_nin.ablations(seeds=(0,), profile='quick')
+    ch_nin.params_arithmetic(runs)
+    verdicts = ch_nin.ablation_verdicts(runs)
+    ch_nin.gap_head_regimes(runs)
+    out = capsys.readouterr().out
+    assert [n for n, _, _ in claims.parse_claims(out)] == [
+        'gap_head_costs_little_accuracy', 'conv1x1_layers_help_accuracy',
+        'conv1x1_help_beyond_their_parameters', 'gap_needs_nonlinear_class_maps']
+    assert set(verdicts) == {'gap_head_verdict', 'conv1x1_verdict', 'conv1x1_matched_verdict',
+                             'gap_nonlinear_verdict'}
+    assert 'not trained: the same for every seed' in out
+    assert recorded('dense_head_params') > 10 * recorded('nin_params')
+    table = out[out.index('regime  '):].splitlines()
+    assert len(table) == 2 + len(ch_nin.GAP_HEAD_REGIMES_BEFORE) and 'this run' in table[-1]
+    assert recorded('gap_head_regimes_tried') == len(table) - 1
 
 
 def test_gradient_norms_vanish_with_sigmoid():
@@ -109,7 +235,6 @@ def test_budgets_shrink_the_profile():
     # a smaller batch takes proportionally smaller steps (linear scaling rule)
     base = get_profile('quick').recipe('alexnet')
     assert q.lr == pytest.approx(base.lr * 32 / base.batch_size)
-    assert claims.lab_sizes('lenet', profile='quick') == {'num_train': 512, 'num_val': 256}
     relu_lr = get_profile('laptop').recipe('lenet', activation='relu').lr
     assert relu_lr != get_profile('laptop').recipe('lenet').lr
     assert claims.budget_recipe('lenet', 'experiment', profile='laptop',
@@ -159,6 +284,17 @@ def test_cpu_gflops_and_gpu_reference():
         ch_overview.cpu_gflops(repeats=0)
     ref = ch_overview.gpu_reference()
     assert all(spec['gflops'] > 1000 and spec['cores'] > 500 for spec in ref.values())
+
+
+def test_print_speeds_records_the_gpu_factors_the_text_refers_to():
+    from week5 import results
+    lines = []
+    factors = ch_overview.print_speeds(30.0, 50.0, print_fn=lines.append)
+    assert factors == {'gpu2010': 1581 / 50.0, 'gpu2020': 19500 / 50.0}
+    assert lines[2].endswith('-> 32x') and lines[3].endswith('-> 390x')
+    assert results.recorded('cpu_gflops') == 50.0
+    assert results.recorded('gpu2010_words') == 'about 32 times'
+    assert results.recorded('gpu2020_factor') == 390.0
 
 
 def test_chapter_runs_reuse_saved_runs_and_train_the_rest(tmp_path, monkeypatch, capsys):
@@ -232,15 +368,6 @@ def test_regime_changes_one_network_and_keeps_the_quick_sizes():
         laptop.regime('alexnet', 'bad', epochs=3)
 
 
-def test_the_chapters_regimes_are_valid_recipes():
-    for label, changes, why, _ in ch_alexnet.DROPOUT_REGIMES + ch_nin.NIN_REGIMES:
-        network = 'alexnet' if label.startswith('dropout') else 'nin'
-        recipe = get_profile('laptop').regime(network, label, **changes).recipe(network)
-        assert recipe.num_train == changes['num_train'] and why
-    assert sum(chapter for *_, chapter in ch_alexnet.DROPOUT_REGIMES) <= 1
-    assert sum(chapter for *_, chapter in ch_nin.NIN_REGIMES) <= 1
-
-
 def test_common_recipe_trains_every_network_the_same_way():
     for name in ('lenet', 'alexnet', 'vgg', 'nin', 'googlenet'):
         r = ch_compare.common_recipe(name, budget='compare', profile='laptop', seed=1)
@@ -286,16 +413,115 @@ def test_accuracy_vs_cost_draws_each_seed_and_the_mean_no_error_bar():
     assert low < 0.10 and high > 0.80
 
 
-def test_the_chapter_regimes_change_only_their_network():
-    alex = ch_alexnet.capacity_regime('laptop')
-    label, changes = ch_alexnet.DROPOUT_REGIME
-    assert alex.name == f'laptop/{label}'
-    assert alex.recipe('alexnet').num_epochs == changes['num_epochs']
-    assert alex.recipe('nin') == get_profile('laptop').recipe('nin')
-    nin = ch_nin.head_regime('quick')
-    assert nin.recipe('nin').num_train == 512                     # quick sizes kept
-    assert nin.recipe('nin').lr == ch_nin.NIN_REGIME[1].get('lr', 0.1)
-    assert set(ch_alexnet.CAPACITY_VARIANTS) == {'no dropout', 'dropout 0.5',
-                                                 'dropout 0.5 + flip/crop'}
-    assert ch_nin.HEAD_VARIANTS['NiN body + AlexNet head'] is ch_nin.nin_dense_head
-    assert ch_nin.NIN_REGIME[1]['num_epochs'] > 2            # more than the first budget
+def test_long_budget_table_puts_each_chapter_run_beside_the_short_seeds(capsys):
+    short = {'lenet': _seeded('lenet', [[0.84], [0.85], [0.86]], [[1.0]] * 3),
+             'nin': _seeded('nin', [[0.80], [0.80], [0.80]], [[1.0]] * 3)}
+    long = {'lenet': _seeded('lenet', [[0.80, 0.89]], [[1.0, 1.0]])[0],
+            'nin': _seeded('nin', [[0.85, 0.90]], [[1.0, 1.0]])[0]}
+    assert ch_compare.long_budget_table(short, long) == 'nin'
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split() == ['lenet', '60,000', '1', '0.850', '±', '0.010', '60,000', '2',
+                                '0.890']
+    assert recorded('long_val') == {'lenet': 0.89, 'nin': 0.90}
+    assert (recorded('long_min'), recorded('long_max')) == (0.89, 0.90)
+
+
+def test_mistakes_of_a_trained_run_name_the_most_confused_classes():
+    recipe = get_profile('quick').recipe('lenet', num_epochs=1, num_val=256, seed=0)
+    found = ch_compare.mistakes('lenet', run=recipe.fit('lenet'))
+    assert len(found.y_true) == len(found.y_pred) == len(found.images) == 256
+    assert found.counts().sum() == 256 and found.images.shape[1:] == (28, 28)
+    worst = found.most_confident(5)
+    assert all(found.y_true[worst] != found.y_pred[worst])
+    assert list(found.confidence[worst]) == sorted(found.confidence[worst], reverse=True)
+    pair = recorded('confused_pair')
+    assert ' taken for ' in pair and 0 < recorded('confused_share') <= 1
+    ax = ch_compare.plot_confusion(found)
+    assert [t.get_text() for t in ax.get_yticklabels()][:2] == ['t-shirt', 'trouser']
+    axes = ch_compare.plot_confident_mistakes(found, n=4, num_cols=4)
+    assert axes[0].get_title().startswith(pair.split(' taken for ')[0]) or '→' in \
+        axes[0].get_title()
+
+
+class _DepthRun(_FakeRun):
+    """A finished run of the VGG depth experiment: finals, its epochs and its budget."""
+
+    def __init__(self, epochs=3, num_train=6000, **finals):
+        super().__init__(**finals)
+        self.history = History([{'epoch': e + 1} for e in range(epochs)])
+        self.recipe = get_profile('quick').recipe('vgg').replace(num_train=num_train)
+
+
+def test_vgg_depth_results_choose_their_words_from_the_numbers():
+    from week5.chapters import vgg as ch_vgg
+    runs = {'3 blocks': [_DepthRun(val_acc=a, examples_per_sec=s)
+                         for a, s in ((0.78, 2400), (0.79, 2500), (0.77, 2300))],
+            'VGG-11 (5 blocks)': [_DepthRun(val_acc=a, examples_per_sec=s)
+                                  for a, s in ((0.60, 1900), (0.68, 1800), (0.66, 2000))]}
+    out = ch_vgg.depth_results(runs)
+    assert out['shallow_acc'] == pytest.approx(0.78) and out['deep_speed'] == pytest.approx(1900)
+    assert (out['epochs'], out['num_train']) == (3, 6000)
+    assert out['speed_ratio'] == pytest.approx(2400 / 1900)
+    assert out['acc_words'] == 'ahead of'
+    assert out['speed_words'] == 'fewer examples per second than'
+    # the deep network catches up and the speeds overlap: the words follow
+    runs['VGG-11 (5 blocks)'] = [_DepthRun(val_acc=a, examples_per_sec=s)
+                                 for a, s in ((0.80, 2300), (0.77, 2500), (0.79, 2400))]
+    out = ch_vgg.depth_results(runs)
+    assert out['acc_words'] == 'level with'
+    assert out['speed_words'] == 'about as many examples per second as'
+
+
+def test_nin_book_savings_are_the_table_arithmetic():
+    out = ch_nin.book_savings()
+    # 46,764,746 / 1,992,166 = 23.5 and 128,806,154 / 1,992,166 = 64.7 (the layer tables)
+    assert out['params_m'] == pytest.approx(1.992166)
+    assert (out['alexnet_times'], out['vgg_times']) == ('about 23 times', 'about 65 times')
+    assert out['conv_macs_vs_alexnet'] == pytest.approx(762_297_352 / 895_105_920, rel=1e-3)
+
+
+def test_lenet_records_the_effects_its_text_refers_to():
+    from week5 import results
+    from week5.chapters import lenet as ch_lenet
+    runs = {label: [_FakeRun(val_acc=v) for v in values] for label, values in {
+        ch_lenet.SIGMOID_AVG: (0.58, 0.60, 0.62), ch_lenet.SIGMOID_MAX: (0.57, 0.59, 0.61),
+        ch_lenet.RELU_AVG: (0.84, 0.85, 0.86), ch_lenet.RELU_MAX: (0.90, 0.91, 0.92)}.items()}
+    effects = ch_lenet.record_effects(runs)
+    assert results.recorded('lenet_effects') == effects
+    assert effects['activation'] == pytest.approx(0.25)
+    assert effects['activation_words'] == 'ahead of'
+    assert effects['pool_relu'] == pytest.approx(0.06) and effects['pool_relu_words'] == 'ahead of'
+    assert effects['pool_sigmoid_words'] == 'within the seed spread of'     # -0.01, spread 0.02
+    assert effects['pool_sigmoid_spread'] == pytest.approx(0.02)
+
+
+def test_final_metrics_records_the_last_epoch_for_the_text():
+    from week5 import results
+    from week5.callbacks import History
+    history = History(epochs=[{'epoch': 0, 'train_loss': 0.5, 'val_acc': 0.5},
+                              {'epoch': 1, 'train_loss': 0.2, 'val_acc': 0.8}])
+    lines = []
+    claims.final_metrics(history, print_fn=lines.append, record_as='test_run')
+    assert results.recorded('test_run') == {'epochs': 2, 'train_loss': pytest.approx(0.2),
+                                           'val_acc': 0.8}
+
+
+def test_compare_records_what_its_text_says_about_the_common_budget():
+    from types import SimpleNamespace
+    from week5 import results
+
+    def seeded(params, *accs):
+        recipe = SimpleNamespace(num_train=10000, batch_size=128, num_epochs=2)
+        return [SimpleNamespace(final=lambda key='val_acc', a=a: a, params=params,
+                                recipe=recipe) for a in accs]
+    runs = {'lenet': seeded(62158, 0.85, 0.86, 0.84), 'alexnet': seeded(394682, 0.79, 0.80, 0.78),
+            'vgg': seeded(448218, 0.81, 0.80, 0.81), 'nin': seeded(35914, 0.78, 0.78, 0.79),
+            'googlenet': seeded(97488, 0.10, 0.81, 0.80)}
+    acc = ch_compare.record_accuracy(runs)
+    assert results.recorded('compare_acc') == acc
+    assert (acc['best'], acc['worst'], acc['best_larger']) == ('LeNet', 'GoogLeNet', 'VGG')
+    assert acc['lenet_words'] == 'ahead of all four larger networks'
+    assert acc['chance_words'] == '1 run(s) end at chance (GoogLeNet)'
+    assert acc['updates'] == 79 * 2
+    assert acc['alexnet_nin_params'] == 'about 11 times'
+    assert acc['alexnet_nin_words'] == 'within the seed spread of'      # spread ~0.41

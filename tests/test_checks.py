@@ -9,7 +9,7 @@ from mxnet.gluon import nn
 
 from week5 import checks
 from week5.checks import VERDICT_RE, CheckResult, parse_verdicts
-from keys import answers
+from instructor.keys import answers
 from support import ROOT
 
 
@@ -176,13 +176,13 @@ def test_long_reasons_are_one_short_line(capsys):
       4096 * 4096 + 4096: 'second of the two', 42999808: '256 x 6 x 6',
       54534144 + 40970: '10-class output layer'}),
     (checks.check_vgg_dense_inputs, 12800,
-     {512: 'flattened', 25: '512 channels', 51200: 'four blocks', 25088: '224x224'}),
+     {512: 'flattened', 25: 'channels too', 51200: 'four blocks', 25088: '224x224'}),
     (checks.check_conv1x1_params, 16448,
      {16384: 'biases', 320: 'all 256 input channels', 256 * 64 * 9 + 64: '3x3',
       65792: '256 channels to 64', 16640: 'one bias per output channel', 147840: '384 -> 384'}),
     (checks.check_nin_conv1x1_macs, 4460544,
      {26873856: '224x224', 9216: 'number of weights', 9312: 'number of parameters',
-      46464: 'all 96 input channels', 8921088: 'two', 4875264: 'must fit',
+      46464: 'all the input channels', 8921088: 'two', 4875264: 'must fit',
       4064256: 'first window position', 5308416: '96 / 4', 4460545: None}),
     (checks.check_inception_out_channels, 352,
      {240: '1x1 reductions', 472: 'stay inside', 312: 'branch 4', 351: None}),
@@ -269,10 +269,13 @@ def test_design_checks(capsys):
 def test_design_budgets_match_the_library():
     """The design checks' first-principles counts agree with week5.summary's."""
     from week5 import summary
-    assert checks.googlenet.inception_params(192, 16, (32, 208), (16, 16), 16) == \
-        summary.inception_params(192, 16, (32, 208), (16, 16), 16) == 81968
-    assert checks.googlenet.inception_params(256, 128, (128, 192), (32, 96), 64) == \
-        summary.inception_params(256, 128, (128, 192), (32, 96), 64)
+
+    def counted(*block):        # summary's per-branch rows of the block as it is built
+        return sum(params for _, _, params, _ in summary.inception_branches(*block, 1))
+    assert checks.inception_params(192, 16, (32, 208), (16, 16), 16) == \
+        counted(192, 16, (32, 208), (16, 16), 16) == 81968
+    assert checks.inception_params(256, 128, (128, 192), (32, 96), 64) == \
+        counted(256, 128, (128, 192), (32, 96), 64)
     arch = ((1, 64), (1, 128), (2, 256), (2, 512), (2, 128))
     split = summary.body_head_rows('vgg', {'a': dict(arch=arch)})['a']
     assert checks.vgg.vgg_params(arch)[0] == split['total_params'] == 47753738
@@ -316,6 +319,15 @@ def test_input_free_params_key_matches_built_models():
         if counts[0] == counts[1]:
             same.append(name)
     assert tuple(sorted(same)) == answers.KEYS['input_free_params'].answer == ('googlenet', 'nin')
+
+
+def test_the_narrow_ratio_hint_is_what_the_summaries_count():
+    from week5.summary import config_of, param_split
+
+    def count(name):
+        return param_split(config_of(name, {'resize': 96, 'width_divisor': 8}))['total_params']
+    assert answers.NARROW_RATIO_96 == count('vgg') // count('nin')
+    assert answers.NARROW_RATIO_96 in answers.KEYS['params_ratio_96'].wrong
 
 
 def test_chapter_4_to_6_numbers_match_built_blocks():
@@ -372,7 +384,7 @@ def test_a_prediction_prints_one_line_that_is_no_verdict(capsys):
 
 def test_a_prediction_cell_is_not_a_check_cell_for_the_grader(capsys):
     import nbformat
-    from week5.grading import notebooks as grade
+    from instructor.grading import notebooks as grade
     source = "checks.verify_prediction('winner', predicted_winner, experiments.best_variant(runs))"
     checks.verify_prediction('winner', ..., 'relu + avg')
     cell = nbformat.v4.new_code_cell(source)
@@ -388,7 +400,7 @@ def test_chapter_prediction_cells_are_ungraded():
     after it, and none of them counts as a check for the grader."""
     import nbformat
     from pathlib import Path
-    from week5.grading import notebooks as grade
+    from instructor.grading import notebooks as grade
     root = Path(__file__).resolve().parents[1] / 'notebooks'
     for path in sorted(root.glob('0[1-6]_*.ipynb')):
         nb = nbformat.read(str(path), as_version=4)
@@ -541,7 +553,7 @@ def test_lenet_bn(capsys):
 def test_lenet_bn_runs_in_prediction_mode_on_one_image(capsys):
     """A batch of one: the check runs the net outside autograd.record, so each BatchNorm
     uses its running statistics (in training mode a dense layer's batch variance is 0)."""
-    from keys.hidden import HIDDEN
+    from instructor.keys.hidden import HIDDEN
     from week5.checks.base import describe_block
     from week5.checks import judge_cases
     recorded = [describe_block(lenet_bn(), x) for _, x in HIDDEN['lenet_bn']]
@@ -620,7 +632,7 @@ def test_nin_small_head(capsys):
 def test_judge_is_a_pure_function_of_the_recorded_answer(capsys):
     """describe_answer runs the code; judge sees only the JSON and gives the same verdict."""
     import json
-    from week5.tensor import use_np
+    from week5.tensors import use_np
     use_np()        # the networks below are built as in the notebooks, after npx.set_np()
     for name, answer in [('vgg_bn_block', vgg_bn_block),
                          ('lenet_bn', lenet_bn()), ('alexnet_head_budget', budget_head()),

@@ -1,7 +1,7 @@
 """The chapters' comparative claims, as their committed (laptop-profile) outputs print
-them: every chapter 01-06 shows at least one `[week5 claim] ...: HOLDS` verdict, and none
-says DOES NOT HOLD (a claim that does not show at laptop scale is said so in the text,
-not printed as a claim). Also the claim helpers themselves."""
+them: every chapter 01-06 prints at least one `[week5 claim] ...` verdict, whatever it
+says (HOLDS, DOES NOT HOLD, or NOT TESTABLE with its reason), and none quotes a run at
+chance. Also the claim helpers themselves."""
 import re
 from pathlib import Path
 
@@ -24,9 +24,6 @@ def test_six_chapters_are_checked():
 def test_committed_claims_hold(path, notebook_outputs):
     printed = claims.parse_claims(notebook_outputs(path))
     assert printed, f'{path.name} prints no [week5 claim] verdict'
-    failing = [f'{name}: {evidence}' for name, holds, evidence in printed if not holds]
-    assert not failing, f'{path.name}: claims that DO NOT HOLD or are NOT TESTABLE: {failing}'
-    assert any(holds for _, holds, _ in printed)
     at_chance = [f'{name}: {evidence}' for name, _, evidence in printed
                  if evidence.startswith('val acc') and
                  any(float(m) < 0.1 + claims.CHANCE_MARGIN
@@ -101,3 +98,30 @@ def test_clean_train_accuracy_is_measured_in_eval_mode_without_augmentation():
     again = claims.clean_train_accuracy(run)
     assert clean == again                          # no dropout, no random crops: repeatable
     assert 0.0 <= clean <= 1.0
+
+
+def test_regimes_table_shows_every_regime_numbers_right_words_left(capsys):
+    claims.regimes_table([
+        {'regime': 'first', 'images': 256, 'train (eval)': 0.93, 'with dropout': None,
+         'verdict': 'regime failure: train (eval) 0.930 < 0.98'},
+        {'regime': 'second_longer', 'images': 2000, 'train (eval)': 1.0, 'with dropout': 0.7,
+         'verdict': 'DOES NOT HOLD'}])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ['regime', 'images', 'train', '(eval)', 'with', 'dropout',
+                                'verdict']
+    assert lines[1].split()[:4] == ['first', '256', '0.930', '-']
+    assert lines[2].split() == ['second_longer', '2,000', '1.000', '0.700', 'DOES', 'NOT',
+                                'HOLD']
+    assert lines[1].index('256') + 3 == lines[2].index('2,000') + 5     # numbers right-aligned
+    assert lines[1].index('regime failure') == lines[2].index('DOES NOT HOLD')
+
+
+def test_clean_train_accuracy_is_recorded_every_epoch():
+    from week5.profiles import get_profile
+    recipe = get_profile('quick').recipe('lenet', num_epochs=2, num_train=128, num_val=64,
+                                         batch_size=64, seed=0)
+    run = recipe.fit('lenet', callbacks=[claims.CleanTrainAccuracy(recipe)])
+    per_epoch = run.history['clean_train_acc']
+    assert len(per_epoch) == 2 and all(0 <= a <= 1 for a in per_epoch)
+    run.history.epochs[-1].pop('clean_train_acc')           # measured again from the model
+    assert claims.clean_train_accuracy(run) == pytest.approx(per_epoch[-1])

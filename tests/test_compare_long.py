@@ -1,18 +1,15 @@
 """Chapter 6's long story (week5.chapters.compare): each network trained long beside the
-short budget — from the memo, a stored table or a run asked for — the reading chosen from
-the numbers, and the mistakes of a trained network (confusion matrix, confident errors)."""
+short budget — from the memo, a stored table or a run asked for — and the reading chosen
+from the numbers."""
 import json
 
 import matplotlib
-import numpy as np
 import pytest
 
 matplotlib.use('Agg')
 
 from week5 import recipe as rc  # noqa: E402
 from week5.chapters import compare  # noqa: E402
-from week5.fashion_mnist import TEXT_LABELS  # noqa: E402
-from week5.png import SLIDE_FONT  # noqa: E402
 from week5.profiles import trained_long  # noqa: E402
 
 
@@ -78,28 +75,6 @@ def test_the_reading_is_chosen_from_the_numbers():
     assert compare.long_reading({'lenet': _row(0.9)}) is None
 
 
-def test_the_most_frequent_confusion_is_named():
-    counts = np.diag([90] * 10)
-    counts[6, 0], counts[4, 2], counts[0, 6] = 30, 20, 5       # shirt -> t-shirt: a quarter
-    assert compare.most_confused(counts) == {'true': 'shirt', 'predicted': 't-shirt',
-                                             'share': 0.25}
-
-
-def test_the_mistakes_are_shown_from_the_best_network_with_weights():
-    class Run:
-        def __init__(self, acc, model=None):
-            self.acc, self.model = acc, model
-
-        def final(self, key):
-            return self.acc
-    short = {'lenet': [Run(0.8), Run(0.86)], 'vgg': [Run(0.84)]}
-    name, run, where = compare.best_trained({'vgg': None}, short)
-    assert (name, run.acc, where) == ('lenet', 0.86, 'short budget')
-    long = {'vgg': dict(_row(0.91), run=Run(0.91)), 'nin': dict(_row(0.92), run=None)}
-    name, run, where = compare.best_trained(long, short)
-    assert (name, run.acc, where) == ('vgg', 0.91, 'trained long')
-
-
 def test_long_table_sets_the_long_result_beside_the_short_one():
     class Run:
         def __init__(self, acc):
@@ -115,25 +90,3 @@ def test_long_table_sets_the_long_result_beside_the_short_one():
     assert lines[1].split()[:5] == ['lenet', '0.860', '±', '0.014', '10,000']
     assert '0.912' in lines[1] and '60,000 x 8' in lines[1] and lines[1].endswith('stored')
     assert lines[2].endswith('not trained long')
-
-
-def test_the_most_confident_mistakes_come_first_with_class_names():
-    labels = np.array([0, 1, 2, 3, 4])
-    predicted = np.array([0, 2, 2, 1, 6])
-    confidence = np.array([0.99, 0.6, 0.9, 0.95, 0.7])
-    assert list(compare.confident_mistakes(labels, predicted, confidence, n=2)) == [3, 4]
-    images = np.random.RandomState(0).rand(5, 1, 28, 28).astype('float32')
-    axes = compare.plot_confident_mistakes(images, labels, predicted, confidence, n=3)
-    titles = [a.get_title() for a in axes if a.get_visible()]
-    assert titles[0] == f'{TEXT_LABELS[3]}\n→ {TEXT_LABELS[1]} 95%'
-    assert len(titles) == 3 and all(a.title.get_fontsize() == SLIDE_FONT for a in axes)
-    counts = compare.plot_confusions(labels, predicted)
-    assert counts.shape == (10, 10) and counts[3, 1] == 1 and counts.sum() == 5
-
-
-def test_predictions_are_the_validation_accuracy_the_run_recorded():
-    run = trained_long('lenet', 'quick').fit(retrain=True)
-    images, labels, predicted, confidence = compare.predictions(run.model, run.recipe.data())
-    assert images.shape == (256, 1, 28, 28) and labels.shape == predicted.shape == (256,)
-    assert (predicted == labels).mean() == pytest.approx(run.final('val_acc'))
-    assert ((0.1 <= confidence) & (confidence <= 1)).all()

@@ -1,4 +1,4 @@
-"""`python -m week5.grade`: sealed grading of a folder of student submissions.
+"""`python -m instructor.grading`: sealed grading of a folder of student submissions.
 
 Two grading runs are shared by most tests: an ordinary class (correct, wrong vgg_bn_block,
 missing exercise, syntax error, infinite loop, corrupted file, ...) and the adversarial
@@ -23,7 +23,7 @@ import nbformat
 import pytest
 
 from week5 import checks
-from week5.grading import batch, judging, keyring, notebooks, report, sandbox
+from instructor.grading import batch, judging, keyring, notebooks, report, sandbox
 
 _spec = importlib.util.spec_from_file_location(
     'build_class', Path(__file__).parent / 'fixtures' / 'grading' / 'build_class.py')
@@ -87,7 +87,7 @@ def graded(tmp_path_factory):
 
     out = root / 'report.csv'
     proc = subprocess.run(  # a relative --reference: the runs happen in scratch folders
-        [sys.executable, '-m', 'week5.grade', str(root), '--reference', REFERENCE.name,
+        [sys.executable, '-m', 'instructor.grading', str(root), '--reference', REFERENCE.name,
          '--out', str(out), '--timeout', str(CELL_TIMEOUT), '--jobs', '2'],
         capture_output=True, text=True, timeout=600, cwd=REFERENCE.parent)
     assert proc.returncode == 0, proc.stderr
@@ -192,9 +192,9 @@ def test_unchanged_cells_are_compared_with_the_reference_outputs(graded):
 
 
 def test_an_unreadable_sanitize_file_names_the_parameter(tmp_path):
-    path = write(tmp_path, 'amy', FLOPS, submission(FLOPS, {'ex1': 'flops = 2 * 512 * 2048 * 256'}))
+    (tmp_path / 'sanitize.cfg').mkdir()           # there, but not a readable file
     with pytest.raises(ValueError, match='sanitize file .* cannot be read'):
-        judging.grade_notebook('amy', path, REFERENCE / FLOPS, sanitize=tmp_path / 'no-such-sanitize.cfg')
+        notebooks.load_sanitize(tmp_path / 'sanitize.cfg')
 
 
 @pytest.mark.slow
@@ -302,9 +302,29 @@ def test_bad_arguments_name_the_fix(tmp_path):
         batch.grade(tmp_path, REFERENCE, jobs=0)
     with pytest.raises(ValueError, match='reference_dir'):
         batch.grade(tmp_path, tmp_path / 'missing')
-    proc = subprocess.run([sys.executable, '-m', 'week5.grade', str(tmp_path / 'nope')],
+    proc = subprocess.run([sys.executable, '-m', 'instructor.grading', str(tmp_path / 'nope')],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and 'is not a folder' in proc.stderr
+
+
+def test_the_old_command_still_grades_with_a_one_line_notice(tmp_path):
+    proc = subprocess.run([sys.executable, '-m', 'week5.grade', str(tmp_path / 'nope')],
+                          capture_output=True, text=True, timeout=120)
+    notice, *rest = proc.stderr.splitlines()
+    assert 'deprecated' in notice and 'python -m instructor.grading' in notice
+    assert proc.returncode == 2 and 'is not a folder' in '\n'.join(rest)
+
+
+def test_the_old_command_without_the_instructor_package_says_where_the_grader_is():
+    hide = ('import importlib.util, runpy, sys\n'
+            'find = importlib.util.find_spec\n'
+            'importlib.util.find_spec = lambda name, *a: None if name == "instructor" else find(name, *a)\n'
+            'sys.argv = ["week5.grade", "submissions"]\n'
+            'runpy.run_module("week5.grade", run_name="__main__")\n')
+    proc = subprocess.run([sys.executable, '-c', hide], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 1
+    assert "the grader is in the instructor's edition" in proc.stderr.splitlines()[-1]
 
 
 def _grade_processes(marker):
@@ -328,8 +348,9 @@ def test_notebook_wall_timeout_kills_the_run_and_its_kernel(tmp_path, monkeypatc
     scratch = tmp_path / 'scratch'
     scratch.mkdir()
     monkeypatch.setattr(tempfile, 'tempdir', str(scratch))
-    path = write(tmp_path / 'subs', 'zed', FLOPS, submission(FLOPS, {'ex1': 'while True:\n    pass'}))
-    result = judging.grade_notebook('zed', path, REFERENCE / FLOPS, cell_timeout=300, notebook_timeout=12)
+    write(tmp_path / 'subs', 'zed', FLOPS, submission(FLOPS, {'ex1': 'while True:\n    pass'}))
+    [result] = batch.grade(tmp_path / 'subs', REFERENCE, jobs=1, cell_timeout=300,
+                           notebook_timeout=12)
     assert result.status == 'killed'
     assert result.checks[0].reason == 'not reached: notebook stopped at the 12 s timeout'
     assert 'notebook timeout' in result.note
@@ -420,7 +441,7 @@ def adversarial(tmp_path_factory):
     before = {'protected': _digest(protected), 'victim': victim.read_bytes()}
     cache = tmp / 'instructor-cache'   # the grader's own WEEK5_CACHE (runs of chapter 6 live here)
     proc = subprocess.run(
-        [sys.executable, '-m', 'week5.grade', str(tmp / 'subs'), '--reference', str(refs),
+        [sys.executable, '-m', 'instructor.grading', str(tmp / 'subs'), '--reference', str(refs),
          '--out', str(out), '--timeout', str(CELL_TIMEOUT), '--interrupt-grace', '3', '--jobs', '2'],
         capture_output=True, text=True, timeout=900, env=dict(os.environ, WEEK5_CACHE=str(cache)))
     assert proc.returncode == 0, proc.stderr
@@ -455,7 +476,9 @@ def test_a_crash_is_reported_as_a_crash_at_once_and_later_exercises_still_run(ad
     assert error.startswith('cell 5 `import os`: the kernel died after ')
     assert error.endswith('(exit code 1) - restarted with the setup cells')
     seconds = float(error.split('died after ')[1].split(' s')[0])
-    assert seconds < 5 < CELL_TIMEOUT  # seen from the kernel's exit, not at the cell timeout
+    # seen from the kernel's exit, not from the cell timeout: reported before it would fire
+    # (no bound in seconds of its own, which a loaded machine could miss)
+    assert seconds < CELL_TIMEOUT
     assert 'timed out' not in row['errored_cells']
     assert checks_of(row) == {n: None for n in GRADED}  # after the crash too
 
@@ -473,7 +496,7 @@ def test_honest_students_get_what_their_answers_deserve(adversarial):
     rows = adversarial['rows']
     assert checks_of(rows['victim', build_class.LENET]) == {n: None for n in GRADED}
     partial = checks_of(rows['partial', build_class.LENET])
-    assert partial['lenet_conv2_params'] == '864 is not it: you forgot the 16 biases, one per output channel'
+    assert partial['lenet_conv2_params'] == '864 is not it: you forgot the biases'
 
 
 @pytest.mark.slow
@@ -502,7 +525,7 @@ def test_the_report_on_disk_equals_the_printed_table(adversarial):
         line = f'{student[:11] + "..." if len(student) > 14 else student:<14} '
         assert any(ln.startswith(line) and ln.endswith(f'{row["passed"]}/{row["total"]}  {row["status"]}')
                    for ln in stdout.splitlines()), (student, notebook)
-    proc = subprocess.run([sys.executable, '-m', 'week5.grade', '--check', str(adversarial['out'])],
+    proc = subprocess.run([sys.executable, '-m', 'instructor.grading', '--check', str(adversarial['out'])],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout
 

@@ -36,7 +36,7 @@ BOUND = 600   # seconds any one command may take before the test fails (bounds t
 
 
 def grade_cmd(subs, out, *extra):
-    return [sys.executable, '-m', 'week5.grade', str(subs), '--reference', str(REFERENCE),
+    return [sys.executable, '-m', 'instructor.grading', str(subs), '--reference', str(REFERENCE),
             '--out', str(out), '--timeout', '60', *extra]
 
 
@@ -76,7 +76,7 @@ def test_collected_downloads_are_graded_once_each_with_gradebook_and_feedback(tm
                              ('moodle', moodle_zip(tmp_path / 'moodle.zip')),
                              ('classroom', classroom_repos(tmp_path / 'repos'))):
         subs, out, fb = tmp_path / platform, tmp_path / f'{platform}.csv', tmp_path / f'fb-{platform}'
-        proc = subprocess.run([sys.executable, '-m', 'week5.grade', 'collect', str(source), '--from',
+        proc = subprocess.run([sys.executable, '-m', 'instructor.grading', 'collect', str(source), '--from',
                                platform, '--out', str(subs), '--reference', str(REFERENCE)],
                               capture_output=True, text=True, timeout=120, env=ENV)
         assert proc.returncode == 0, proc.stderr

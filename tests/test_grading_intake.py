@@ -1,4 +1,4 @@
-"""`python -m week5.grade collect`: platform downloads -> SUBMISSIONS/<student>/<notebook>.ipynb;
+"""`python -m instructor.grading collect`: platform downloads -> SUBMISSIONS/<student>/<notebook>.ipynb;
 notebooks in every editor's shape; the gradebook CSVs and the feedback files.
 
 The downloads are built here from each platform's documented naming scheme (Canvas'
@@ -19,8 +19,8 @@ import nbformat
 import pytest
 
 from week5.checks import CheckResult
-from week5.grading import feedback, gradebook, intake, notebooks
-from week5.grading.judging import NotebookResult
+from instructor.grading import feedback, gradebook, intake, notebooks
+from instructor.grading.judging import NotebookResult
 
 REFERENCE = Path(__file__).parent / 'fixtures' / 'grading' / 'reference'
 FLOPS, VGG = 'flops.ipynb', 'vgg_exercises.ipynb'
@@ -140,13 +140,13 @@ def test_collect_refuses_a_folder_it_did_not_write_and_recollects_its_own(tmp_pa
 
 def test_collect_command_line(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
-    proc = subprocess.run([sys.executable, '-m', 'week5.grade', 'collect', str(canvas_zip(tmp_path / 'c.zip')),
+    proc = subprocess.run([sys.executable, '-m', 'instructor.grading', 'collect', str(canvas_zip(tmp_path / 'c.zip')),
                            '--from', 'canvas', '--out', str(tmp_path / 'subs'), '--reference', str(REFERENCE)],
                           capture_output=True, text=True, timeout=120, env=env)
     assert proc.returncode == 0, proc.stderr
     assert 'canvas: placed 3 notebook(s) of 3 student(s), 1 late' in proc.stdout
     assert '  doejane_102_5002_notes.pdf: not a notebook (.pdf)' in proc.stdout
-    bad = subprocess.run([sys.executable, '-m', 'week5.grade', 'collect', str(tmp_path / 'c.zip'),
+    bad = subprocess.run([sys.executable, '-m', 'instructor.grading', 'collect', str(tmp_path / 'c.zip'),
                           '--out', str(tmp_path / 'x')], capture_output=True, text=True, timeout=120, env=env)
     assert bad.returncode == 2 and '--pattern' in bad.stderr
 
@@ -251,9 +251,12 @@ def test_canvas_gradebook_keeps_the_exports_layout_and_fills_the_assignment(tmp_
     assert [r[6] for r in rows[2:]] == ['7', '9', '8'] and warnings == []
     with pytest.raises(ValueError, match="--assignment 'Week 6' names 0 columns"):
         gradebook.write_gradebook(RESULTS, book, 'canvas', path, 'Week 6', export)
-    gradebook.write_gradebook(RESULTS, book, 'canvas', tmp_path / 'plain.csv', 'Week 5 notebooks')
+    # without the export, a column without Canvas' assignment id would import as a new assignment
+    with pytest.raises(ValueError, match="--assignment 'Week 5 notebooks' has no Canvas assignment id"):
+        gradebook.write_gradebook(RESULTS, book, 'canvas', tmp_path / 'plain.csv', 'Week 5 notebooks')
+    gradebook.write_gradebook(RESULTS, book, 'canvas', tmp_path / 'plain.csv', 'Week 5 notebooks (4411)')
     plain = _csv(tmp_path / 'plain.csv')
-    assert plain[0] == gradebook.CANVAS_COLUMNS + ['Week 5 notebooks']
+    assert plain[0] == gradebook.CANVAS_COLUMNS + ['Week 5 notebooks (4411)']
     assert plain[1][0].strip() == 'Points Possible' and plain[1][5] == '4'
     assert sorted((r[1], r[5]) for r in plain[2:]) == [('101', '3'), ('102', '0')]
 

@@ -1,15 +1,18 @@
-"""keys/: the instructor's answers and hidden tests. The committed hash file matches the
-keys (and a stale one is detected), the hash-judged checks agree with the plain keys, and
+"""instructor/keys: the instructor's answers and hidden tests. The committed hash file
+matches the keys (and a stale one is detected), the hash-judged checks agree with the plain keys, and
 the hidden cases catch code that only fits the visible ones."""
+import ast
+import itertools
 import json
-import sys
+import math
+import re
 from pathlib import Path
 
 import pytest
 from mxnet.gluon import nn
 
-import keys
-from keys import HIDDEN, KEYS, hashes
+from instructor import keys, sources
+from instructor.keys import HIDDEN, KEYS, hashes
 from week5 import checks
 from week5.checks.base import FACTORY, KEYED, NETWORK
 
@@ -17,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_committed_hash_file_matches_the_keys():
-    assert hashes.is_current(), 'run `python -m keys.hashes`'
+    assert hashes.is_current(), 'run `python -m instructor.keys.hashes`'
 
 
 def test_a_stale_hash_file_is_detected(tmp_path, monkeypatch):
@@ -38,7 +41,7 @@ def test_every_keyed_check_has_a_key_and_every_code_check_a_hidden_case():
 
 
 def test_the_hash_file_holds_no_answer_in_readable_form(tmp_path):
-    from keys import scan
+    from instructor.keys import scan
     (tmp_path / 'hashes.json').write_text(checks.base.HASH_FILE.read_text())
     assert scan.scan(tmp_path) == []
     (tmp_path / 'leak.py').write_text('EXPECTED = 54_534_144\nalexnet_conv1_size = 55\n'
@@ -143,15 +146,10 @@ def test_a_net_that_hard_codes_the_batch_fails_the_hidden_cases(name, build, tmp
 
 
 def test_reference_solutions_pass_the_hidden_cases(tmp_path, monkeypatch, capsys):
-    sys.path.insert(0, str(ROOT / 'scripts'))
-    try:
-        import build_notebooks
-    finally:
-        sys.path.pop(0)
     _hidden_file(tmp_path, monkeypatch)
     graded = set()
     for src in sorted((ROOT / 'notebooks' / 'src').glob('*.nbsrc')):
-        cells, solutions = build_notebooks.parse_source(src)
+        cells, solutions = sources.parse_source(src)
         namespace = {}
         for cell in cells:
             if cell['id'].endswith('-setup') or cell['id'] == 'nin-block-code':
@@ -165,3 +163,106 @@ def test_reference_solutions_pass_the_hidden_cases(tmp_path, monkeypatch, capsys
             assert all(r.passed for r in results), results
             graded |= {r.name for r in results}
     assert {f'{n}_hidden' for n in HIDDEN} <= graded
+
+
+# --- hints teach without solving -------------------------------------------------------
+
+_WORD_OPS = {'x': '*', '×': '*', 'times': '*', 'plus': '+', 'minus': '-'}
+_TOKEN = re.compile(r'\d[\d,]*\d|\d|//|[-+*/()×]|[A-Za-z_][A-Za-z_\']*|[;:=.!?]')
+
+
+def _numbers(text):
+    return {int(n.replace(',', '')) for n in re.findall(r'\d[\d,]*\d|\d', text)}
+
+
+def _tokens(text):
+    """A hint as expression tokens: numbers, operators (also 'x', 'plus', ...), '(' ')',
+    'floor', one variable per run of other words, and '|' where a sentence breaks."""
+    out = []
+    for tok in _TOKEN.findall(re.sub(r'(\d)x(\d)', r'\1 x \2', text)):
+        tok = _WORD_OPS.get(tok.lower(), tok)
+        if tok[0].isdigit():
+            out.append(tok.replace(',', ''))
+        elif tok in '+-*/()//' or tok == 'floor':
+            out.append(tok)
+        elif tok in ';:=.!?':
+            out.append('|')
+        elif out and out[-1].startswith('v_'):
+            out[-1] += '_' + re.sub(r'\W', '', tok)
+        else:
+            out.append('v_' + re.sub(r'\W', '', tok))
+    return out
+
+
+def _formulas(text):
+    """Every run of a hint's tokens that reads as an arithmetic expression."""
+    toks, found = _tokens(text), set()
+    for i in range(len(toks)):
+        for j in range(i + 1, len(toks) + 1):
+            window = toks[i:j]
+            if '|' in window or not any(t in ('+', '-', '*', '/', '//') for t in window):
+                continue
+            expr = ' '.join(window)
+            try:
+                ast.parse(expr, mode='eval')
+            except SyntaxError:
+                continue
+            found.add(expr)
+    return sorted(found)
+
+
+def _evaluates_to(expr, pool, answer):
+    names = sorted(set(re.findall(r'\bv_\w+', expr)))
+    if len(pool) ** len(names) > 200_000:
+        return None
+    code = compile(expr, '<hint>', 'eval')
+    for values in itertools.product(sorted(pool), repeat=len(names)):
+        try:
+            got = eval(code, {'floor': math.floor, '__builtins__': {}}, dict(zip(names, values)))
+        except (ArithmeticError, TypeError):
+            continue
+        if abs(got - answer) < 1e-9:
+            return dict(zip(names, values))
+    return None
+
+
+def reachable_hints():
+    """(check, wrong value or None, hint) for every hint a student can reach: each keyed
+    check's rule (what an unknown wrong answer gets) and every hint of hashes.json, opened
+    the way a student opens it -- by typing its wrong answer into the released judge."""
+    for name, key in KEYS.items():
+        check = checks.declaration(name)
+        yield name, None, check.rule
+        for value in key.wrong:
+            data = json.loads(json.dumps(checks.describe_answer(name, value)))
+            reason = checks.judge(name, data).reason
+            yield name, value, reason.split(' is not it: ', 1)[1]
+
+
+@pytest.mark.parametrize('name', sorted(KEYS))
+def test_no_reachable_hint_computes_the_answer_from_the_questions_numbers(name):
+    """A hint is one substitution from the answer when a formula it states, filled with the
+    question's (or its own) numbers, gives the answer, or when the wrong answer it replies
+    to and a number it names give the answer in one operation ('you forgot the 16
+    biases')."""
+    answer, question = KEYS[name].answer, checks.declaration(name).question
+    leaks = []
+    for check, wrong, hint in reachable_hints():
+        if check != name:
+            continue
+        if any(re.search(rf'(?<![\d,]){re.escape(form)}(?![\d,])', hint) for form in
+               {str(answer), f'{answer:,}' if isinstance(answer, int) else str(answer)}):
+            leaks.append(f'{hint!r} states the answer')
+        if not isinstance(answer, int):
+            continue
+        pool = _numbers(question) | _numbers(hint)
+        for expr in _formulas(hint):
+            filled = _evaluates_to(expr, pool, answer)
+            if filled is not None:
+                leaks.append(f'{hint!r}: {expr} with {filled} gives the answer')
+        if isinstance(wrong, int):
+            named = _numbers(hint) | {a * b for a in _numbers(hint) for b in _numbers(hint)}
+            if any(answer in (wrong + n, wrong - n, wrong * n) or (n and wrong // n == answer)
+                   for n in named):
+                leaks.append(f'{hint!r} to {wrong}: one operation with its numbers gives the answer')
+    assert not leaks, '\n'.join(leaks)

@@ -4,6 +4,7 @@ in the d2l-compatible API (`import week5 as d2l`);
 chapter modules never import each other; the import graph of week5 has no cycle."""
 import ast
 import importlib
+import importlib.util
 import inspect
 from collections import defaultdict
 from pathlib import Path
@@ -190,9 +191,39 @@ def test_the_import_graph_has_no_cycle():
             visit(module, [])
 
 
-def test_the_grader_uses_the_course_package_only_through_public_names():
-    for path in (PACKAGE / 'grading').rglob('*.py'):
+def test_the_instructor_uses_the_course_package_only_through_public_names():
+    seen = set()
+    for path in sorted((ROOT / 'instructor').rglob('*.py')):
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.level >= 2:
-                private = [a.name for a in node.names if a.name.startswith('_')]
-                assert not private, f'{path.name} imports private {private} from week5'
+            if isinstance(node, ast.Import):
+                modules = [a.name for a in node.names if a.name.split('.')[0] == 'week5']
+                assert not modules, f'{path}: import {modules}: use from week5.<module> import <name>'
+            elif isinstance(node, ast.ImportFrom) and (node.module or '').split('.')[0] == 'week5':
+                module = importlib.import_module(node.module)
+                for alias in node.names:
+                    if hasattr(module, '__path__') and \
+                            importlib.util.find_spec(f'{node.module}.{alias.name}'):
+                        # a module (`from week5 import results`): what it is asked for
+                        sub = importlib.import_module(f'{node.module}.{alias.name}')
+                        _only_public_attributes(path, alias.asname or alias.name, sub)
+                    else:
+                        assert alias.name in module.__all__, \
+                            f'{path}: {alias.name} is not in {node.module}.__all__'
+                seen.add(node.module)
+    assert {'week5.checks', 'week5.files'} <= seen       # the test reads the imports
+
+
+def _only_public_attributes(path, name, module):
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and \
+                node.value.id == name:
+            assert node.attr in module.__all__, \
+                f'{path}: {name}.{node.attr} is not in {module.__name__}.__all__'
+
+
+def test_the_course_package_never_imports_the_instructors():
+    for path in sorted(PACKAGE.rglob('*.py')):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ''] if isinstance(node, ast.ImportFrom) else []
+            assert not [n for n in names if n.split('.')[0] == 'instructor'], path

@@ -9,9 +9,9 @@ from mxnet.gluon import nn
 
 import week5.models as models
 from week5.core import Classifier
-from week5.models import (GOOGLENET_STAGES, MODELS, AlexNet, AlexNetConfig, GoogLeNet, GoogLeNetConfig,
-                          GoogleNet, Inception, LeNet, LeNetConfig, NiN, NiNConfig, ShapeError,
-                          VGG, VGGConfig, get_config, get_model, list_models, nin_block,
+from week5.models import (GOOGLENET_STAGES, MODELS, AlexNet, AlexNetConfig, Fix, GoogLeNet,
+                          GoogLeNetConfig, GoogleNet, Inception, LeNet, LeNetConfig, NiN, NiNConfig,
+                          ShapeError, VGG, VGGConfig, get_config, get_model, list_models, nin_block,
                           vgg_block)
 from week5.models.blocks import Stage, build
 from week5.summary import count_params
@@ -250,6 +250,8 @@ def test_kernel_too_large_names_layer_shapes_and_both_fixes():
     assert str(err.value) == ('conv2: kernel 15 on a 14x14 input — lower kernel_sizes[1] '
                               'to at most 14 or raise resize to at least 32')
     assert err.value.layer == 'conv2'
+    # the same advice as fields, for a panel to read without parsing the text
+    assert err.value.fixes == (Fix('kernel_sizes[1]', 14, 'max'), Fix('resize', 32, 'min'))
     # the suggested resize is really enough
     LeNetConfig(kernel_sizes=(5, 15), resize=32)
 

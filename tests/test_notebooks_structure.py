@@ -12,6 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from instructor import sources
 from support import outputs_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +69,7 @@ def test_valid_with_stable_ids_and_slide_metadata(path):
 @pytest.mark.parametrize('path', NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_code_cell_is_executed_in_order(path):
     counts = [c.execution_count for c in load(path).cells if c.cell_type == 'code']
-    assert None not in counts, 'run the notebook (see scripts/build_notebooks.py)'
+    assert None not in counts, 'run the notebook (see instructor/sources.py)'
     assert counts == sorted(counts)
     for cell in load(path).cells:
         for out in cell.get('outputs', []):
@@ -128,12 +129,7 @@ def test_chapter_exercises_and_checks(path):
 
 
 def _solved_sources(path):
-    sys.path.insert(0, str(ROOT / 'scripts'))
-    try:
-        import build_notebooks
-    finally:
-        sys.path.pop(0)
-    return build_notebooks.parse_source(NB_DIR / 'src' / f'{path.stem}.nbsrc')
+    return sources.parse_source(NB_DIR / 'src' / f'{path.stem}.nbsrc')
 
 
 @pytest.mark.parametrize('path', NOTEBOOKS, ids=lambda p: p.stem)
@@ -193,12 +189,7 @@ def test_checklist_detects_a_removed_section(tmp_path):
 
 
 def test_notebooks_match_their_sources():
-    sys.path.insert(0, str(ROOT / 'scripts'))
-    try:
-        import build_notebooks
-    finally:
-        sys.path.pop(0)
-    assert build_notebooks.main(['--check']) == 0
+    assert sources.main(['--check']) == 0
 
 
 @pytest.mark.parametrize('path', NOTEBOOKS, ids=lambda p: p.stem)

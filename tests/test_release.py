@@ -11,13 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from keys import KEYS, scan
+from instructor import release, sources
+from instructor.keys import KEYS, scan
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / 'scripts'))
-import build_notebooks  # noqa: E402
-import release  # noqa: E402
-sys.path.remove(str(ROOT / 'scripts'))
 
 
 @pytest.fixture(scope='module')
@@ -41,15 +38,27 @@ def test_the_release_is_a_repository_without_answers(student):
                    *[f'notebooks/{p.name}' for p in (ROOT / 'notebooks').glob('*.ipynb')]):
         assert needed in files, needed
     tops = {f.split('/')[0] for f in files}
-    assert not tops & {'keys', 'tests', 'bench', 'docs', '.ci', 'dist'}, tops
+    assert not tops & {'instructor', 'keys', 'tests', 'bench', 'docs', '.ci', 'dist'}, tops
     assert not [f for f in files if f.endswith('.nbsrc') or '__pycache__' in f]
-    assert not [f for f in files if re.match(r'week5/(grade|gradebox|sandbox)\.py|week5/grading/', f)]
     targets = re.findall(r'^([a-z]+):', (student / 'Makefile').read_text(), re.M)
     assert {'lab', 'check', 'setup'} <= set(targets)
     assert not set(targets) & {'grade', 'release', 'bench', 'test'}
     readme = (student / 'README.md').read_text()
     assert 'make lab' in readme and 'make check' in readme
     assert scan.scan(student) == []
+
+
+def test_the_student_edition_installs_and_requires_only_the_students_side(student):
+    assert 'instructor' not in (student / 'pyproject.toml').read_text()
+    assert (student / 'requirements.txt').read_bytes() == (ROOT / 'requirements.txt').read_bytes()
+    assert not (student / 'requirements-instructor.txt').exists()
+
+
+def test_the_student_package_is_a_copy_of_week5(student):
+    def tree(root):
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob('*')
+                if p.is_file() and '__pycache__' not in p.parts}
+    assert tree(student / 'week5') == tree(ROOT / 'week5')
 
 
 def test_speaker_notes_stay_with_the_instructor(student):
@@ -64,10 +73,23 @@ def test_speaker_notes_stay_with_the_instructor(student):
     assert 'Ask the room' not in (student / 'notebooks' / '01_lenet.ipynb').read_text()
 
 
+def test_no_cell_between_a_prediction_and_its_verify_cell_has_outputs(student):
+    from week5.checks.predictions import prediction_spans
+    hidden = 0
+    for path in sorted((ROOT / 'notebooks').glob('*.ipynb')):
+        theirs = json.loads((student / 'notebooks' / path.name).read_text())['cells']
+        mine = {c['id']: c for c in json.loads(path.read_text())['cells']}
+        for first, last in prediction_spans(c['id'] for c in theirs):
+            for cell in theirs[first:last + 1]:
+                assert not cell.get('outputs'), f'{path.name}: {cell["id"]} shows its outputs'
+                hidden += bool(mine[cell['id']].get('outputs'))
+    assert hidden, 'the instructor\'s notebooks had no outputs there to hide'
+
+
 def test_the_scan_finds_answers_and_solutions_that_leak(student, tmp_path):
     leaky = tmp_path / 'leaky'
     shutil.copytree(student / 'notebooks', leaky / 'notebooks')
-    build_notebooks.main(['--solutions', str(leaky / 'solved')])    # solved copies
+    sources.main(['--solutions', str(leaky / 'solved')])    # solved copies
     (leaky / 'readable.py').write_text(''.join(
         f'checks.check_{name}({key.answer!r})\n' for name, key in KEYS.items()))
     (leaky / 'formatted.txt').write_text(''.join(
@@ -135,7 +157,7 @@ def test_the_grader_grades_a_student_edition_notebook_with_the_hidden_tests(stud
     it passes every visible check, fails nin_small_head's hidden test (a 1x1 input), and
     gets the visible points only; the report names the hidden check."""
     nb = json.loads((student / 'notebooks' / '04_nin.ipynb').read_text())
-    _, solutions = build_notebooks.parse_source(ROOT / 'notebooks' / 'src' / '04_nin.nbsrc')
+    _, solutions = sources.parse_source(ROOT / 'notebooks' / 'src' / '04_nin.nbsrc')
     answers = dict(solutions)
     answers['nin-ex3-code'] = solutions['nin-ex3-code'].replace('padding=1', 'padding=0')
     for cell in nb['cells']:
@@ -147,7 +169,7 @@ def test_the_grader_grades_a_student_edition_notebook_with_the_hidden_tests(stud
     refs.mkdir()
     shutil.copy2(ROOT / 'notebooks' / '04_nin.ipynb', refs / '04_nin.ipynb')
     out = tmp_path / 'report.csv'
-    res = subprocess.run([sys.executable, '-m', 'week5.grade', str(tmp_path / 'subs'),
+    res = subprocess.run([sys.executable, '-m', 'instructor.grading', str(tmp_path / 'subs'),
                           '--reference', str(refs), '--out', str(out), '--timeout', '600'],
                          cwd=ROOT, capture_output=True, text=True, timeout=1800,
                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
@@ -161,3 +183,28 @@ def test_the_grader_grades_a_student_edition_notebook_with_the_hidden_tests(stud
     assert set(passed) == {'nin_conv1x1_macs', 'conv1x1_params', 'nin_small_head'}
     assert row['failed_checks'].startswith('nin_small_head_hidden: '), row['failed_checks']
     assert (row['passed'], row['total']) == ('3', '4')
+
+
+@pytest.mark.skipif(not os.environ.get('WEEK5_FRESH_VENV'),
+                    reason='downloads the student set into a new venv (minutes): '
+                           'WEEK5_FRESH_VENV=1 runs it; test_packaging checks the imports statically')
+def test_a_fresh_venv_of_the_students_requirements_runs_the_edition(student, tmp_path):
+    """requirements.txt alone, in a new venv without this one's packages, imports every
+    module of the edition's week5 and passes its setup check."""
+    venv = tmp_path / 'venv'
+    subprocess.run([sys.executable, '-m', 'venv', str(venv)], check=True, timeout=300)
+    py = str(venv / 'bin' / 'python')
+    for args in (['-r', 'requirements.txt'], ['--no-deps', '-e', '.']):
+        res = subprocess.run([py, '-m', 'pip', 'install', '-q', '--disable-pip-version-check',
+                              *args], cwd=student, capture_output=True, text=True, timeout=3600)
+        assert res.returncode == 0, res.stderr[-2000:]
+    imports = ('import importlib, pkgutil, week5\n'
+               'for m in pkgutil.walk_packages(week5.__path__, "week5."):\n'
+               '    if m.name != "week5.grade":\n'
+               '        importlib.import_module(m.name)\n')
+    env = {'PATH': f'{venv}/bin:/usr/bin:/bin', 'HOME': str(tmp_path), 'WEEK5_PROFILE': 'quick',
+           'MPLBACKEND': 'Agg', 'WEEK5_CACHE': os.environ.get('WEEK5_CACHE', '')}
+    for argv in ([py, '-c', imports], [py, 'scripts/check_setup.py']):
+        res = subprocess.run(argv, cwd=student, capture_output=True, text=True, timeout=900,
+                             env={k: v for k, v in env.items() if v})
+        assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]

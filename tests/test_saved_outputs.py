@@ -1,6 +1,8 @@
 """What a student sees before running anything: the outputs committed in notebooks/*.ipynb
 must look intentional. No absolute path of the machine that ran them, no warning, no pink
-stderr box, no error, no leftover of a progress bar, no empty placeholder plot.
+stderr box, no error, no leftover of a progress bar, no empty placeholder plot, and no
+training or lab result at chance (a run that learned nothing printed as a result; a claim
+that says NOT TESTABLE because a run sat at chance is the honest exception).
 
 `scan_notebook` lists every such problem; fixture notebooks built here (one clean, one
 per problem) show that it finds each kind, and each committed notebook must have none.
@@ -31,6 +33,12 @@ ABSOLUTE_PATH = re.compile(
     r'[^\s\'"<>]*|\b[A-Za-z]:\\(?:Users|Windows|Program Files)\\[^\s\'"<>]*')
 WARNING = re.compile(r'\b[A-Z]\w*Warning\b|(?i:\bwarning\b\s*[:\]])')
 PROGRESS = re.compile(r'\d+%\|')          # tqdm's "epoch 1/6:  10%|█▏  | 6/60 ..."
+# a result at chance: a val accuracy below 0.15 (chance is 0.10 on ten classes), or a loss
+# of 2.30 = ln 10 (a flat, uniform prediction), under the names the library prints them
+# ('val_acc 0.101', 'val acc 0.10', 'train loss (epoch mean) 2.30')
+AT_CHANCE_ACC = re.compile(r'\bval[_ ]acc(?: \([^)]*\))? (\d+\.\d+)')
+CHANCE_ACC = 0.15
+FLAT_LOSS = re.compile(r'\b(?:train|val)[_ ]loss(?: \([^)]*\))? 2\.30\d*\b')
 TEXT_MIMES = ('text/plain', 'text/html', 'text/markdown', 'text/latex', 'image/svg+xml',
               'application/json')
 
@@ -43,6 +51,19 @@ def _texts(out):
         return [('error', '\n'.join([out.ename, out.evalue, *out.traceback]))]
     return [(mime, v if isinstance(v, str) else json.dumps(v))
             for mime, v in out.get('data', {}).items() if mime in TEXT_MIMES]
+
+
+def at_chance(text):
+    """The measures of ``text`` that say a run learned nothing (see AT_CHANCE_ACC), except
+    on claim lines whose verdict is NOT TESTABLE (week5.claims says so for runs at chance)."""
+    found = []
+    for line in text.splitlines():
+        if line.startswith('[week5 claim]') and ': NOT TESTABLE - ' in line:
+            continue
+        found += [m.group(0) for m in AT_CHANCE_ACC.finditer(line)
+                  if float(m.group(1)) < CHANCE_ACC]
+        found += [m.group(0) for m in FLAT_LOSS.finditer(line)]
+    return found
 
 
 def _images(out, widget_state):
@@ -120,6 +141,9 @@ def scan_notebook(nb, name='notebook'):
                     problems.append(f'{where}: a warning in the {what}: {line.strip()[:160]!r}')
                 if out.output_type == 'stream' and ('\r' in text or PROGRESS.search(text)):
                     problems.append(f'{where}: a progress bar left in the {what}')
+                if what in ('stdout stream', 'text/plain') and at_chance(text):
+                    problems.append(f'{where}: a training result at chance in the {what}: '
+                                    f'{", ".join(at_chance(text)[:3])}')
             for picture in _images(out, state):
                 empty = empty_plot_areas(picture)
                 if empty:
@@ -168,6 +192,9 @@ def _stream(name, text):
 def test_a_clean_notebook_passes():
     figure = _png(_curves)
     nb = _notebook(_stream('stdout', 'after 6 epoch(s): train_loss 0.474, val_acc 0.831\n'),
+                   _stream('stdout', '[week5 claim] relu_beats_sigmoid: NOT TESTABLE - sigmoid '
+                                     'seed 0 at val acc 0.098, chance is 0.10: a run that '
+                                     'learned nothing cannot be compared\n'),
                    _display(**{'image/png': figure, 'text/plain': '<Figure size 480x192>'}),
                    _stream('stdout', 'epoch 6/6: 100% done, see https://d2l.ai/home/x\n'),
                    {'output_type': 'error', 'ename': 'ShapeError', 'evalue': 'kernel too large',
@@ -189,6 +216,10 @@ BAD = {
                                     'text/plain': "TrainingLab('lenet')"})],
     'blank picture': [_display(**{'image/png': _png(lambda fig: None),
                                   'text/plain': '<Figure>'})],
+    'training result at chance': [_display(**{
+        'text/plain': 'Finished run #1 (max, relu, momentum 0.9, lr 0.1, cosine lr, 2 epochs): '
+                      'train loss (epoch mean) 2.30, train acc (epoch mean) 0.10, val loss '
+                      '2.30, val acc 0.10'})],
     'an error': [{'output_type': 'error', 'ename': 'NameError', 'evalue': "name 'x' is not defined",
                   'traceback': []}],
 }

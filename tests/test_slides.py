@@ -131,6 +131,17 @@ def test_fallback_keeps_a_picture_the_bundle_already_has():
     assert [dict(o.data) for o in nb.cells[0].outputs] == [{'image/png': 'iVBORw0KGgo='}]
 
 
+def test_records_leave_no_empty_output_on_a_slide():
+    from week5.results import MIME
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell('d2l.record(...)')
+    cell.outputs = [nbformat.v4.new_output('display_data', data={MIME: {'name': 'x', 'value': 1}}),
+                    nbformat.v4.new_output('stream', name='stdout', text='shown\n')]
+    nb.cells = [cell]
+    nb, _ = slides.WidgetFallback().preprocess(nb, {})
+    assert [o.output_type for o in nb.cells[0].outputs] == ['stream']
+
+
 def test_index_lists_the_decks(fixture_deck):
     path, _ = fixture_deck
     index = BeautifulSoup((path.parent / 'index.html').read_text(), 'html.parser')

@@ -5,7 +5,7 @@ from mxnet import init, np, npx
 from mxnet.gluon import nn
 
 from week5.models import AlexNet, Inception, LeNet, get_model
-from week5.summary import (LayerRow, count_params, format_summary, layer_summary,
+from week5.summary import (map_shapes, LayerRow, count_params, format_summary, layer_summary,
                            print_summary)
 
 npx.set_np()
@@ -161,3 +161,16 @@ def test_uninitialised_net_and_non_block():
         layer_summary([], (1, 4))
     with pytest.raises(ValueError, match='no rows to format'):
         format_summary([])
+
+
+def test_map_shapes_follow_the_input_size():
+    # the book's AlexNet: 224 -> conv1 (224 - 11) // 4 + 1 = 54 -> ... -> pool3 5x5
+    book = map_shapes('alexnet')
+    assert book['input'] == '1×224×224'
+    assert (book['conv1'], book['conv5'], book['pool3']) == ('96×54×54', '256×12×12', '256×5×5')
+    assert 'dense1' not in book                     # a vector, not a feature map
+    small = map_shapes(get_model('alexnet', resize=64, kernel_sizes=(5, 5, 3, 3, 3),
+                                 strides=(2, 1, 1, 1, 1)))
+    assert (small['conv1'], small['conv5']) == ('96×30×30', '256×6×6')
+    nested = map_shapes('vgg')                       # stage names: dots become underscores
+    assert nested['block5'] == '512×7×7' and nested['block1_conv1'] == '64×224×224'

@@ -1,5 +1,4 @@
 """week5.viz under Agg: assertions on drawn artists and image data, not on pixels."""
-import dataclasses
 import os
 
 os.environ.setdefault('MPLBACKEND', 'Agg')
@@ -32,13 +31,6 @@ class FakeHistory:
 
     def __init__(self, epochs, batches=()):
         self.epochs, self.batches = list(epochs), list(batches)
-
-
-@dataclasses.dataclass
-class Cfg:
-    activation: str = 'sigmoid'
-    kernel_sizes: tuple = (5, 5)
-    dropout: float = 0.0
 
 
 # ---------------------------------------------------------------------------- curves
@@ -195,19 +187,6 @@ def test_plot_history_single_axes_and_bad_input():
         curves.plot_history(42)
     with pytest.raises(ValueError, match='labels'):
         curves.plot_history([_rows(), _rows()], labels=['only one'])
-
-
-def test_run_label_names_changed_fields_only():
-    assert curves.run_label(Cfg()) == 'defaults'
-    assert curves.run_label(Cfg(activation='relu', kernel_sizes=(3, 5)), lr=0.1) == \
-        'activation=relu, kernel_sizes=(3, 5), lr=0.1'
-    with pytest.raises(TypeError, match='dataclass'):
-        curves.run_label({'activation': 'relu'})
-
-
-def test_format_metrics_rounds():
-    assert curves.format_metrics({'train_loss': 0.123456, 'val_acc': 0.87654, 'x': 1}) == \
-        'train_loss 0.123, val_acc 0.877'
 
 
 # ---------------------------------------------------------------------------- images
@@ -556,7 +535,7 @@ def _texts(ax):
 
 def test_draw_inception_block_labels_come_from_the_allocation():
     from week5.models import GoogLeNetConfig
-    from week5.summary import inception_params
+    from week5.checks import inception_params
     allocation = GoogLeNetConfig().stages[0][0]                 # (64, (96, 128), (16, 32), 32)
     texts = _texts(ch_googlenet.draw_inception_block(allocation, ax=png.new_figure().add_subplot()))
     for label in ('1×1 conv\n64 channels', '1×1 conv\n96 channels', '3×3 conv\n128 channels',

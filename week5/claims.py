@@ -17,14 +17,17 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from .callbacks import Callback
 from .profiles import get_profile
 from .recipe import Run, load_run, runs_dir, save_run, shrink
+from .results import record
 
 __all__ = ['CHAPTERS', 'CLAIM_RE', 'Claim', 'claim', 'parse_claims', 'runs_at_chance',
            'untestable', 'claim_greater',
            'claim_within', 'mean_std', 'compare_seeds', 'seeds_table',
-           'clean_train_accuracy', 'mean_metric', 'best_variant', 'within',
-           'budget_recipe', 'compare', 'keep_run', 'kept_run', 'lab_sizes', 'run_rows',
+           'clean_train_accuracy', 'CleanTrainAccuracy', 'Regime', 'regimes_table',
+           'mean_metric', 'best_variant', 'within',
+           'budget_recipe', 'compare', 'keep_run', 'kept_run', 'run_rows',
            'runs_table', 'final_metrics']
 
 
@@ -60,12 +63,14 @@ class Claim:
 
 
 def claim(name, holds, evidence, print_fn=print):
-    """Print and return the verdict line of claim ``name`` (a snake_case identifier)."""
+    """Print and return the verdict line of claim ``name`` (a snake_case identifier), and
+    record it for the chapter's text under the same name: ``{glue:text}`name.verdict```
+    and ``{glue:text}`name.evidence``` (week5/results.py)."""
     if not re.fullmatch(r'[a-z0-9_]+', name):
         raise ValueError(f'claim name {name!r} must be snake_case, e.g. relu_beats_sigmoid')
     verdict = Claim(name, None if holds is None else bool(holds), evidence)
     print_fn(str(verdict))
-    return verdict
+    return record(name, verdict)
 
 
 def parse_claims(text):
@@ -173,14 +178,79 @@ def within(runs, a, b, tolerance, key='val_acc'):
 def clean_train_accuracy(run):
     """Accuracy of a trained run's model on its own training subset, in evaluation mode
     (dropout off) on clean images (no augmentation): what over-fitting arguments need,
-    unlike the running train accuracy logged during training."""
-    data = run.recipe.replace(augment=False).data()
+    unlike the running train accuracy logged during training. A run trained with
+    ``CleanTrainAccuracy`` has it in its History already (also for a run without weights)."""
+    if run.history.epochs and run.history.epochs[-1].get('clean_train_acc') is not None:
+        return run.history.epochs[-1]['clean_train_acc']
+    return _accuracy(run.model, run.recipe.replace(augment=False).data().train_dataloader())
+
+
+def _accuracy(model, batches):
     correct = total = 0
-    for X, y in data.train_dataloader():
-        y_hat = run.model(X)                       # outside autograd.record: predict mode
+    for X, y in batches:
+        y_hat = model(X)                           # outside autograd.record: predict mode
         correct += float((y_hat.argmax(axis=1).astype(y.dtype) == y).sum())
         total += y.shape[0]
     return correct / total
+
+
+class CleanTrainAccuracy(Callback):
+    """Records ``clean_train_acc`` in every epoch row: the accuracy on the run's training
+    subset in evaluation mode on clean images (``clean_train_accuracy`` per epoch), so a
+    plot can show whether and when the network memorises its training set. ``recipe``:
+    the run's (its subset and seed; augmentation is switched off for this measurement)."""
+
+    def __init__(self, recipe):
+        self.recipe = recipe.replace(augment=False)
+        self._batches = None
+
+    def on_fit_start(self, trainer, model):
+        if self._batches is None:
+            self._batches = self.recipe.data().train_dataloader()
+
+    def on_epoch_end(self, trainer, model, epoch):
+        trainer.history.epochs[-1]['clean_train_acc'] = _accuracy(model, self._batches)
+
+
+@dataclass(frozen=True)
+class Regime:
+    """One setting of an experiment, fixed before its runs are looked at: ``changes`` to
+    the profile's recipe of the network (fewer images, more epochs, ...) and ``why`` it
+    was chosen (for a later regime: what the one before it showed). A chapter keeps every
+    regime it tried, in order, and prints them all with ``regimes_table``."""
+    label: str
+    why: str
+    changes: dict
+
+    def profile(self, network, profile=None):
+        """The profile with ``network``'s recipe changed to this regime (pass it as
+        ``profile=`` with ``budget='profile'``)."""
+        return get_profile(profile).regime(network, self.label, **self.changes)
+
+
+def regimes_table(rows, print_fn=print):
+    """Print the regimes a claim was tried in, one row each (dicts with the same keys, in
+    the order of the first row's keys; numbers < 1 as 0.000, None as '-'), so a reader
+    sees every regime and its verdict, not only the one that was kept."""
+    keys = list(rows[0])
+    cells = [[_cell(row.get(k)) for k in keys] for row in rows]
+    widths = [max(len(k), *(len(c[i]) for c in cells)) for i, k in enumerate(keys)]
+    right = ['>' if all(isinstance(row.get(k), (int, float, type(None))) for row in rows)
+             else '<' for k in keys]                     # numbers right, words left
+    lines = ['  '.join(f'{k:{a}{w}}' for k, a, w in zip(keys, right, widths)).rstrip()]
+    lines += ['  '.join(f'{c:{a}{w}}' for c, a, w in zip(cell, right, widths)).rstrip()
+              for cell in cells]
+    print_fn('\n'.join(lines))      # one output: slides and readers see one table
+
+
+def _cell(value):
+    if value is None:
+        return '-'
+    if isinstance(value, float):
+        return f'{value:.3f}' if abs(value) < 10 else f'{value:,.0f}'
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f'{value:,}'
+    return str(value)
 
 
 def compare_seeds(name, variants, seeds=(0, 1, 2), budget='experiment', profile=None,
@@ -268,21 +338,15 @@ def keep_run(name, recipe, model, history, profile=None):
     return run
 
 
-def kept_run(name, profile=None):
-    """The run ``keep_run`` kept for network ``name`` in this profile (without weights);
-    FileNotFoundError if there is none, RunLoadError if it can no longer be used."""
-    return load_run(runs_dir(get_profile(profile).name) / name)
+def kept_run(name, profile=None, weights=False):
+    """The run ``keep_run`` kept for network ``name`` in this profile (with its trained
+    weights if ``weights``); FileNotFoundError if there is none, RunLoadError if it can
+    no longer be used."""
+    return load_run(runs_dir(get_profile(profile).name) / name, weights=weights)
 
 
 def _fmt_num(x, digits=3):
     return '-' if x is None else f'{x:.{digits}f}'
-
-
-def lab_sizes(name, budget='experiment', profile=None):
-    """The data sizes (``num_train``, ``num_val``) of ``budget`` for network ``name``:
-    pass them to a ``TrainingLab`` so that its runs take seconds, not minutes."""
-    r = budget_recipe(name, budget, profile)
-    return {'num_train': r.num_train, 'num_val': r.num_val}
 
 
 def run_rows(runs):
@@ -311,13 +375,17 @@ def runs_table(runs, print_fn=print):
                  f'  {_fmt_num(r["val_loss"]):>8}  {r["params"]:>10,}  {r["seconds"]:>8.1f}')
 
 
-def final_metrics(history, print_fn=print):
-    """Print the last epoch's metrics of a History, rounded."""
+def final_metrics(history, print_fn=print, record_as=None):
+    """Print the last epoch's metrics of a History, rounded; ``record_as``: also record
+    them for the chapter's text under that name (with ``epochs``, week5/results.py)."""
     if not len(history):
         print_fn('no finished epoch yet')
         return
     row = history.epochs[-1]
     keys = ('train_loss', 'train_acc', 'val_loss', 'val_acc', 'examples_per_sec')
+    if record_as:
+        record(record_as, {'epochs': len(history),
+                           **{k: row[k] for k in keys if row.get(k) is not None}})
     text = ', '.join(f'{k} {row[k]:.3f}' if k != 'examples_per_sec' else
                      f'{row[k]:,.0f} examples/s' for k in keys if row.get(k) is not None)
     print_fn(f'after {len(history)} epoch(s): {text}')

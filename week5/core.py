@@ -5,7 +5,7 @@ Book code written for ``from d2l import mxnet as d2l`` runs with ``import week5 
 the difference is underneath: ``Trainer.fit`` hybridizes the network, keeps the metrics
 on the device and reads them back once per reporting interval, and lets callbacks
 observe every step. What watches a fit (Callback, History, the progress line and board)
-is in week5/callbacks.py, the book's tensor aliases in week5/tensor.py, MXNet's thread
+is in week5/callbacks.py, the book's tensor aliases in week5/tensors.py, MXNet's thread
 settings and headless detection in week5/runtime.py, persistence in week5/files.py.
 
 Never imports matplotlib, IPython or ipywidgets at module level (tests/test_imports.py
@@ -33,7 +33,7 @@ from .callbacks import BoardCallback, History, ProgressBar, ProgressBoard  # noq
 from .files import atomic_write_json, from_json, import_qualified, to_json  # noqa: E402
 from .hparams import HyperParameters  # noqa: E402
 from .runtime import in_notebook  # noqa: E402
-from .tensor import (argmax, astype, float32, randn, reduce_mean, reshape, to,  # noqa: E402
+from .tensors import (argmax, astype, float32, randn, reduce_mean, reshape, to,  # noqa: E402
                      use_np)
 
 __all__ = [

@@ -2,10 +2,8 @@
 
 ``curve_data`` turns runs into plain line data (what the live plot and the static plots
 share), ``plot_history`` / ``plot_runs`` draw them, ``curve_legend`` keeps the legend
-outside the data, ``run_label`` / ``format_metrics`` name runs and their numbers.
-Everything takes data; nothing here trains.
+outside the data. Everything takes data; nothing here trains.
 """
-import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 
@@ -20,8 +18,7 @@ from matplotlib.transforms import Bbox
 from .viz import iterate_values, new_axes
 
 __all__ = ['metric_of', 'curve_metrics', 'curve_data', 'draw_curve', 'curve_legend',
-           'CurveEndLabels', 'end_labels', 'place_end_labels', 'plot_history', 'run_label',
-           'format_metrics', 'plot_runs']
+           'CurveEndLabels', 'end_labels', 'place_end_labels', 'plot_history', 'plot_runs']
 
 
 _HISTORY_KEYS = ('train_loss', 'val_loss', 'train_acc', 'val_acc')
@@ -144,7 +141,7 @@ def draw_curve(ax, line):
     return drawn
 
 
-def curve_legend(ax, lines, width=None, fontsize=None):
+def curve_legend(ax, lines, width=None, fontsize=None, train_name='train'):
     """One legend for a row of curve panels, outside the plotting area: a colour per
     labelled run, then the two line styles (train solid, validation dashed).
 
@@ -154,8 +151,9 @@ def curve_legend(ax, lines, width=None, fontsize=None):
     ``width`` display pixels wide (default: the width of ``ax``), which keeps it inside
     the space that tight and constrained layouts make for it. ``fontsize`` None: the
     rcParams' legend size, which `png.use_slide_display` sets to the slide size (a
-    relative size such as 'small' would shrink it below). Returns the Legend, or None
-    when there is nothing to explain."""
+    relative size such as 'small' would shrink it below). ``train_name`` names the solid
+    train line (e.g. what its points are means of); the columns wrap for it too. Returns
+    the Legend, or None when there is nothing to explain."""
     runs = dict.fromkeys((d['run_label'], d['color']) for d in lines if d['run_label'])
     handles = [Line2D([], [], color=c, linewidth=2, label=r) for r, c in runs]
     kinds = dict.fromkeys(d['val'] for d in lines)
@@ -163,7 +161,7 @@ def curve_legend(ax, lines, width=None, fontsize=None):
         neutral = '0.35' if runs else lines[0]['color']
         handles += [Line2D([], [], color=neutral, linestyle='--' if val else '-',
                            marker='o' if val else None, markersize=3,
-                           label='validation' if val else 'train') for val in sorted(kinds)]
+                           label='validation' if val else train_name) for val in sorted(kinds)]
     if not handles:
         return None
     width = ax.bbox.width if width is None else width
@@ -266,7 +264,7 @@ def _value_text(value):
 
 
 def plot_history(runs, keys=_HISTORY_KEYS, labels=None, ax=None, use_batches=True,
-                 figsize=None, legend_loc='outside', values=True):
+                 figsize=None, legend_loc='outside', values=True, train_name='train'):
     """Training curves of one or several runs, overlaid.
 
     ``runs``: a History (or `Trainer`, or lab run), its ``to_dict()``, a dict of per-epoch
@@ -281,7 +279,8 @@ def plot_history(runs, keys=_HISTORY_KEYS, labels=None, ax=None, use_batches=Tru
     curve's final value just right of its panel, level with the curve's end. Any other
     ``legend_loc`` (e.g. 'best') puts a legend of every line inside each panel, as
     before; None leaves the legend out. With ``ax=None`` the new figure uses the
-    constrained layout, which makes room for both. Returns the list of axes.
+    constrained layout, which makes room for both. ``train_name``: the outside legend's
+    name for the solid train lines. Returns the list of axes.
     """
     lines = curve_data(runs, keys, labels, use_batches)
     metrics = curve_metrics(keys)
@@ -313,49 +312,12 @@ def plot_history(runs, keys=_HISTORY_KEYS, labels=None, ax=None, use_batches=Tru
         # panel; otherwise above the first panel, within its width, where the tight
         # layout makes room for it
         fig = panels[0].figure
-        curve_legend(fig if _constrained(fig) else panels[0], lines)
+        curve_legend(fig if _constrained(fig) else panels[0], lines, train_name=train_name)
     return panels
 
 
 def _constrained(fig):
     return type(fig.get_layout_engine()).__name__ == 'ConstrainedLayoutEngine'
-
-
-def run_label(config=None, **extra):
-    """Short label of a run: the config fields that differ from their defaults plus
-    ``extra`` (e.g. lr=0.1), like 'activation=relu, kernel_sizes=(3, 5), lr=0.1'."""
-    parts = []
-    if config is not None:
-        if not dataclasses.is_dataclass(config):
-            raise TypeError(f'config must be a dataclass instance, got '
-                            f'{type(config).__name__}')
-        for f in dataclasses.fields(config):
-            value = getattr(config, f.name)
-            if f.default is not dataclasses.MISSING:
-                default = f.default
-            elif f.default_factory is not dataclasses.MISSING:
-                default = f.default_factory()
-            else:
-                default = object()
-            if value != default:
-                parts.append(f'{f.name}={_short(value)}')
-    parts += [f'{k}={_short(v)}' for k, v in extra.items()]
-    return ', '.join(parts) if parts else 'defaults'
-
-
-def format_metrics(row, keys=('train_loss', 'train_acc', 'val_loss', 'val_acc'), digits=3):
-    """'train_loss 0.512, train_acc 0.812, ...' with values rounded to ``digits``."""
-    parts = [f'{k} {float(row[k]):.{digits}f}' for k in keys
-             if row.get(k) is not None and math.isfinite(float(row[k]))]
-    return ', '.join(parts)
-
-
-def _short(value):
-    if isinstance(value, float):
-        return f'{value:g}'
-    if isinstance(value, (list, tuple)):
-        return '(' + ', '.join(_short(v) for v in value) + (',)' if len(value) == 1 else ')')
-    return str(value)
 
 
 def plot_runs(runs, keys=('train_loss', 'val_acc')):

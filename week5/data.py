@@ -385,6 +385,21 @@ class FashionMNIST(DataModule):
                            transforms=(self._augmented if augment else self._plain, None),
                            needs_rng=(0,) if augment else ())
 
+    def augmented_copies(self, index=0, num=16, seed=0):
+        """Training image ``index`` and ``num`` copies of it made by the training batches'
+        own transform (the one `get_dataloader(train=True)` applies: random flip and crop,
+        then the resize): ``(original (1, H, W), copies (num, 1, H, W))``, numpy float32.
+        ``seed`` draws the copies (the training run's own draws are left untouched)."""
+        if self._augmented is None:
+            raise ValueError('this data module trains without augmentation: build it '
+                             'with augment=True (e.g. recipe.replace(augment=True).data())')
+        num = _check_positive_int(num, 'num', 16)
+        if not 0 <= index < len(self.train):
+            raise ValueError(f'index={index}; pick a training image in 0..{len(self.train) - 1}')
+        images = np.repeat(self.train.images[index:index + 1], num, axis=0)
+        copies = self._augmented.to_numpy(images, np.random.default_rng(seed))
+        return self._plain.to_numpy(self.train.images[index:index + 1])[0], copies
+
     def visualize(self, batch, nrows=1, ncols=8, labels=()):
         """Show the first ``nrows * ncols`` images of a batch with their label names."""
         from .viz import show_images   # lazily: data.py never imports matplotlib

@@ -1,10 +1,15 @@
-"""``python -m week5.grade``: the grader's command line, kept under its first name for
-instructors' scripts and ``make grade``. The grader is the package ``week5.grading``."""
+"""``python -m week5.grade``: the grader's old name, kept for instructors' scripts for a
+deprecation period. The grader is ``python -m instructor.grading`` (the instructor's
+edition only); importing this module does nothing, running it hands over."""
+import importlib.util
+import runpy
 import sys
 
-from .grading.cli import main
-
-__all__ = ['main']
+NOTICE = 'week5.grade is deprecated: run `python -m instructor.grading` (same arguments)'
 
 if __name__ == '__main__':
-    sys.exit(main())
+    print(NOTICE, file=sys.stderr)
+    if importlib.util.find_spec('instructor') is None:
+        sys.exit("the grader is in the instructor's edition (instructor/ beside week5/), "
+                 'not in the student edition')
+    runpy.run_module('instructor.grading', run_name='__main__', alter_sys=True)

@@ -254,34 +254,43 @@ class LiveCurves(LiveCallback):
             ax.grid(True, alpha=0.3)
             if ax.lines:
                 self._labels.append(end_labels(ax, ax.lines, animated=True))
-        legend = curve_legend(fig, earlier + mine)
-        if legend is not None and self.train_name != 'train':
-            legend = _rename_train(fig, legend, self.train_name)
-        width, height = fig.bbox.width, fig.bbox.height
+        legend = curve_legend(fig, earlier + mine, train_name=self.train_name)
         top = legend.get_window_extent().height + 8 if legend is not None else 10
-        n = len(metrics)
-        panel = (width - self.LEFT - self.RIGHT - (n - 1) * self.GAP) / n
-        fig.subplots_adjust(left=self.LEFT / width, right=1 - self.RIGHT / width,
-                            bottom=self.BOTTOM / height, top=1 - top / height,
-                            wspace=self.GAP / panel if n > 1 else 0.2)
-        self.fig.canvas.draw()
+        self._place(axes, top, self.LEFT, self.GAP, self.RIGHT)
+        fig.canvas.draw()
+        # room for what the fixed margins may not hold at this font size (the slide
+        # display's larger fonts): the y tick labels and the axis label left of each
+        # panel, the end labels (such as '0.000', 2 % of a panel right of it) right of
+        # it; never one panel's end labels over the next one's axis label
+        renderer = fig.canvas.get_renderer()
+        left = max(ax.bbox.x0 - ax.yaxis.get_tightbbox(renderer).x0 for ax in axes) + 6
+        ends = 0.02 * axes[0].bbox.width + self._value_width(renderer) + 6
+        if left > self.LEFT or left + ends > self.GAP or ends > self.RIGHT:
+            self._place(axes, top, max(self.LEFT, left), max(self.GAP, left + ends),
+                        max(self.RIGHT, ends))
+            fig.canvas.draw()
         self._background = self.fig.canvas.copy_from_bbox(fig.bbox)
         self.num_full_draws += 1
 
+    def _place(self, axes, top, left, gap, right):
+        """Margins in pixels: ``left`` of the first panel, ``gap`` between panels,
+        ``right`` of the last, the legend's height ``top`` above them."""
+        fig = self.fig
+        width, height = fig.bbox.width, fig.bbox.height
+        n = len(axes)
+        panel = (width - left - right - (n - 1) * gap) / n
+        fig.subplots_adjust(left=left / width, right=1 - right / width,
+                            bottom=self.BOTTOM / height, top=1 - top / height,
+                            wspace=gap / panel if n > 1 else 0.2)
 
-def _rename_train(fig, legend, name):
-    """`curve_legend`'s legend with its 'train' entry named ``name``, its columns
-    wrapped again so that it stays within the figure's width."""
-    handles = legend.legend_handles
-    labels = [name if t.get_text() == 'train' else t.get_text() for t in legend.get_texts()]
-    for ncol in range(len(handles), 0, -1):
-        legend.remove()
-        legend = fig.legend(handles, labels, ncol=ncol, frameon=False, fontsize='small',
-                            handlelength=1.8, columnspacing=1.2, loc='upper left',
-                            bbox_to_anchor=(0.0, 1.0), borderaxespad=0.3)
-        if legend.get_window_extent().width <= fig.bbox.width:
-            break
-    return legend
+    def _value_width(self, renderer):
+        """How wide an end label such as '0.000' is in the end labels' font."""
+        texts = [t for labels in self._labels for t in labels.texts]
+        probe = self.fig.text(0, 0, '0.000', fontweight='bold',
+                              fontsize=texts[0].get_fontsize() if texts else None)
+        width = probe.get_window_extent(renderer).width
+        probe.remove()
+        return width
 
 
 def _nice_ceil(value):

@@ -521,7 +521,7 @@ RETRAIN_ENV = 'WEEK5_RETRAIN'
 # modules of week5, and the module of a model factory) and MXNet's version. A change to
 # any of them is a new key, so a stale run is never loaded.
 _TRAINING_CODE = ('callbacks.py', 'core.py', 'data.py', 'fashion_mnist.py', 'files.py',
-                  'hparams.py', 'recipe.py', 'runtime.py', 'summary.py', 'tensor.py',
+                  'hparams.py', 'recipe.py', 'runtime.py', 'summary.py', 'tensors.py',
                   'models')
 
 

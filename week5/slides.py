@@ -33,6 +33,8 @@ from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
 
+from .results import MIME as RECORD
+
 __all__ = ['VENDOR_PACKAGES', 'WidgetFallback', 'ReadableFigures', 'ensure_vendor', 'copy_assets',
            'export_deck', 'build_slides', 'main']
 
@@ -226,7 +228,8 @@ def _image_output(mime, data):
 
 
 def _static_fallback(nb):
-    """Replace widget views in ``nb`` (in place) by static images; drop the saved state."""
+    """Replace widget views in ``nb`` (in place) by static images; drop the saved state
+    and the records (week5/results.py: numbers for the text, nothing to show)."""
     state = nb.metadata.get('widgets', {}).get(WIDGET_STATE, {}).get('state', {})
     for cell in nb.cells:
         if cell.cell_type != 'code':
@@ -236,6 +239,8 @@ def _static_fallback(nb):
         outputs = []
         for out in cell.outputs:
             data = out.get('data', {})
+            if data and set(data) <= {RECORD}:
+                continue
             if WIDGET_VIEW not in data:
                 outputs.append(out)
                 continue

@@ -37,8 +37,9 @@ from .models.googlenet import InceptionSpec
 
 __all__ = ['LayerRow', 'iter_layers', 'layer_summary', 'format_summary', 'print_summary',
            'count_params', 'layer_costs', 'param_split', 'body_head_rows',
-           'body_head_table', 'inception_branches', 'inception_params', 'cost_rows',
-           'cost_table']
+           'body_head_table', 'inception_branches', 'cost_rows',
+           'cost_table', 'map_shapes', 'MemoryRow', 'memory_rows', 'memory_table',
+           'memory_totals']
 
 LayerRow = namedtuple('LayerRow', 'name output_shape params macs path depth')
 LayerRow.__doc__ = """One row of a layer summary.
@@ -316,17 +317,24 @@ def body_head_table(name, variants, print_fn=print):
                  f'{share:>11.1%}  {human_count(s["conv_macs"]):>10}  {human_count(s["dense_macs"]):>10}')
 
 
+def map_shapes(spec):
+    """``{layer: 'C×H×W'}`` of a network config (or registry name, or model) at its input
+    size: ``'input'`` and every layer of its table whose output is a feature map, dots in
+    nested names made underscores (``'block5'``, ``'b3_inception1'``), so a chapter can
+    record them (``record('vgg_maps', map_shapes(recipe.config))``) and its text say the
+    sizes this run trains instead of the book's."""
+    config = config_of(spec)
+    shapes = [('input', tuple(config.input_shape))] + list(config.shapes())
+    return {name.replace('.', '_'): '×'.join(str(d) for d in shape)
+            for name, shape in shapes if len(shape) == 3}
+
+
 def inception_branches(c_in, c1, c2, c3, c4, size):
     """Per branch of an Inception block on a c_in x size x size input (``size`` an int
     or an (h, w) pair): (label, output channels, params, MACs)."""
     size = (size, size) if isinstance(size, int) else tuple(size)
     spec = InceptionSpec('inception', c1, tuple(c2), tuple(c3), c4)
     return [row[:4] for row in spec.branches((c_in,) + size)]
-
-
-def inception_params(c_in, c1, c2, c3, c4):
-    """Parameters of ``Inception(c1, c2, c3, c4)`` on ``c_in`` input channels."""
-    return sum(p for _, _, p, _ in inception_branches(c_in, c1, c2, c3, c4, 1))
 
 
 def cost_rows(names=None, configs=None):
@@ -348,3 +356,79 @@ def cost_table(names=None, configs=None, print_fn=print):
         share = s['dense_params'] / s['total_params']
         print_fn(f'{name:<10}  {h:>4}x{w:<4}  {s["total_params"]:>12,}  '
                  f'{share:>8.1%}  {human_count(s["total_macs"]):>10}')
+
+
+# ---------------------------------------------------------------------------------------
+# Memory: what each layer keeps per image (its output, needed again by the backward
+# pass) against what it keeps once (its parameters), in float32 bytes. The two-GPU split
+# of AlexNet (and why activations, not weights, fill a GPU at large batches) reads off it.
+# ---------------------------------------------------------------------------------------
+FLOAT_BYTES = 4
+MemoryRow = namedtuple('MemoryRow', 'name output_shape activation_bytes param_bytes params')
+MemoryRow.__doc__ = """One layer's memory: output_shape per image; activation_bytes: its
+output for one image (float32); param_bytes: its parameters (float32); params: their count
+(as ``layer_summary`` counts them)."""
+
+
+def memory_rows(spec):
+    """One `MemoryRow` per layer of a network config (or model, or registry name), from
+    its layer table (`layer_costs`: shape arithmetic, instant at 224x224)."""
+    return [MemoryRow(name, out, math.prod(out) * FLOAT_BYTES, params * FLOAT_BYTES, params)
+            for name, _, params, _, out in layer_costs(config_of(spec))]
+
+
+def _mb(n):
+    return f'{n / 2**20:,.2f}'
+
+
+def memory_table(variants, batch_size=128, print_fn=print):
+    """Print, per layer, activation memory per image and parameter memory of each of
+    ``variants`` (``{label: config or model}``, e.g. the book's 224x224 network and the
+    laptop one; layers matched by name), then the totals: activations for a batch of
+    ``batch_size`` against parameters with their gradients and momentum (3 copies).
+    Returns ``{label: [MemoryRow, ...]}``."""
+    rows = {label: memory_rows(spec) for label, spec in variants.items()}
+    names = list(dict.fromkeys(r.name for rs in rows.values() for r in rs))
+    by_name = {label: {r.name: r for r in rs} for label, rs in rows.items()}
+    head = f'{"layer":<16}' + ''.join(f'{"act KB/img":>12}{"params KB":>13}'
+                                      for _ in variants)
+    print_fn(f'{"":<16}' + ''.join(f'{label[:24]:>25}' for label in variants))
+    print_fn(head)
+    print_fn('-' * len(head))
+    for name in names:
+        cells = ''
+        for label in variants:
+            r = by_name[label].get(name)
+            cells += (f'{r.activation_bytes / 2**10:>12,.2f}{r.param_bytes / 2**10:>13,.2f}'
+                      if r else f'{"-":>12}{"-":>13}')
+        print_fn(f'{name:<16}{cells}')
+    print_fn('=' * len(head))
+    for label, rs in rows.items():
+        act = sum(r.activation_bytes for r in rs)
+        par = sum(r.param_bytes for r in rs)
+        print_fn(f'{label}: activations {_mb(act)} MB per image, {_mb(act * batch_size)} MB '
+                 f'for a batch of {batch_size}; parameters {_mb(par)} MB, {_mb(3 * par)} MB '
+                 f'with gradients and momentum')
+    return rows
+
+
+def memory_totals(configs, batch_size=128, title=None, print_fn=print):
+    """Print one line per network (``{name: config}``): activation memory per image
+    and for a batch, parameter memory, and where the most of each sits, under
+    ``title``. Returns ``{name: [MemoryRow, ...]}``."""
+    if title:
+        print_fn(title)
+    print_fn(f'{"network":<10}{"input":>9}{"act MB/img":>12}{"act MB/batch":>14}'
+             f'{"params MB":>11}  {"most activations":<18}{"most parameters":<16}')
+    out = {}
+    for name, spec in configs.items():
+        rs = memory_rows(spec)
+        _, h, w = config_of(spec).input_shape
+        act = sum(r.activation_bytes for r in rs)
+        par = sum(r.param_bytes for r in rs)
+        top_act = max(rs, key=lambda r: r.activation_bytes).name
+        top_par = max(rs, key=lambda r: r.param_bytes).name
+        print_fn(f'{name:<10}{f"{h}x{w}":>9}{_mb(act):>12}{_mb(act * batch_size):>14}'
+                 f'{_mb(par):>11}  {top_act:<18}{top_par:<16}')
+        out[name] = rs
+    return out

@@ -1,10 +1,12 @@
-"""Pure plotting: training curves, image grids, filter grids, feature maps, confusion
-matrices, and the book's `show_images` / `use_svg_display` / `set_figsize`.
+"""Plotting shared by the chapters: image grids, filter grids, feature maps, confusion
+matrices, architecture diagrams, and the book's `show_images` / `use_svg_display` /
+`set_figsize`.
 
-Every plotting function takes data (numpy arrays, MXNet arrays, History objects or plain
-rows) and an optional ``ax``; it draws on that axes, or on a new pyplot figure when
-``ax`` is None, and returns what it drew on. Nothing here trains or keeps state, so all
-of it is testable under the Agg backend.
+Most functions take data (numpy or MXNet arrays, plain rows) and an optional ``ax``;
+they draw on that axes, or on new axes (`new_axes`) when ``ax`` is None, and return
+what they drew on. The pictures of a network's inside (`draw_architecture`,
+`plot_layer_by_layer`) run the given network forward on one input (week5/inside.py);
+nothing here trains or keeps state, so all of it is testable under the Agg backend.
 
 Importing this module changes no rcParams and no display mode, and does not import
 ``matplotlib.pyplot`` (pyplot is imported only when a function needs a new figure).
@@ -24,7 +26,8 @@ from .summary import iter_layers, layer_summary
 __all__ = ['use_svg_display', 'set_figsize', 'set_axes', 'plot', 'show_images',
            'show_image_grid', 'filter_mosaic', 'plot_filters', 'plot_feature_maps',
            'confusion_matrix', 'plot_confusion_matrix', 'architecture_rows',
-           'draw_architecture', 'plot_layer_by_layer', 'plot_filters_before_after']
+           'draw_architecture', 'plot_layer_by_layer', 'plot_filters_before_after',
+           'plot_conv_step', 'show_augmentations', 'plot_class_activation_maps']
 
 
 
@@ -152,9 +155,6 @@ def show_image_grid(images, labels=None, preds=None, class_names=None, num_cols=
         for a, t, p in zip(axes, true, pred):
             a.title.set_color('black' if t == p else 'red')
     return axes
-
-
-# ------------------------------------------------------------------------- training curves
 
 
 # ---------------------------------------------------------------------- filters and maps
@@ -307,14 +307,10 @@ def plot_confusion_matrix(counts, class_names=None, normalize=True, ax=None,
     return ax
 
 
-# ---------------------------------------------------------------------- figures and bytes
-
-
-# ------------------------------------------------------------- text size, for the slides
-
-
 # ------------------------------------------------------------------------------- helpers
 def new_axes(num_rows=1, num_cols=1, figsize=None, layout=None):
+    """The axes of a new pyplot figure (one, or an array of ``num_rows`` x ``num_cols``):
+    the one maker of new axes here (a drawing on a given ``fig`` uses `figure_of_size`)."""
     import matplotlib.pyplot as plt
     _, axes = plt.subplots(num_rows, num_cols, figsize=figsize, squeeze=True, layout=layout)
     return axes
@@ -348,12 +344,6 @@ def _check_pair(value, name):
             or not all(isinstance(v, (int, float)) and v > 0 for v in value)):
         raise ValueError(f'{name} must be a (width, height) pair of positive numbers in '
                          f'inches, got {value!r}')
-
-
-# --------------------------------------------------------------------------- experiments
-def axes_of_size(figsize):
-    import matplotlib.pyplot as plt
-    return plt.subplots(figsize=figsize)[1]
 
 
 # --------------------------------------------------------------------------- architecture
@@ -423,7 +413,7 @@ def draw_architecture(model, X_shape, ax=None, per_line=7):
     cols = min(len(rows), per_line)
     pitch, line_h = 1.6, 4.4                 # data units: about an inch at this size
     if ax is None:
-        ax = axes_of_size((max(6.0, pitch * cols + 0.3), 2.3 * lines + 0.4))
+        ax = new_axes(figsize=(max(6.0, pitch * cols + 0.3), 2.3 * lines + 0.4))
     top = 0.0
     for i, (name, kind, what, shape, params, _) in enumerate(rows):
         line, col = divmod(i, per_line)
@@ -604,9 +594,161 @@ def draw_arrow(ax, start, end):
 
 
 def diagram_axes(ax, figsize):
+    """``ax`` (or new axes of ``figsize``) without axis lines, for a diagram."""
     if ax is None:
-        ax = figure_of_size(None, figsize).add_subplot()
+        ax = new_axes(figsize=figsize, layout='constrained')
     ax.axis('off')
     return ax
 
 
+
+
+# -------------------------------------------------------------- one convolution step
+def _grid_lines(ax, rows, cols, colour='0.6', width=0.4):
+    ax.set_xticks(np.arange(-0.5, cols, 1), minor=True)
+    ax.set_yticks(np.arange(-0.5, rows, 1), minor=True)
+    ax.grid(which='minor', color=colour, linewidth=width)
+    ax.tick_params(which='both', length=0)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _wrap(text, width=110):
+    import textwrap
+    return '\n'.join(textwrap.wrap(text, width))
+
+
+def plot_conv_step(step, fig=None):
+    """The picture of `inside.conv_step` / `inside.model_conv_step`: the padded input
+    (padding shaded) with the window at the chosen output position, the kernel, and the
+    output grid with that position marked; the size rule with its numbers on top, the
+    sum that makes the value and any problem of the setting (in red) below. Returns the
+    figure."""
+    from matplotlib.patches import Rectangle
+    problems = '\n'.join(_wrap('• ' + problem) for problem in step['problems'])
+    text_lines = 1 + (problems.count('\n') + 2 if problems else 0)
+    size = (11.0, 4.4 + 0.26 * text_lines)
+    fig = figure_of_size(fig, size)
+    fig.set_size_inches(*size)                  # also a figure passed in (the explorer's)
+    grid = fig.add_gridspec(2, 3, width_ratios=(1.25, 0.75, 1.0),
+                            height_ratios=(4.4, 0.26 * text_lines))
+    n, k, p, s = step['n'], step['k'], step['padding'], step['stride']
+    padded = step['padded'].mean(axis=0)
+    ax = fig.add_subplot(grid[0, 0])
+    ax.imshow(padded, cmap='gray', vmin=0, vmax=max(1e-6, padded.max()),
+              interpolation='nearest')
+    if p:
+        shade = np.zeros(padded.shape + (4,))
+        shade[..., :3] = (0.55, 0.75, 1.0)
+        inner = np.ones(padded.shape, bool)
+        inner[p:p + n, p:p + n] = False
+        shade[inner, 3] = 0.55
+        ax.imshow(shade, interpolation='nearest')
+    _grid_lines(ax, *padded.shape, width=0.3 if padded.shape[0] > 16 else 0.6)
+    ax.set_title(f'input {n}×{n}, padding {p} (blue)', fontsize=SLIDE_FONT)
+    out = step['out_size']
+    if step['window'] is not None:
+        top, left = step['window']
+        ax.add_patch(Rectangle((left - 0.5, top - 0.5), k, k, fill=False,
+                               edgecolor='red', linewidth=2.5))
+        if step['col'] + 1 < out:    # the next window to the right, dashed: the stride
+            ax.add_patch(Rectangle((left + s - 0.5, top - 0.5), k, k, fill=False,
+                                   edgecolor='orange', linewidth=1.5, linestyle='--'))
+    kernel = step['kernel'].mean(axis=0)
+    ax = fig.add_subplot(grid[0, 1])
+    lim = max(1e-6, np.abs(kernel).max())
+    ax.imshow(kernel, cmap=SIGNED_CMAP, vmin=-lim, vmax=lim, interpolation='nearest')
+    _grid_lines(ax, k, k, width=0.8)
+    title = f'kernel {k}×{k}'
+    if 'channel' in step:
+        title += f', filter {step["channel"]}'
+        trained = step['trained_k']
+        if trained != k:
+            title += (f'\n(centre of the trained {trained}×{trained})' if k < trained else
+                      f'\n(trained {trained}×{trained} + zero border)')
+    ax.set_title(title, fontsize=SLIDE_FONT)
+    ax = fig.add_subplot(grid[0, 2])
+    if out > 0:
+        ax.imshow(step['output'], cmap='viridis', interpolation='nearest')
+        _grid_lines(ax, out, out, width=0.3 if out > 16 else 0.6)
+        ax.add_patch(Rectangle((step['col'] - 0.5, step['row'] - 0.5), 1, 1, fill=False,
+                               edgecolor='red', linewidth=2.5))
+        ax.set_title(f'output {out}×{out}, stride {s}', fontsize=SLIDE_FONT)
+    else:
+        ax.set_axis_off()
+        ax.set_title('no output', fontsize=SLIDE_FONT, color='firebrick')
+    fig.suptitle(f'output size = {step["rule"]}' + (
+        f';   after {step["pool"]}×{step["pool"]} pooling: {step["pool_rule"]}'
+        if step['pool_rule'] else ''), fontsize=SLIDE_FONT + 1)
+    lines = []
+    if step['value'] is not None:
+        act = step['activation']
+        line = (f'output ({step["row"]}, {step["col"]}) = sum of the red window × kernel '
+                f'+ bias = {step["z"]:.3f}')
+        lines.append(line + (f';   {act}({step["z"]:.3f}) = {step["value"]:.3f}'
+                             if act else ''))
+    text = fig.add_subplot(grid[1, :])
+    text.set_axis_off()
+    text.text(0, 1, '\n'.join(lines), fontsize=SLIDE_FONT, va='top', transform=text.transAxes)
+    if problems:
+        text.text(0, 1 - 1.4 / text_lines if lines else 1, problems,
+                  fontsize=SLIDE_FONT, va='top', color='firebrick', transform=text.transAxes)
+    return fig
+
+
+# ------------------------------------------------------------------- augmentation
+def show_augmentations(data, index=0, num=16, seed=0, fig=None):
+    """One training image and ``num`` copies from the data module's own training
+    transform (`FashionMNIST.augmented_copies`: the flips and crops a run trains on).
+    Returns the figure."""
+    original, copies = data.augmented_copies(index, num, seed)
+    cols = math.ceil(math.sqrt(num))
+    rows = math.ceil(num / cols)
+    fig = figure_of_size(fig, (11.0, 5.6))
+    grid = fig.add_gridspec(rows, cols + rows, wspace=0.08, hspace=0.08)
+    name = data.text_labels([data.train.labels[index]])[0]
+    draw_input(fig.add_subplot(grid[:, :rows]), original, f'training image {index}: {name}')
+    for i, copy in enumerate(copies):
+        ax = fig.add_subplot(grid[i // cols, rows + i % cols])
+        ax.imshow(_as_image(copy), cmap='gray', vmin=0, vmax=1)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(f'{num} augmented copies from the training pipeline: random flips and '
+                 f'crops', fontsize=SLIDE_FONT + 1)
+    return fig
+
+
+# ------------------------------------------------------------------ class activation maps
+def plot_class_activation_maps(model, images, labels, class_names, num=4, fig=None):
+    """Where a GAP head looks: for ``num`` images (two per row), the image, then the class
+    activation map of the predicted class and that of the true class
+    (`inside.class_activation_maps`) over it, on one colour scale per image, titled with
+    the class names (a wrong prediction in red). Returns the figure."""
+    from .inside import class_activation_maps
+    images, labels = to_numpy(images), [int(v) for v in iterate_values(labels)]
+    num = min(positive_int(num, 'num'), len(images))
+    maps = class_activation_maps(model, images[:num])
+    rows = math.ceil(num / 2)
+    # a map of a few cells drawn smooth would suggest detail it does not have
+    smooth = 'bilinear' if min(maps.shape[2:]) >= 4 else 'nearest'
+    fig = figure_of_size(fig, (11.0, 2.6 * rows + 0.6))
+    grid = fig.add_gridspec(rows, 7, width_ratios=(1, 1, 1, 0.25, 1, 1, 1))
+    for i in range(num):
+        img = _as_image(images[i])
+        pred, true = int(maps[i].mean(axis=(1, 2)).argmax()), labels[i]
+        first = 4 * (i % 2)
+        draw_input(fig.add_subplot(grid[i // 2, first]), img, f'image\n{img.shape[0]}×{img.shape[1]}')
+        low, high = maps[i].min(), maps[i].max()
+        for j, (what, c) in enumerate((('predicted', pred), ('true', true))):
+            ax = fig.add_subplot(grid[i // 2, first + 1 + j])
+            ax.imshow(img, cmap='gray')
+            ax.imshow(maps[i, c], cmap='inferno', alpha=0.6, vmin=low, vmax=high,
+                      interpolation=smooth, extent=(-0.5, img.shape[1] - 0.5,
+                                                    img.shape[0] - 0.5, -0.5))
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_title(f'{what}\n{class_names[c]}', fontsize=SLIDE_FONT,
+                         color='firebrick' if what == 'predicted' and pred != true else 'black')
+    fig.suptitle(f'class activation maps ({maps.shape[2]}×{maps.shape[3]}): bright = '
+                 f'counts for that class', fontsize=SLIDE_FONT + 1)
+    return fig

@@ -1,37 +1,37 @@
 """Chapter 6, the five networks side by side: the runs the chapters kept (or trained here
-when a chapter has not run), their recipes, speed, accuracy over seeds and cost; each
-network trained long (its 0.90 recipe) beside the short budget; the mistakes a trained
-network makes (confusion matrix, most confident errors)."""
+when a chapter has not run), their recipes, speed, accuracy over seeds and cost, the
+short budget beside each chapter's long one and beside each network's 0.90 recipe trained
+long, and the mistakes the best network makes."""
 import datetime
 import fcntl
 import json
 import os
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 from mxnet import npx
 
-from ..claims import CHAPTERS, budget_recipe, claim, kept_run, mean_std
-from ..fashion_mnist import TEXT_LABELS
-from ..files import atomic_write_json
-from ..viz import axes_of_size, new_axes, plot_confusion_matrix, show_image_grid
-from ..viz import confusion_matrix
+from ..claims import CHAPTERS, budget_recipe, claim, kept_run, mean_std, run_metric, runs_at_chance
+from ..data import TEXT_LABELS
 from ..png import SLIDE_FONT
-from ..models import list_models
+from ..models import MODELS, list_models
+from ..files import atomic_write_json
 from ..profiles import get_profile, trained_long
-from ..recipe import Recipe, RunLoadError
+from ..recipe import FULL_TRAIN, Recipe, RunLoadError, _absolute
+from ..results import about_times, compare_words, record
 from ..runtime import cpu_info
 from ..summary import param_split
+from ..viz import confusion_matrix, new_axes, plot_confusion_matrix, show_image_grid
 
 __all__ = ['COMMON_TRAINING', 'MODERN_LENET', 'common_recipe', 'train_networks',
            'train_networks_seeds', 'recipes_table', 'chapter_runs', 'speed_rows',
            'speed_table', 'cost_points', 'plot_accuracy_vs_cost', 'claim_bigger_params',
-           'LONG_RESULTS', 'LONG_COMMAND', 'long_runs', 'long_table',
-           'long_reading', 'best_trained', 'most_confused', 'predictions',
-           'plot_confusions', 'confident_mistakes',
+           'record_accuracy', 'long_budget_table', 'LONG_RESULTS', 'LONG_COMMAND', 'long_runs',
+           'long_table', 'long_reading', 'Mistakes', 'mistakes', 'plot_confusion',
            'plot_confident_mistakes']
 
 
@@ -207,7 +207,7 @@ def plot_accuracy_vs_cost(runs, ax=None, cost='time'):
     error bar: it would span values no seed reached). ``cost``: 'time' (training ms per
     example, log scale) or 'params' (learned parameters, log scale)."""
     if ax is None:
-        ax = axes_of_size((6.0, 3.4))
+        ax = new_axes(figsize=(6.0, 3.4))
     for i, (label, (x, accs, mean)) in enumerate(cost_points(runs, cost).items()):
         color = f'C{i % 10}'
         ax.scatter([x] * len(accs), accs, s=22, color=color, alpha=0.75, zorder=3,
@@ -229,9 +229,34 @@ def plot_accuracy_vs_cost(runs, ax=None, cost='time'):
     return ax
 
 
+# ------------------------------------------------------- the long budget, and the mistakes
+def long_budget_table(short, long, print_fn=print):
+    """Per network, the short budget's validation accuracy (``short``: ``{name: [Run per
+    seed]}``, the common recipe) beside the long one's (``long``: ``{name: Run}``, the run
+    its chapter kept: the chapter's recipe, all training images unless the chapter has not
+    run), with the images and epochs of each. Records ``short_val`` and ``long_val``
+    (``{name: mean val acc}``), ``long_min`` / ``long_max`` and ``long_best`` (a name)."""
+    print_fn(f'{"network":<10}  {"short: images":>13}  {"epochs":>6}  {"val acc":>13}'
+             f'  {"long: images":>12}  {"epochs":>6}  {"val acc":>7}')
+    short_val, long_val = {}, {}
+    for name in long:
+        runs, run = short[name], long[name]
+        mean, sd = mean_std([r.final('val_acc') for r in runs])
+        short_val[name], long_val[name] = mean, run.final('val_acc')
+        images = _absolute(run.recipe.num_train, FULL_TRAIN)
+        print_fn(f'{name:<10}  {_absolute(runs[0].recipe.num_train, FULL_TRAIN):>13,}  '
+                 f'{len(runs[0].history):>6}  '
+                 f'{mean:>6.3f} ± {sd:.3f}  {images:>12,}  {len(run.history):>6}  '
+                 f'{long_val[name]:>7.3f}')
+    record('short_val', short_val)
+    record('long_val', long_val)
+    record('long_min', min(long_val.values()))
+    record('long_max', max(long_val.values()))
+    return record('long_best', max(long_val, key=long_val.get))
+
 
 # ----------------------------------------------------------------------------------
-# trained long: each network's 0.90 recipe on all 60,000 images, beside the short budget
+# trained long with the 0.90 recipes (profiles.TRAINED_LONG), all 60,000 images
 
 # The long runs take minutes each, more than a chapter can spend: a run memoised on this
 # machine is loaded; else the table below, written by ``write_long_results`` on the
@@ -369,79 +394,108 @@ def long_reading(long):
             'hi': accs[best], 'lo': accs[worst], 'networks': len(accs)}
 
 
-def best_trained(long, short):
-    """``(name, Run, where)`` of the most accurate trained network whose weights are here:
-    its long run when this machine has it, else its best seed of the short budget
-    (``short``: ``{name: [Run, ...]}``)."""
-    with_weights = {n: row['run'] for n, row in long.items()
-                    if row is not None and row['run'] is not None}
-    if with_weights:
-        name = max(with_weights, key=lambda n: with_weights[n].final('val_acc'))
-        return name, with_weights[name], 'trained long'
-    seeds = {n: max(rs, key=lambda r: r.final('val_acc')) for n, rs in short.items()}
-    name = max(seeds, key=lambda n: seeds[n].final('val_acc'))
-    return name, seeds[name], 'short budget'
+@dataclass
+class Mistakes:
+    """A trained network's predictions on its validation images: true labels, predicted
+    labels, the softmax probability of each prediction, and the 28x28 images."""
+    name: str
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    confidence: np.ndarray
+    images: np.ndarray
+
+    def counts(self):
+        """Confusion counts: [true class, predicted class]."""
+        return confusion_matrix(self.y_true, self.y_pred, len(TEXT_LABELS))
+
+    def most_confident(self, n=12):
+        """Indices of the ``n`` wrong predictions made with the highest probability."""
+        wrong = np.flatnonzero(self.y_true != self.y_pred)
+        return wrong[np.argsort(-self.confidence[wrong], kind='stable')][:n]
 
 
-def most_confused(counts):
-    """The most frequent confusion of a confusion matrix: ``{'true', 'predicted'}``
-    (class names) and ``'share'``, the fraction of the true class's images so taken."""
-    off = counts.astype(float) / np.maximum(counts.sum(axis=1, keepdims=True), 1)
-    np.fill_diagonal(off, -1.0)
-    i, j = np.unravel_index(np.argmax(off), off.shape)
-    return {'true': TEXT_LABELS[i], 'predicted': TEXT_LABELS[j], 'share': float(off[i, j])}
+def mistakes(name, profile=None, run=None):
+    """``Mistakes`` of ``run`` (a Run of network ``name``; without its model, or None: the
+    run its chapter kept in this profile, with its weights), on the validation images of
+    its recipe. Records
+    ``confused_pair`` (words: which class is most often taken for which) and
+    ``confused_share`` (the share of that true class's images so taken)."""
+    if run is None or run.model is None:            # a kept run is loaded without weights
+        run = kept_run(name, profile, weights=True)
+    data = run.recipe.replace(augment=False).data()
+    preds, confs = [], []
+    for X, _ in data.val_dataloader():
+        p = npx.softmax(run.model(X))
+        preds.append(p.argmax(axis=1).asnumpy().astype(np.int64))
+        confs.append(p.max(axis=1).asnumpy())
+    found = Mistakes(name, data.val.labels.astype(np.int64), np.concatenate(preds),
+                     np.concatenate(confs), data.val.images)
+    counts = found.counts().astype(float)
+    share = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    np.fill_diagonal(share, 0.0)
+    true, pred = np.unravel_index(np.argmax(share), share.shape)
+    record('confused_pair', f'{TEXT_LABELS[true]} taken for {TEXT_LABELS[pred]}')
+    record('confused_share', float(share[true, pred]))
+    return found
 
 
-# ----------------------------------------------------------------------------------
-# the mistakes of a trained network
-
-def predictions(model, data):
-    """``(images, labels, predicted, confidence)`` as numpy arrays over ``data``'s
-    validation set: the softmax probability of the predicted class as the confidence."""
-    images, labels, predicted, confidence = [], [], [], []
-    for X, y in data.val_dataloader():
-        p = npx.softmax(model(X), axis=1).asnumpy()    # outside autograd: predict mode
-        images.append(X.asnumpy())
-        labels.append(y.asnumpy())
-        predicted.append(p.argmax(axis=1))
-        confidence.append(p.max(axis=1))
-    return tuple(np.concatenate(part) for part in (images, labels, predicted, confidence))
+def plot_confusion(found, ax=None):
+    """The confusion matrix of ``Mistakes`` (rows: true class, share of its images per
+    predicted class), with class names, at a slide's text size. Returns the axes."""
+    if ax is None:
+        ax = new_axes(figsize=(9.5, 8.0))
+    plot_confusion_matrix(found.counts(), TEXT_LABELS, ax=ax, digits=2)
+    for text in ax.texts + ax.get_xticklabels() + ax.get_yticklabels():
+        text.set_fontsize(SLIDE_FONT)
+    ax.xaxis.label.set_fontsize(SLIDE_FONT)
+    ax.yaxis.label.set_fontsize(SLIDE_FONT)
+    ax.set_title(f'{found.name}: {len(found.y_true):,} validation images', fontsize=SLIDE_FONT)
+    return ax
 
 
-def plot_confusions(labels, predicted, title=None, ax=None):
-    """The confusion matrix with Fashion-MNIST's class names (rows: true class, each row
-    the share of its images predicted as each class, written in percent where it is at
-    least 1 %), its text at slide size; returns the counts."""
-    counts = confusion_matrix(labels, predicted, num_classes=len(TEXT_LABELS))
-    ax = ax if ax is not None else new_axes(figsize=(9.0, 7.6), layout='constrained')
-    plot_confusion_matrix(counts, TEXT_LABELS, ax=ax, annotate=False)
-    shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
-    for (i, j), share in np.ndenumerate(shares):
-        if share >= 0.01:
-            ax.text(j, i, f'{100 * share:.0f}', ha='center', va='center', fontsize=SLIDE_FONT,
-                    color='white' if share > 0.5 else 'black')
-    ax.tick_params(labelsize=SLIDE_FONT)
-    ax.set_xlabel('predicted (% of the true class)', fontsize=SLIDE_FONT)
-    ax.set_ylabel('true', fontsize=SLIDE_FONT)
-    if title:
-        ax.set_title(title, fontsize=SLIDE_FONT)
-    return counts
-
-
-def confident_mistakes(labels, predicted, confidence, n=8):
-    """Indices of the ``n`` wrong predictions made with the highest confidence."""
-    wrong = np.flatnonzero(labels != predicted)
-    return wrong[np.argsort(-confidence[wrong], kind='stable')][:n]
-
-
-def plot_confident_mistakes(images, labels, predicted, confidence, n=8, num_cols=4):
-    """The ``n`` most confident mistakes, titled 'true / predicted (confidence)' with
-    class names, large enough to read on a slide. Returns the axes."""
-    idx = confident_mistakes(labels, predicted, confidence, n)
-    titles = [f'{TEXT_LABELS[int(labels[i])]}\n→ {TEXT_LABELS[int(predicted[i])]} '
-              f'{confidence[i]:.0%}' for i in idx]
-    axes = show_image_grid(images[idx], preds=titles, num_cols=num_cols, scale=2.6)
-    for a in axes:
-        a.title.set_fontsize(SLIDE_FONT)
-        a.title.set_color('red')
+def plot_confident_mistakes(found, n=12, num_cols=6):
+    """The ``n`` most confident mistakes of ``Mistakes``: each image titled with its true
+    class, then '→ predicted class' and the probability given to it. Returns the axes."""
+    idx = found.most_confident(n)
+    axes = show_image_grid(found.images[idx], found.y_true[idx], found.y_pred[idx],
+                           class_names=TEXT_LABELS, num_cols=num_cols, scale=1.6)
+    for a, i in zip(axes, idx):
+        a.set_title(f'{TEXT_LABELS[found.y_true[i]]}\n→ {TEXT_LABELS[found.y_pred[i]]} '
+                    f'{found.confidence[i]:.2f}', fontsize=SLIDE_FONT, color='red')
+    axes[0].figure.subplots_adjust(hspace=0.7)     # two lines of title above each row
     return axes
+def record_accuracy(runs, key='val_acc'):
+    """Record what sections 4-5 say about ``{name: [Run per seed]}`` under one budget, as
+    ``compare_acc``: each network's mean (by registry name), ``spread`` (the largest
+    standard deviation between seeds), the best and worst network over all five and over
+    the four larger ones (``best``, ``worst``, ``best_larger``, ``worst_larger``, display
+    names) with the gaps (``gap``, ``larger_gap``), the larger ones' range (``larger_low``,
+    ``larger_high``), where LeNet stands (``lenet_words``), AlexNet against NiN
+    (``alexnet_nin_words``, ``alexnet_nin_params``: 'about 11 times'), the runs at chance
+    (``chance_words``) and the parameter updates each run made (``updates``). Returns it."""
+    stats = {n: mean_std(run_metric(rs, key)) for n, rs in runs.items()}
+    means = {n: m for n, (m, _) in stats.items()}
+    spread = max(sd for _, sd in stats.values())
+    shown = {n: getattr(MODELS.get(n), '__name__', n) for n in runs}
+    larger = [n for n in runs if n != 'lenet']
+    best, worst = max(means, key=means.get), min(means, key=means.get)
+    best_l, worst_l = max(larger, key=means.get), min(larger, key=means.get)
+    lo, hi = means[worst_l], means[best_l]
+    lenet = means.get('lenet')
+    where = ('ahead of all four' if lenet > hi else 'behind all four' if lenet < lo
+             else 'in the middle of the four')
+    stuck = runs_at_chance(runs, list(runs))
+    recipe = runs[best][0].recipe
+    values = dict(means, spread=spread, best=shown[best], worst=shown[worst],
+                  gap=means[best] - means[worst], best_larger=shown[best_l],
+                  worst_larger=shown[worst_l], larger_gap=hi - lo, larger_low=lo,
+                  larger_high=hi, lenet_words=f'{where} larger networks',
+                  chance_words=('no run ends at chance' if not stuck else
+                                f'{len(stuck)} run(s) end at chance (' +
+                                ', '.join(sorted({shown[n] for n, _, _ in stuck})) + ')'),
+                  updates=-(-(recipe.num_train or 60000) // recipe.batch_size) * recipe.num_epochs)
+    if 'alexnet' in runs and 'nin' in runs:
+        values['alexnet_nin_words'] = compare_words(means['alexnet'], means['nin'], spread,
+                                                    'ahead of', 'behind', 'within the seed spread of')
+        values['alexnet_nin_params'] = about_times(runs['alexnet'][0].params / runs['nin'][0].params)
+    return record('compare_acc', values)

@@ -2,6 +2,7 @@
 channels are allocated across branches and stages, what a 1x1 reduction saves, the block
 diagram and the feature maps each branch makes."""
 from mxnet import autograd
+from mxnet.gluon import nn
 
 from ..claims import claim
 from ..core import child_blocks
@@ -16,7 +17,8 @@ from ..png import SLIDE_FONT
 
 __all__ = ['claim_reduction_saves', 'inception_blocks', 'draw_inception_block',
            'inception_branch_maps', 'plot_inception_branches', 'stage_rows', 'stage_table',
-           'largest_branch', 'inception_branch_table', 'allocation_rows', 'allocation_table']
+           'largest_branch', 'inception_branch_table', 'allocation_rows', 'allocation_table',
+           'branch_use', 'branch_use_table']
 
 
 def claim_reduction_saves(name, c_in, reduce, out, kernel_size, size, factor=2.0,
@@ -264,3 +266,79 @@ def allocation_table(c_in, allocations, size, print_fn=print):
     print_fn(f'{"allocation":<{width}}  {"channels":>8}  {"params":>9}  {"MACs":>10}')
     for label, (ch, p, m) in allocation_rows(c_in, allocations, size).items():
         print_fn(f'{label:<{width}}  {ch:>8}  {p:>9,}  {human_count(m):>10}')
+
+
+# ------------------------------------------------------------------ branch use, measured
+def _branch_scale(block, attrs):
+    """The parameters whose zeroing makes a branch output zeros: the last conv's weight
+    and bias, or (with batch norm) the normalisation's scale and shift."""
+    last = getattr(block, attrs[-1])
+    layers = [last[i] for i in range(len(last))] if isinstance(last, nn.HybridSequential) \
+        else [last]
+    norm = [b for b in layers if isinstance(b, nn.BatchNorm)]
+    if norm:
+        return [norm[0].gamma, norm[0].beta]
+    conv = layers[0]
+    return [conv.weight] + ([conv.bias] if conv.bias is not None else [])
+
+
+def _accuracy(model, batches):
+    with autograd.predict_mode():
+        right = sum(int((model.net(X).argmax(axis=1).astype('int32') == y).sum())
+                    for X, y in batches)
+    return right / sum(len(y) for _, y in batches)
+
+
+def branch_use(model, data, blocks=(None,), num_images=2000):
+    """How much a trained GoogLeNet uses each branch of its Inception ``blocks`` (indices
+    or names, see `inception_branch_maps`; None: the first), measured on the first
+    ``num_images`` validation images: each branch's share of the block's output (mean
+    absolute activation of its channels over the total, on the first batch) and the
+    validation accuracy when that branch's output is replaced by zeros. Returns rows ``(block, branch, channels,
+    share, accuracy with the branch zeroed)``, the accuracy of the intact network and the
+    number of images it was measured on.
+    Call it on the thread that trained the model."""
+    batches = []
+    for X, y in data.val_dataloader():
+        batches.append((X, y))
+        if sum(len(b) for _, b in batches) >= num_images:
+            break
+    intact = _accuracy(model, batches)
+    rows = []
+    for block in blocks:
+        name, path, blk = _find_inception(model, block)
+        with autograd.predict_mode():
+            X = _input_at(net_of(model), path, batches[0][0])
+            outputs = []
+            for _, attrs in _BRANCH_LAYERS:
+                Y = X
+                for attr in attrs:
+                    Y = getattr(blk, attr)(Y)
+                outputs.append(Y)
+        strength = [float(abs(Y).mean().item()) * Y.shape[1] for Y in outputs]
+        for (label, attrs), Y, s in zip(_BRANCH_LAYERS, outputs, strength):
+            params = _branch_scale(blk, attrs)
+            kept = [p.data().copy() for p in params]
+            try:
+                for p in params:
+                    p.set_data(p.data() * 0)
+                zeroed = _accuracy(model, batches)
+            finally:
+                for p, value in zip(params, kept):
+                    p.set_data(value)
+            rows.append((name, label, int(Y.shape[1]), s / sum(strength), zeroed))
+    return rows, intact, sum(len(y) for _, y in batches)
+
+
+def branch_use_table(model, data, blocks=(None,), num_images=2000, print_fn=print):
+    """Print `branch_use` as a table: per branch, its channels, its share of the block's
+    output and the accuracy drop when it is zeroed. Returns what `branch_use` returns."""
+    rows, intact, used = branch_use(model, data, blocks, num_images)
+    print_fn(f'validation accuracy of the trained network: {intact:.3f} '
+             f'(on {used:,} validation images)')
+    print_fn(f'{"block":<15}{"branch":<32}{"channels":>9}{"share of output":>17}'
+             f'{"acc. zeroed":>13}{"drop":>8}')
+    for name, label, channels, share, zeroed in rows:
+        print_fn(f'{name:<15}{label:<32}{channels:>9}{share:>17.1%}{zeroed:>13.3f}'
+                 f'{intact - zeroed:>+8.3f}')
+    return rows, intact, used

@@ -5,15 +5,16 @@ import time
 import numpy
 from mxnet import np, npx
 
-from ..tensor import use_np
+from ..results import about_times, record
+from ..tensors import use_np
 
-__all__ = ['GPU_REFERENCE', 'gpu_reference', 'cpu_gflops']
+__all__ = ['GPU_REFERENCE', 'gpu_reference', 'cpu_gflops', 'print_speeds']
 
 
-GPU_REFERENCE = {
+GPU_REFERENCE = {     # NVIDIA's published peak float32 throughput; `era` names the record
     'GeForce GTX 580 (2010; AlexNet was trained on two)':
-        dict(gflops=1581, cores=512, clock_ghz=1.544),
-    'A100 (2020)': dict(gflops=19500, cores=6912, clock_ghz=1.41),
+        dict(gflops=1581, cores=512, clock_ghz=1.544, era='gpu2010'),
+    'A100 (2020)': dict(gflops=19500, cores=6912, clock_ghz=1.41, era='gpu2020'),
 }
 
 
@@ -48,3 +49,22 @@ def cpu_gflops(n=1024, repeats=5, use_mxnet=True):
         sync()
         best = min(best, time.perf_counter() - start)
     return 2 * n ** 3 / best / 1e9
+
+
+def print_speeds(mxnet_gflops, numpy_gflops, print_fn=print):
+    """Print this CPU's measured GFLOP/s beside the reference GPUs' peaks and how many
+    times faster each GPU is than the better CPU measurement. Records for the text:
+    ``cpu_gflops`` (that measurement), ``gpu2010_factor`` / ``gpu2020_factor`` (the
+    ratios) and ``gpu2010_words`` / ``gpu2020_words`` ('about 22 times'). Returns the
+    ratios by era, e.g. ``{'gpu2010': 22.4, 'gpu2020': 276.3}``."""
+    cpu = record('cpu_gflops', max(mxnet_gflops, numpy_gflops))
+    print_fn(f'this CPU, MXNet (as week5 trains): {mxnet_gflops:8.1f} GFLOP/s')
+    print_fn(f'this CPU, NumPy (all cores):       {numpy_gflops:8.1f} GFLOP/s')
+    factors = {}
+    for gpu, spec in GPU_REFERENCE.items():
+        factor = record(f'{spec["era"]}_factor', spec['gflops'] / cpu)
+        record(f'{spec["era"]}_words', about_times(factor))
+        factors[spec['era']] = factor
+        print_fn(f'{gpu}: {spec["gflops"]:,} GFLOP/s peak, {spec["cores"]:,} cores at '
+                 f'{spec["clock_ghz"]} GHz -> {factor:,.0f}x')
+    return factors

@@ -16,7 +16,7 @@ Each check is declared once, as a ``Check`` row in its chapter's module (``overv
 functions ``check_<name>``, the registry ``CHECKS`` and ``__all__`` follow from those rows
 (``protocol.py``). A check whose answer is one value (a number, a shape, a name) holds no
 answer: it compares a salted hash of the student's value with ``hashes.json``, which the
-instructor's edition generates from its ``keys/`` (see docs/instructors.md). Design
+instructor's edition generates from ``instructor/keys`` (see docs/instructors.md). Design
 exercises are judged by the rules their question states; a network or a block factory by
 the structure it builds on the check's inputs (and, under the grader, on hidden ones).
 
@@ -27,15 +27,19 @@ the structure it builds on the check's inputs (and, under the grader, on hidden 
 ``VERDICT_RE`` / :func:`parse_verdicts` read the lines back. Never imports matplotlib,
 IPython or ipywidgets.
 """
-from .base import VERDICT_RE, Check, CheckResult, parse_verdicts
-from .predictions import PREDICTION_PREFIX, verify_prediction
+from .base import HASH_FILE, VERDICT_RE, Check, CheckResult, Key, conv_params, parse_verdicts
+from .googlenet import inception_params
+from .predictions import PREDICTION_PREFIX, prediction_spans, verify_prediction
 from .protocol import (ANSWER_ENV, ANSWER_RE, CHECKS, DECLARATIONS, HIDDEN_ENV, declaration,
-                       describe_answer, judge, judge_cases, parse_answers)
+                       describe_answer, hash_file, judge, judge_cases, parse_answers)
+from .vgg import vgg_params
 
 globals().update({f'check_{name}': function for name, function in CHECKS.items()})
 
 __all__ = (['Check', 'CheckResult', 'CHECKS', 'DECLARATIONS', 'VERDICT_RE', 'parse_verdicts',
             'ANSWER_ENV', 'ANSWER_RE', 'HIDDEN_ENV', 'describe_answer', 'judge',
             'judge_cases', 'declaration', 'parse_answers', 'PREDICTION_PREFIX',
-            'verify_prediction']
+            'verify_prediction', 'prediction_spans', 'Key', 'HASH_FILE', 'hash_file',
+            # the shape arithmetic the design checks' budgets use (and the keys)
+            'conv_params', 'vgg_params', 'inception_params']
            + [f'check_{name}' for name in CHECKS])

@@ -52,14 +52,16 @@ CHECKS = (
           "Height (= width) after AlexNet's first conv (11x11, stride 4, no padding) on 227.",
           what='the height of the output',
           parse=lambda answer: as_int(answer, 'the height of the output'),
-          rule='a window of size k moved in steps of s fits floor((n - k) / s) + 1 times '
-               'into n pixels (n already includes any padding)'),
+          rule='count the positions the window takes inside the image, the first one '
+               'included, moving by the stride; section 2 prints each layer\'s output size '
+               'to compare with'),
     Check('alexnet_dense_params', NUMBER,
           'Parameters of the two 4096-unit hidden layers at 227x227 (input 256 x 6 x 6).',
           what='the number of parameters',
           parse=lambda answer: as_int(answer, 'the number of parameters'),
-          rule='a dense layer has inputs x units weights plus one bias per unit; the first '
-               'layer sees the flattened feature map, the second the first one\'s units'),
+          rule='a dense layer has a weight for every pair of an input and a unit, and a bias '
+               'per unit; the first layer reads the flattened feature map, the second the '
+               'first one\'s units (section 2)'),
     Check('alexnet_head_budget', NETWORK,
           'A dense head for (N, 256, 5, 5) features: two hidden layers (the first >= 1024\n'
           'units), each followed by Dropout(0.5), 10 outputs, at most 4,000,000 parameters.',

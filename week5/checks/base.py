@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from ..summary import iter_layers
-
 PREFIX = '[week5 check]'
 VERDICT_RE = re.compile(r'^\[week5 check\] (?P<name>[a-z0-9_]+): (?P<verdict>PASSED|FAILED)'
                         r'(?: - (?P<reason>.+))?$', re.MULTILINE)
@@ -39,7 +37,7 @@ class Check:
     ``name`` gives the function ``week5.checks.check_<name>`` and the verdict's name;
     ``question`` is that function's docstring; ``param`` its parameter's name. ``what`` is
     what the answer is, said when there is none yet. For a keyed answer (``NUMBER``,
-    ``SHAPE``, ``CHOICE``) the right value lives only in the instructor's ``keys/``: the
+    ``SHAPE``, ``CHOICE``) the right value lives only in ``instructor/keys``: the
     check compares salted hashes (``hashes.json``) and, for a wrong answer the keys know,
     shows its targeted hint, else ``rule`` (which explains the rule, never the result).
     ``parse`` turns a raw answer into the value to hash and may fail on what the question
@@ -157,23 +155,81 @@ def digest(name, text, salt, iterations=HASH_ITERATIONS):
                                iterations).hex()
 
 
+@dataclass(frozen=True)
+class Key:
+    """A keyed check's plain key, as the instructor's edition holds it (a student's check
+    knows it only as salted hashes): the answer as the check's ``parse`` returns it, and
+    typical wrong answers, each mapped to the hint it gets."""
+    answer: object
+    wrong: dict = field(default_factory=dict)
+
+
+def _derived(secret, purpose, size=32):
+    """``size`` bytes derived from a wrong answer's digest ``secret`` for ``purpose``."""
+    out, block = b'', 0
+    while len(out) < size:
+        out += hashlib.sha256(bytes.fromhex(secret) + purpose + block.to_bytes(4, 'big')).digest()
+        block += 1
+    return out[:size]
+
+
+def _hint_id(secret):
+    """Where the hash file keeps a wrong answer's sealed hint: nothing about its key."""
+    return _derived(secret, b'hint id').hex()
+
+
+def _sealed(secret, text):
+    """A hint readable only with its wrong answer's digest (XOR with a derived stream)."""
+    data = text.encode()
+    return bytes(a ^ b for a, b in zip(data, _derived(secret, b'hint', len(data)))).hex()
+
+
+def _unsealed(secret, sealed):
+    data = bytes.fromhex(sealed)
+    return bytes(a ^ b for a, b in zip(data, _derived(secret, b'hint', len(data)))).decode()
+
+
+def hash_row(check, key, salt):
+    """Check ``check``'s row of the hash file for its plain ``key`` and ``salt`` (hex): the
+    answer's salted hash, and each known wrong answer's hint sealed with that wrong
+    answer's hash, so a hint can be read only once its wrong answer is typed."""
+    def secret(value):
+        return digest(check.name, canonical(check.kind, check.parse(value)), salt)
+    answer, hints = secret(key.answer), {}
+    for value, hint in key.wrong.items():
+        wrong = secret(value)
+        if wrong == answer:
+            raise ValueError(f'{check.name}: the wrong answer {value!r} of its key equals '
+                             'the answer: remove it from the key\'s wrong answers')
+        hints[_hint_id(wrong)] = _sealed(wrong, hint)
+    return {'salt': salt, 'answer': answer, 'hints': hints}
+
+
 def load_hashes(path=HASH_FILE):
-    """``{check name: {'salt', 'answer', 'hints': {digest: hint}}}`` from the hash file."""
+    """``{check name: {'salt', 'answer', 'hints': {id: sealed hint}}}`` from the hash file."""
     data = json.loads(Path(path).read_text(encoding='utf-8'))
     if data.get('scheme') != HASH_SCHEME or data.get('iterations') != HASH_ITERATIONS:
         raise ValueError(f'{path}: written for scheme {data.get("scheme")!r} x '
                          f'{data.get("iterations")}, expected {HASH_SCHEME!r} x '
-                         f'{HASH_ITERATIONS}: regenerate it (python -m keys.hashes)')
+                         f'{HASH_ITERATIONS}: regenerate it (python -m instructor.keys.hashes)')
     return data['checks']
 
 
-def judge_keyed(check, value, entry):
-    """Pass if ``value``'s salted hash is the answer's; else the known wrong answer's hint,
-    else the check's rule. ``entry`` is the check's row of the hash file."""
-    got = digest(check.name, canonical(check.kind, value), entry['salt'])
-    if hmac.compare_digest(got, entry['answer']):
-        return
-    raise Fail(f'{shown(value)} is not it: {entry["hints"].get(got) or check.rule}')
+def judge_keyed(check, value, entry=None, key=None):
+    """Pass if ``value`` is the answer; else the known wrong answer's hint, else the
+    check's rule. Judged with the plain ``key`` (a :class:`Key`) when given, else with
+    ``entry``, the check's row of the hash file (salted hashes, sealed hints)."""
+    if key is not None:
+        if value == key.answer:
+            return
+        hint = key.wrong.get(value)
+    else:
+        got = digest(check.name, canonical(check.kind, value), entry['salt'])
+        if hmac.compare_digest(got, entry['answer']):
+            return
+        sealed = entry['hints'].get(_hint_id(got))
+        hint = _unsealed(got, sealed) if sealed else None
+    raise Fail(f'{shown(value)} is not it: {hint or check.rule}')
 
 
 def shown(value):
@@ -290,9 +346,16 @@ def _as_block(obj, label):
     return obj
 
 
+def _children(block):
+    """A block's direct child layers. Like MXNet above, week5.summary is imported only
+    here, where a student's answer is built: judging recorded data needs neither."""
+    from ..summary import iter_layers
+    return (child for _, child, _ in iter_layers(block, max_depth=1))
+
+
 def _has_no_layers(block):
     """True for a block without child layers: an empty Sequential, or a stub class."""
-    return next(iter_layers(block, max_depth=1), None) is None
+    return next(_children(block), None) is None
 
 
 def built(net, label):
@@ -308,7 +371,7 @@ def call_factory(factory, args, fname):
     require(factory, f'your {fname}')
     if not callable(factory):
         raise Fail(f'{fname} should be a function or class, got {type(factory).__name__}')
-    from ..tensor import use_np
+    from ..tensors import use_np
     use_np()        # build with week5's array semantics, as the notebooks do
     label = f'{fname}{fmt_args(args)}'
     block = _as_block(factory(*args), label)
@@ -343,7 +406,7 @@ def _layers(block):
     if isinstance(block, leaves) or _has_no_layers(block):
         yield block
         return
-    for _, child, _ in iter_layers(block, max_depth=1):
+    for child in _children(block):
         yield from _layers(child)
 
 

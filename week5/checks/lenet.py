@@ -92,8 +92,9 @@ CHECKS = (
           "Parameters of LeNet's second convolution with 3x3 kernels (6 -> 16 channels).",
           what='the number of parameters',
           parse=lambda answer: as_int(answer, 'the number of parameters'),
-          rule='weights = out_channels x in_channels x kernel height x kernel width, plus one '
-               'bias per output channel'),
+          rule='count what one filter holds (it spans every input channel), how many '
+               'filters there are, and their biases; section 2 counts the chapter\'s conv2 '
+               'the same way in its summary'),
     Check('lenet_bn', NETWORK,
           "LeNet-5's sizes with a BatchNorm between each hidden layer and its activation.",
           param='net', what='your bn_net', label='bn_net', judge=_judge_bn,

@@ -57,8 +57,9 @@ CHECKS = (
           'Parameters of a 1x1 convolution from 256 to 64 channels.',
           what='the number of parameters',
           parse=lambda answer: as_int(answer, 'the number of parameters'),
-          rule='a 1x1 conv is a dense layer applied at every pixel: in x out weights plus '
-               'one bias per output channel'),
+          rule='a 1x1 convolution is a dense layer applied at every pixel: count it as '
+               'that dense layer (section 1, "A 1x1 convolution is a dense layer at every '
+               'pixel")'),
     Check('nin_small_head', NETWORK,
           'A head for (N, 96, H, W) features and 10 classes: no Dense layer, at least one\n'
           '3x3 convolution, global average pooling and a flatten to (N, 10), at most\n'

@@ -19,9 +19,9 @@ import os
 import re
 
 from . import alexnet, compare, googlenet, lenet, nin, overview, vgg
-from .base import (DESIGN, FACTORY, HASH_FILE, KEYED, NETWORK, CheckResult, Fail, built,
-                   call_factory, decode, describe_block, encode, judge_keyed, load_hashes,
-                   one_line, reason)
+from .base import (DESIGN, FACTORY, HASH_FILE, HASH_ITERATIONS, HASH_SCHEME, KEYED, NETWORK,
+                   CheckResult, Fail, built, call_factory, decode, describe_block, encode,
+                   hash_row, judge_keyed, load_hashes, one_line, reason)
 
 ANSWER_ENV = 'WEEK5_GRADE_ANSWERS'
 HIDDEN_ENV = 'WEEK5_HIDDEN_CASES'
@@ -116,13 +116,14 @@ def _judge_case(check, args, X_shape, desc):
     check.judge(args, X_shape, desc)
 
 
-def _judge(check, data, cases):
+def _judge(check, data, cases, key):
     if not isinstance(data, dict):
         raise Fail('malformed answer record')
     if 'fail' in data:
         raise Fail(str(data['fail']))
     if check.kind in KEYED:
-        judge_keyed(check, check.parse(decode(data['value'])), _hash_entry(check.name))
+        entry = _hash_entry(check.name) if key is None else None
+        judge_keyed(check, check.parse(decode(data['value'])), entry, key)
     elif check.kind == DESIGN:
         check.judge(decode(data['value']))
     elif check.kind == NETWORK:
@@ -146,14 +147,33 @@ def _verdict(name, judging):
         return CheckResult(name, False, f'malformed answer record ({type(e).__name__})')
 
 
-def judge(name, data):
-    """The :class:`CheckResult` of check ``name`` for answer data from :func:`describe_answer`.
+def judge(name, data, key=None):
+    """The :class:`CheckResult` of check ``name`` for answer data from :func:`describe_answer`:
+    the one judge of every answer, for a student's check, the grader and the keys.
 
-    A pure function of ``data``: it runs no student code. Data that is not what
-    :func:`describe_answer` writes (e.g. a forged record) fails, it never raises. Judges the
-    visible cases; :func:`judge_cases` judges hidden ones."""
+    A pure function of ``data``: it runs no student code and loads no MXNet. Data that is
+    not what :func:`describe_answer` writes (e.g. a forged record) fails, it never raises.
+    A keyed answer (a number, a shape, a name) is judged with its plain ``key`` (a
+    :class:`Key`, the instructor's) when given, else with the salted hashes of
+    ``hashes.json``. Judges the visible cases; :func:`judge_cases` judges hidden ones."""
     check = declaration(name)
-    return _verdict(name, lambda: _judge(check, data, check.cases))
+    if key is not None and check.kind not in KEYED:
+        raise ValueError(f'key= is for checks with one right value; {name!r} judges a '
+                         f'{check.kind}: call judge({name!r}, data) (hidden cases: judge_cases)')
+    return _verdict(name, lambda: _judge(check, data, check.cases, key))
+
+
+def hash_file(keys, salts):
+    """The content of ``hashes.json`` for the plain ``keys`` ({check name: :class:`Key`})
+    and ``salts`` ({check name: hex}), one of each for every keyed check."""
+    keyed = [name for name, check in DECLARATIONS.items() if check.kind in KEYED]
+    missing = [name for name in keyed if name not in keys or name not in salts]
+    if missing:
+        raise ValueError(f'keys= and salts= need an entry for every keyed check; missing: '
+                         f'{", ".join(missing)}')
+    return {'scheme': HASH_SCHEME, 'iterations': HASH_ITERATIONS,
+            'checks': {name: hash_row(DECLARATIONS[name], keys[name], salts[name])
+                       for name in keyed}}
 
 
 def judge_cases(name, cases, recorded, result_name=None):

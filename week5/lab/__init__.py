@@ -4,7 +4,8 @@
 * `controller`: its runs — one background training thread, Stop, the runs kept, and
   the status texts (one measure per name);
 * `pictures`: what it shows (PNG pictures, HTML tables, headless output);
-* `viewers`: `FilterViewer`, `FeatureMapExplorer`, `InceptionPanel`.
+* `viewers`: `FilterViewer`, `FeatureMapExplorer`, `InceptionPanel`;
+* `explorer`: `ConvolutionExplorer` (one convolution step on a real image and kernel).
 
 Design (the project's "Live plots, widgets and nbval" notes): training runs on ONE
 background thread, so Stop and the rest of the notebook stay responsive, and everything
@@ -16,6 +17,7 @@ synchronously and leave one static figure and a text with rounded numbers.
 from ..runtime import is_headless
 from .panel import TrainingLab
 from .viewers import FeatureMapExplorer, FilterViewer, InceptionPanel
+from .explorer import ConvolutionExplorer
 
 __all__ = ['is_headless', 'TrainingLab', 'FilterViewer', 'FeatureMapExplorer',
-           'InceptionPanel']
+           'InceptionPanel', 'ConvolutionExplorer']

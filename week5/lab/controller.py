@@ -16,6 +16,7 @@ import threading
 import time
 
 from ..callbacks import Callback
+from ..inside import conv_layers, conv_weights, to_mx_array
 from ..recipe import Run
 
 # how the status line names each measure of an epoch row
@@ -81,6 +82,29 @@ class _StopGuard(Callback):
             trainer.stop()
 
 
+class _FirstFilters(Callback):
+    """Keeps the first convolution's weights as the fit starts (on the training thread):
+    the "before" of the run's before | after | difference picture."""
+
+    def __init__(self):
+        self.weights = None
+
+    def on_fit_start(self, trainer, model):
+        self.weights = conv_weights(model) if conv_layers(model) else None
+
+
+def _load_weights(model, weights):
+    """Give ``model`` the parameter values ``weights`` (numpy arrays in the order of
+    ``collect_params()``) when every shape matches; True if it did."""
+    params = list(model.net.collect_params().values())
+    if len(params) != len(weights) or any(tuple(p.shape) != w.shape
+                                          for p, w in zip(params, weights)):
+        return False
+    for p, w in zip(params, weights):
+        p.set_data(to_mx_array(w))
+    return True
+
+
 class StatusLine(Callback):
     """Progress in the status line (at most every ``interval`` seconds) with the epoch's
     running means, and each finished epoch's row under the final line's names."""
@@ -110,7 +134,9 @@ class StatusLine(Callback):
 
 
 class RunController:
-    """Starts runs (one at a time), stops them, keeps them (``runs``: `week5.recipe.Run`).
+    """Starts runs (one at a time), stops them, keeps them (``runs``: `week5.recipe.Run`)
+    and the first-layer filters each run started from (``first_filters``: {run number:
+    weights}).
 
     ``say(text, kind)`` reports to the status line; ``done(run, number)`` is called on
     the training thread after each run that ended without an error."""
@@ -119,6 +145,7 @@ class RunController:
         self.say, self.done, self.data, self.factory = say, done, data, factory
         self.callbacks, self.headless = list(callbacks), headless
         self.runs, self.last_error, self.next_number = [], None, 1
+        self.first_filters = {}
         self.stop_requested = False
         self._lock = threading.Lock()
         self._thread = self._trainer = None
@@ -135,10 +162,12 @@ class RunController:
             thread.join(timeout)
         return not self.running
 
-    def start(self, recipe, label, live=lambda number, label: []):
+    def start(self, recipe, label, live=lambda number, label: [], weights=None):
         """Train ``recipe`` as run number ``next_number``; ``label(number)`` names it,
-        ``live(number, label)`` gives the callbacks that draw while it trains. Returns
-        the run's number, or None when a run is already in progress."""
+        ``live(number, label)`` gives the callbacks that draw while it trains;
+        ``weights`` (numpy arrays, see `_load_weights`), when given, are the initial
+        weights of its model (the ones the first screen showed). Returns the run's
+        number, or None when a run is already in progress."""
         with self._lock:
             if self.running:
                 self.say('A run is already in progress: press Stop first, or wait for it '
@@ -148,13 +177,14 @@ class RunController:
             number, self.next_number = self.next_number, self.next_number + 1
             name = label(number)
             self.say(f'Run {name}: starting')
-            callbacks = [_StopGuard(self), *self.callbacks]
+            first = _FirstFilters()
+            callbacks = [_StopGuard(self), first, *self.callbacks]
+            args = (number, recipe, name, callbacks, first, weights)
             if self.headless:
-                self._train(number, recipe, name, callbacks)
+                self._train(*args)
                 return number
             callbacks += [StatusLine(self.say, number), *live(number, name)]
-            self._thread = threading.Thread(target=self._train,
-                                            args=(number, recipe, name, callbacks),
+            self._thread = threading.Thread(target=self._train, args=args,
                                             name=f'week5-lab-run-{number}', daemon=True)
             self._thread.start()
             return number
@@ -172,6 +202,7 @@ class RunController:
         """Forget the stored runs (numbering starts again); returns how many there were."""
         n = len(self.runs)
         self.runs.clear()
+        self.first_filters.clear()
         self.next_number = 1
         return n
 
@@ -184,12 +215,14 @@ class RunController:
             self._data_cache[key] = recipe.data()
         return self._data_cache[key]
 
-    def _train(self, number, recipe, label, callbacks):
+    def _train(self, number, recipe, label, callbacks, first, weights):
         start = time.perf_counter()
         try:
             self.say(f'Run #{number}: loading data and building the model...')
             model, data, trainer = recipe.build(self._data_for(recipe), self.factory,
                                                 callbacks, progress=False, board=False)
+            if weights is not None and not _load_weights(model, weights):
+                raise ValueError('the initial weights do not fit this model')
             self._trainer = trainer
             trainer.fit(model, data)
         except Exception as err:             # shown in the status line, kept for code
@@ -201,5 +234,6 @@ class RunController:
         run = Run(recipe, trainer.history, model, time.perf_counter() - start,
                   stopped=trainer.should_stop, label=label)
         self.runs.append(run)
+        self.first_filters[number] = first.weights
         self.last_error = None
         self.done(run, number)

@@ -11,22 +11,24 @@ do not fit are refused with the reason, naming only controls the panel has.
 """
 import dataclasses
 import html
-import re
 
 import ipywidgets as W
+import traitlets
 
 from ..runtime import is_headless
 from ..live import LiveCurves, LiveFilters
 from ..models import ACTIVATIONS, MODELS, POOLS, ShapeError
 from ..models.blocks import INITS
 from ..profiles import get_profile
-from ..recipe import Recipe
+from ..recipe import FULL_TRAIN, Recipe
 from ..curves import plot_history
+from ..inside import conv_layers, conv_weights
 from . import pictures
 from .controller import RunController, final_text
 from .pictures import Panel
 
-__all__ = ['is_headless', 'TrainingLab', 'Knobs']
+__all__ = ['is_headless', 'TrainingLab', 'Knobs', 'NumberBox', 'START', 'MIN_STEPS',
+           'start_recipe']
 
 _SUMMARY_DIGITS = 2        # rounding of metrics in headless text output (stable for nbval)
 _RESIZES = (16, 20, 24, 28, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224)
@@ -40,8 +42,40 @@ _RULES = {
     'lr': (lambda v: 0 < v <= 10, 'above 0 and at most 10 (e.g. 0.1): SGD with a rate '
                                   '<= 0 does not descend, above 10 it diverges at once'),
     'momentum': (lambda v: 0 <= v < 1, 'in [0, 1), e.g. 0.9 (or 0 for plain SGD)'),
-    'num_epochs': (lambda v: 1 <= v <= 100, 'a whole number from 1 to 100'),
+    'num_epochs': (lambda v: isinstance(v, int) and 1 <= v <= 100,
+                   'a whole number from 1 to 100'),
 }
+
+
+# ------------------------------------------------------------------------ the start
+# Where the lab starts, per network, before the student changes anything: a recipe that
+# visibly learns in one run in every profile. The 1998 LeNet (sigmoid, average pooling,
+# plain SGD) of the quick profile sits at chance for dozens of epochs and moves conv1 by
+# about 1 % of its largest weight: a student sees nothing happen. The chapter's
+# experiment compares it with the modern recipe; the lab starts from the modern one.
+START = {'lenet': {'activation': 'relu', 'pool': 'max'}}
+# ... and plans at least this many SGD steps (the quick profile's 512 images in batches of
+# 64 are 8 steps an epoch). Measured on the relu LeNet of the quick profile: its median
+# filter moves by about 11 % of its largest initial weight after 8 steps (seed 0), 40-67 %
+# after 24 (seeds 0-4; val acc 0.30-0.51 against 0.10 for the 1998 recipe).
+MIN_STEPS = 24
+
+
+def start_recipe(profile, network, **changes):
+    """The recipe the lab starts from for registry network ``network``: the profile's,
+    with the lab's `START` changes, seeded (0: runs that differ in one knob start from
+    the same weights and see the same batches, and the first screen shows the first
+    run's weights), with at least `MIN_STEPS` steps unless ``changes`` set
+    ``num_epochs``; ``changes`` win."""
+    recipe = profile.recipe(network, **{'seed': 0, **START.get(network, {}), **changes})
+    if 'num_epochs' in changes:
+        return recipe
+    n = recipe.num_train                               # None: all; a float: a share
+    n = FULL_TRAIN if n is None else n if isinstance(n, int) else int(n * FULL_TRAIN)
+    steps = -(-n // recipe.batch_size)
+    if steps * recipe.num_epochs < MIN_STEPS:
+        recipe = recipe.replace(num_epochs=-(-MIN_STEPS // steps))
+    return recipe
 
 
 # ------------------------------------------------------------------------ control table
@@ -76,29 +110,56 @@ def _config_controls(config):
     return out
 
 
+class NumberBox(W.Text):
+    """A text box for a number that keeps what was typed: the lab refuses ``'abc'`` by
+    quoting it (a FloatText turns it into 0.0 before the kernel sees it). A number set
+    from Python is shown as text."""
+
+    value = traitlets.CUnicode(help='the text in the box').tag(sync=True)
+
+
 def _optimizer_controls(recipe, names=_OPTIMIZER):
-    """The optimizer row. Number fields are plain text boxes: a value out of range is
-    refused with the reason on Train, never clamped silently."""
+    """The optimizer row. Number fields are text boxes (`NumberBox`): a value that is not
+    a number or out of range is refused with the reason on Train, never clamped silently."""
     make = {
-        'lr': lambda: W.FloatText(value=recipe.lr, step=0.01, description='learning rate'),
-        'momentum': lambda: W.FloatText(value=recipe.momentum, step=0.05,
-                                        description='momentum'),
+        'lr': lambda: NumberBox(value=recipe.lr, description='learning rate'),
+        'momentum': lambda: NumberBox(value=recipe.momentum, description='momentum'),
         'lr_schedule': lambda: W.Dropdown(options=(_CONSTANT, 'cosine'),
                                           value=recipe.lr_schedule or _CONSTANT,
                                           description='lr schedule'),
         'init': lambda: W.Dropdown(options=tuple(INITS), value=recipe.init,
                                    description='init'),
-        'num_epochs': lambda: W.IntText(value=recipe.num_epochs, description='epochs'),
+        'num_epochs': lambda: NumberBox(value=recipe.num_epochs, description='epochs'),
     }
     controls = {name: make[name]() for name in names}
     for widget in controls.values():
         widget.style = _STYLE
+        if isinstance(widget, NumberBox):
+            widget.layout = W.Layout(width='190px')
     return controls
 
 
 def _shown(recipe, name):
+    """A recipe field as its control shows it."""
     value = getattr(recipe, name)
-    return _CONSTANT if name == 'lr_schedule' and value is None else value
+    if name == 'lr_schedule' and value is None:
+        return _CONSTANT
+    return str(value) if name in _RULES else value
+
+
+def _number(widget, name):
+    """The number a box holds, or Refused quoting what was typed."""
+    text, (ok, rule) = widget.value.strip(), _RULES[name]
+    try:
+        value = float(text)
+    except ValueError:
+        raise Refused(f'{widget.description} {text!r} is not a number: it must be '
+                      f'{rule}') from None
+    if name == 'num_epochs' and value.is_integer():
+        value = int(value)
+    if not ok(value):
+        raise Refused(f'{widget.description} {text} cannot be used: it must be {rule}')
+    return value
 
 
 def _config_values(controls):
@@ -118,23 +179,23 @@ class Refused(ValueError):
 
 def panel_refusal(err, controls):
     """The refusal of a config error, naming only controls the panel has: a ShapeError's
-    fixes that use a knob the panel lacks (e.g. AlexNet's pool_size) are left out, and
-    'raise resize to at least 33' becomes the resize option to pick."""
+    fixes (`week5.models.Fix`: knob, limit, bound) that use a knob the panel lacks (e.g.
+    AlexNet's pool_size) are left out, and 'raise resize to at least 33' becomes the
+    resize option to pick."""
     if not isinstance(err, ShapeError):
         return Refused(str(err))
     fixes = []
     resize = controls.get('resize')
-    for fix in err.fixes:
-        lower = re.fullmatch(r'lower (\S+) to at most (\d+)', fix)
-        need = re.fullmatch(r'raise resize to at least (\d+)', fix)
-        if lower and lower.group(1) in controls:
-            fixes.append(fix)
-        elif need and resize is not None and not resize.disabled:
-            pick = min((o for o in resize.options if o >= int(need.group(1))), default=None)
+    for fix in err.fixes:                     # structured: knob, limit, bound
+        if fix.knob != 'resize':
+            if fix.knob in controls:
+                fixes.append(str(fix))
+        elif resize is not None and not resize.disabled:
+            pick = min((o for o in resize.options if o >= fix.limit), default=None)
             if pick is not None:
                 fixes.append(f'choose resize (pixels) {pick} or more')
-        elif need:
-            fixes.append(f'pass data with a resolution of at least {need.group(1)} pixels')
+        else:
+            fixes.append(f'pass data with a resolution of at least {fix.limit} pixels')
     if not fixes:
         kernels = [k for k in controls if k.startswith('kernel_sizes')]
         fixes = [f'lower a kernel size ({", ".join(kernels)})' if kernels else
@@ -145,15 +206,22 @@ def panel_refusal(err, controls):
 # ------------------------------------------------------------------------ the knobs
 class Knobs:
     """The panel's controls (``model`` knobs and the ``optimizer`` row), which of them the
-    student set (``typed``), and the recipe they describe (``recipe()``)."""
+    student set (``typed``), and the recipe they describe (``recipe()``).
 
-    def __init__(self, lab, optimizer_names=_OPTIMIZER):
-        self.lab = lab
-        config = lab.recipe.config
-        self.model = _config_controls(config) if config is not None else {}
-        if lab.data is not None and 'resize' in self.model:
-            self.model['resize'].disabled = True        # the given data fixes it
-        self.optimizer = _optimizer_controls(lab.recipe, optimizer_names)
+    ``start``: the recipe the controls start from; ``suggest(config_values)``: the
+    recipe the profile suggests for model knobs (None for a custom model, which has
+    none); ``say(text)``: where to tell what a knob change re-suggested; ``fixed``:
+    controls the given data fixes (disabled); ``name``: how messages name the recipe
+    (e.g. "the quick recipe")."""
+
+    def __init__(self, start, optimizer_names=_OPTIMIZER, suggest=None,
+                 say=lambda text: None, fixed=(), name='the recipe'):
+        self.start, self.suggest_for, self.say, self.name = start, suggest, say, name
+        self.model = _config_controls(start.config) if start.config is not None else {}
+        for name in fixed:
+            if name in self.model:
+                self.model[name].disabled = True
+        self.optimizer = _optimizer_controls(start, optimizer_names)
         self.all = {**self.model, **self.optimizer}
         self.defaults = {k: w.value for k, w in self.all.items()}
         self.typed, self._setting = set(), False
@@ -182,15 +250,13 @@ class Knobs:
         self.typed.clear()
 
     def suggested(self):
-        """The profile's recipe for the current model knobs (raises for invalid ones)."""
-        lab = self.lab
-        return lab.profile.recipe(lab.network, **{**lab.start_changes,
-                                                  **_config_values(self.model)})
+        """The recipe suggested for the current model knobs (raises for invalid ones)."""
+        return self.suggest_for(_config_values(self.model))
 
     def _on_model_knob(self, change):
         """Re-suggest the optimizer row for the new knobs; keep what the student typed;
         say what changed and what was kept."""
-        if self._setting or self.lab.network is None:
+        if self._setting or self.suggest_for is None:
             return
         try:
             suggested = self.suggested()
@@ -208,10 +274,10 @@ class Knobs:
                 self.set(name, value)
         what = f'{change["owner"].description} {change["new"]}'
         if changed or kept:
-            text = f'{what}: the {self.lab.profile.name} recipe'
+            text = f'{what}: {self.name}'
             text += (' set ' + ', '.join(changed)) if changed else ' changed nothing'
             text += ('; kept what you typed: ' + ', '.join(kept)) if kept else ''
-            self.lab.say(text + '.')
+            self.say(text + '.')
 
     def apply(self, values):
         """Set controls by name (``kernel_sizes`` sets every kernel slider); model knobs
@@ -235,17 +301,13 @@ class Knobs:
     def recipe(self):
         """The recipe the next run trains, validated now (no MXNet work); raises Refused
         with the reason and the control to change."""
-        for name, (ok, rule) in _RULES.items():
-            widget = self.optimizer.get(name)
-            if widget is not None and not ok(widget.value):
-                raise Refused(f'{widget.description} {widget.value} cannot be used: it must '
-                              f'be {rule}')
-        lab = self.lab
-        values = {name: w.value for name, w in self.optimizer.items()}
+        values = {}
+        for name, widget in self.optimizer.items():
+            values[name] = _number(widget, name) if name in _RULES else widget.value
         if values.get('lr_schedule') == _CONSTANT:
             values['lr_schedule'] = None
         try:
-            base = self.suggested() if lab.network is not None else lab.recipe
+            base = self.suggested() if self.suggest_for is not None else self.start
             return base.replace(**values)
         except (ValueError, TypeError) as err:
             raise panel_refusal(err, self.all) from None
@@ -257,13 +319,15 @@ class TrainingLab(Panel):
 
         lab = TrainingLab('lenet')            # the profile from WEEK5_PROFILE
         lab                                   # shows the panel
-        lab.train(activation='relu')          # or set controls and press Train
+        lab.train(activation='sigmoid')       # or set controls and press Train
         lab.wait(); lab.best_run().model      # reuse a trained model later
 
-    The lab starts from the profile's ``Recipe`` of the network (``lab.recipe``) and
-    trains exactly the recipe its controls describe. Each finished or stopped run is kept
-    in ``lab.runs`` (a ``week5.recipe.Run``: recipe, History, trained model), labelled by
-    what it changed from the lab's start.
+    The lab starts from the profile's ``Recipe`` of the network with the lab's `START`
+    changes (``lab.recipe``; `start_recipe`) and trains exactly the recipe its controls
+    describe. Its first run starts from the weights the first screen shows. Each finished
+    or stopped run is kept in ``lab.runs`` (a ``week5.recipe.Run``: recipe, History,
+    trained model), labelled by what it changed from the lab's start; its conv1 before
+    training is in ``lab.controller.first_filters`` (by run number).
 
     Args:
         model: a registry name ('lenet', ...) or a model instance (a registry model's
@@ -282,25 +346,51 @@ class TrainingLab(Panel):
         self.profile = get_profile(profile)
         self.headless = is_headless() if headless is None else bool(headless)
         self.max_overlay, self.data = max_overlay, data
-        self.network, factory, names = _start(self, model, changes)
+        self.network, factory, names, self.recipe = _start(self.profile, data, model, changes)
         # model knobs set at construction stay; the optimizer row follows the profile
         self.start_changes = {k: v for k, v in changes.items() if k not in _OPTIMIZER}
         self.controller = RunController(self.say, self._done, data, factory, callbacks,
                                         self.headless)
-        self.knobs = Knobs(self, names)
+        self._warning = None                  # a warning kept until the next action
+        suggest = None if self.network is None else (
+            lambda values: start_recipe(self.profile, self.network,
+                                        **{**self.start_changes, **values}))
+        self.knobs = Knobs(self.recipe, names, suggest, self.say,
+                           fixed=('resize',) if data is not None else (),
+                           name=f'the {self.profile.name} recipe')
         self.controls, self.optimizer = self.knobs.all, self.knobs.optimizer
-        _layout(self)
+        view = _View(self.title, self._header(), self.knobs,
+                     {'train': self._on_train, 'stop': self.controller.stop,
+                      'reset': self._on_reset}, self._action)
+        self.box, self.status, self.curves, self.filters = (view.box, view.status,
+                                                            view.curves, view.filters)
+        self.runs_table, self.first_screen = view.runs_table, view.first_screen
+        self.train_button, self.stop_button, self.reset_button = view.buttons
+        for widget in self.controls.values():         # a changed knob is an action too
+            widget.observe(lambda change: self._action(), names='value')
         self._show_start()
+
+    def _header(self):
+        r = self.recipe
+        data = (f'data {type(self.data).__name__}' if self.data is not None else
+                f'{"all" if r.num_train is None else f"{r.num_train:,}"} training images, '
+                f'batch {r.batch_size}')
+        return (f'<b>Training lab: {html.escape(self.title)}</b> &mdash; starts from the '
+                f'<b>{self.profile.name}</b> profile\'s recipe ({data})')
 
     def _show_start(self):
         """The first screen: what to try, the network's layer table and its untrained
-        first-layer filters (the curves need a run)."""
+        first-layer filters, which are the weights the first run starts from (the
+        curves need a run)."""
         self.first_screen.value = pictures.first_screen_html(self.controls)
         self.curves.value = pictures.placeholder('press Train: loss and accuracy curves '
                                                  'appear here while it trains', (7.0, 0.6))
         model = self.recipe.model(self.controller.factory)
         # the layer table first: its forward pass settles a custom net's deferred shapes
         self.runs_table.value = pictures.network_html(model, self.title, self.recipe.resize)
+        self._initial = (self.recipe, [p.data().asnumpy().copy() for p in
+                                       model.net.collect_params().values()])
+        self.start_filters = conv_weights(model) if conv_layers(model) else None
         self.filters.value = (pictures.filters_png(model, 'conv1 before training')
                               or pictures.placeholder('no convolution to show', (3.2, 1.0)))
         self.say('Set the knobs and press Train.')
@@ -310,12 +400,23 @@ class TrainingLab(Panel):
         return self.network or self.recipe.network
 
     def say(self, text, kind='info'):
-        """Show ``text`` in the status line (headless: warnings and errors are printed)."""
+        """Show ``text`` in the status line (headless: warnings and errors are printed).
+        A warning stays above the lines that follow it until the student's next action
+        (a button, a knob)."""
         self.message = text
         if self.headless and kind != 'info':
             print(text)
         color = {'info': 'inherit', 'warn': '#b36b00', 'error': '#c00'}[kind]
-        self.status.value = f'<span style="color:{color}">{html.escape(text, quote=False)}</span>'
+        line = f'<span style="color:{color}">{html.escape(text, quote=False)}</span>'
+        if kind == 'warn':
+            self._warning = line
+        elif self._warning is not None:
+            line = f'{self._warning}<br>{line}'
+        self.status.value = line
+
+    def _action(self):
+        """The student acted: a kept warning has been read."""
+        self._warning = None
 
     # -- state and actions ----------------------------------------------------------------
     runs = property(lambda self: self.controller.runs)
@@ -369,10 +470,15 @@ class TrainingLab(Panel):
             LiveCurves(sink=self.curves, label=label, train_name=pictures.TRAIN_CURVE,
                        previous=self.runs[-self.max_overlay:] if self.max_overlay else []),
             LiveFilters(sink=self.filters, width=256)]
+        # the first run of an unchanged architecture starts from the first screen's weights
+        shown, weights = self._initial
+        same = (not self.runs and self.network is not None and recipe.config == shown.config
+                and recipe.init == shown.init)
         self.first_screen.value = ''
-        if self.controller.start(recipe, lambda n: recipe.label(self.recipe, n), live) \
+        if self.controller.start(recipe, lambda n: recipe.label(self.recipe, n), live,
+                                 weights if same else None) \
                 and self.headless and self.last_error is None:
-            png, self.figure = pictures.runs_png(self.runs)
+            png = self._static_png()
             self.curves.value = png
             text = final_text(self.runs[-1], len(self.runs), _SUMMARY_DIGITS)
             if not pictures.display(pictures.StaticResult(png, text)):
@@ -380,6 +486,10 @@ class TrainingLab(Panel):
 
     def _done(self, run, number):
         self.runs_table.value = pictures.runs_html(self.runs, self.recipe)
+        before = self.controller.first_filters.get(number)
+        if before is not None and not self.headless:
+            self.filters.value = pictures.filter_change_png(before, conv_weights(run.model),
+                                                            number)
         self.say(final_text(run, number))
 
     def _on_reset(self):
@@ -394,61 +504,61 @@ class TrainingLab(Panel):
 
     # -- headless output ------------------------------------------------------------------
     def _static_png(self):
-        """Curves of every stored run and the last run's filters; None before the first
-        run (a headless panel then shows its text only, no empty picture)."""
-        png, self.figure = pictures.runs_png(self.runs)
+        """Curves of every stored run and the last run's before | after | difference of
+        conv1; None before the first run (a headless panel then shows its text only, no
+        empty picture)."""
+        before = self.controller.first_filters.get(len(self.runs)) if self.runs else None
+        png, self.figure = pictures.runs_png(self.runs, before)
         return png
 
     def _text(self):
-        knobs = ', '.join(f'{k}={w.value!r}' for k, w in self.controls.items())
+        knobs = ', '.join(f'{k}={w.value if isinstance(w, NumberBox) else repr(w.value)}'
+                          for k, w in self.controls.items())
         lines = [f'TrainingLab({self.title!r}, profile={self.profile.name!r}): {knobs}']
         lines += [final_text(r, i + 1, _SUMMARY_DIGITS) for i, r in enumerate(self.runs)]
-        if self.headless:
-            lines.append('(headless: lab.train(...) trains now; the interactive panel '
-                         'needs a live Jupyter frontend)')
         return '\n'.join(lines)
 
 
-def _layout(lab):
+class _View:
     """The lab's widgets and their layout: the model knobs in two columns, the optimizer
     row with the buttons, the status line, the curves beside the filters (each column
-    may shrink, and its picture with it), the runs table."""
-    buttons = {name: W.Button(description=name.title(), icon=icon, button_style=style)
-               for name, icon, style in (('train', 'play', 'success'),
-                                         ('stop', 'stop', 'danger'), ('reset', 'undo', ''))}
-    lab.train_button, lab.stop_button, lab.reset_button = buttons.values()
-    lab.train_button.on_click(lambda _: lab._on_train())
-    lab.stop_button.on_click(lambda _: lab.controller.stop())
-    lab.reset_button.on_click(lambda _: lab._on_reset())
-    lab.status = W.HTML(value='')
-    lab.status.add_class('week5-status')           # a handle for the browser test
-    lab.curves, lab.filters = pictures.image('week5-curves'), pictures.image('week5-filters')
-    lab.runs_table, lab.first_screen = W.HTML(value=''), W.HTML(value='')
-    lab.runs_table.add_class('week5-runs')
-    knobs, opt = list(lab.knobs.model.values()), list(lab.optimizer.values())
-    half = (len(knobs) + 1) // 2
-    r = lab.recipe
-    data = (f'data {type(lab.data).__name__}' if lab.data is not None else
-            f'{"all" if r.num_train is None else f"{r.num_train:,}"} training images, '
-            f'batch {r.batch_size}')
-    lab.box = W.VBox([
-        W.HTML(f'<b>Training lab: {html.escape(lab.title)}</b> &mdash; starts from the '
-               f'<b>{lab.profile.name}</b> profile\'s recipe ({data})'),
-        W.HBox([W.VBox(knobs[:half]), W.VBox(knobs[half:])]),
-        W.HBox(opt[:3], layout=W.Layout(flex_flow='row wrap')),
-        W.HBox(opt[3:] + list(buttons.values()), layout=W.Layout(flex_flow='row wrap')),
-        lab.status,
-        W.HBox([pictures.column(lab.first_screen, lab.curves, basis='auto', grow=1),
-                pictures.column(W.HTML('<b>conv1 filters</b>: red +, blue &minus;, each '
-                                       'scaled to its own largest weight'), lab.filters,
-                                basis='260px')], layout=W.Layout(width='100%')),
-        lab.runs_table])
+    may shrink, and its picture with it), the runs table. ``handlers`` maps 'train',
+    'stop' and 'reset' to what a click does; ``acted()`` is called first on any click."""
+
+    def __init__(self, title, header, knobs, handlers, acted):
+        self.buttons = tuple(
+            W.Button(description=name.title(), icon=icon, button_style=style)
+            for name, icon, style in (('train', 'play', 'success'), ('stop', 'stop', 'danger'),
+                                      ('reset', 'undo', '')))
+        for button, name in zip(self.buttons, ('train', 'stop', 'reset')):
+            button.on_click(lambda _, act=handlers[name]: (acted(), act()))
+        self.status = W.HTML(value='')
+        self.status.add_class('week5-status')           # a handle for the browser test
+        self.curves = pictures.image('week5-curves')
+        self.filters = pictures.image('week5-filters')
+        self.runs_table, self.first_screen = W.HTML(value=''), W.HTML(value='')
+        self.runs_table.add_class('week5-runs')
+        model, opt = list(knobs.model.values()), list(knobs.optimizer.values())
+        half = (len(model) + 1) // 2
+        self.box = W.VBox([
+            W.HTML(header),
+            W.HBox([W.VBox(model[:half]), W.VBox(model[half:])]),
+            W.HBox(opt[:3], layout=W.Layout(flex_flow='row wrap')),
+            W.HBox(opt[3:] + list(self.buttons), layout=W.Layout(flex_flow='row wrap')),
+            self.status,
+            W.HBox([pictures.column(self.first_screen, self.curves, basis='auto', grow=1),
+                    pictures.column(W.HTML('<b>conv1 filters</b>: red +, blue &minus;, '
+                                           'each scaled to its own largest weight'),
+                                    self.filters, basis='260px')],
+                   layout=W.Layout(width='100%')),
+            self.runs_table])
 
 
-def _start(lab, model, changes):
-    """(network name or None, factory or None, optimizer controls) of the lab's model,
-    and ``lab.recipe``, the recipe its controls start from (validated)."""
-    size = getattr(lab.data, 'resize', None)
+def _start(profile, data, model, changes):
+    """(network name or None, factory or None, optimizer control names, the recipe the
+    controls start from (validated)) of the lab's model; ``changes`` may gain the
+    resolution of the given ``data``."""
+    size = getattr(data, 'resize', None)
     if size is not None and not isinstance(size, int) and size[0] != size[1]:
         raise ValueError(f'data.resize={size} is not square; the lab models take square '
                          f'inputs: use FashionMNIST(resize={size[0]})')
@@ -458,8 +568,7 @@ def _start(lab, model, changes):
         if model not in MODELS:
             raise ValueError(f'unknown model {model!r}: choose one of '
                              f'{", ".join(map(repr, MODELS))} or pass a model instance')
-        lab.recipe = lab.profile.recipe(model, **changes)
-        return model, None, _OPTIMIZER
+        return model, None, _OPTIMIZER, start_recipe(profile, model, **changes)
     if not (hasattr(model, 'net') and hasattr(model, 'configure_optimizers')):
         raise TypeError(f'model must be a registry name or a Classifier instance, got '
                         f'{type(model).__name__}')
@@ -470,8 +579,7 @@ def _start(lab, model, changes):
         changes.update({**start, 'lr': model.lr, 'momentum': model.momentum,
                         'weight_decay': model.weight_decay, 'init': model.init,
                         **changes})
-        lab.recipe = lab.profile.recipe(network, **changes)
-        return network, None, _OPTIMIZER
+        return network, None, _OPTIMIZER, start_recipe(profile, network, **changes)
     # a custom Classifier, rebuilt per run from its own hyperparameters: the controls are
     # those that reach it (its lr and momentum, if it has them; schedule; epochs)
     changes.pop('resize', None)
@@ -481,14 +589,14 @@ def _start(lab, model, changes):
         raise ValueError(f'{", ".join(sorted(unknown))}: a custom model has no config '
                          f'knobs; pass recipe fields such as lr, num_epochs or num_train')
     passed = [k for k in ('lr', 'momentum') if k in hparams]
-    lenet = lab.profile.recipe('lenet')               # a custom model: LeNet's data sizes
+    lenet = profile.recipe('lenet')                   # a custom model: LeNet's data sizes
     own = {'lr': getattr(model, 'lr', lenet.lr), 'momentum': hparams.get('momentum', 0.0),
            'lr_schedule': lenet.lr_schedule if 'lr' in hparams else None}
-    lab.recipe = Recipe(cls.__name__, None, **{
+    recipe = Recipe(cls.__name__, None, **{
         f.name: getattr(lenet, f.name) for f in dataclasses.fields(Recipe)
         if f.name not in ('network', 'config')}).replace(**{**own, **changes})
     names = passed + (['lr_schedule'] if 'lr' in hparams else []) + ['num_epochs']
 
     def factory(recipe):
         return cls(**{**hparams, **{k: getattr(recipe, k) for k in passed}})
-    return None, factory, tuple(names)
+    return None, factory, tuple(names), recipe

@@ -13,10 +13,11 @@ import html
 import sys
 
 import ipywidgets as W
+import numpy as np
 
 from ..summary import format_summary, layer_summary
 from ..curves import plot_history
-from ..inside import conv_layers, conv_weights
+from ..inside import conv_layers, conv_weights, filter_change
 from ..viz import plot_filters
 from ..png import figure_to_png, new_figure, png_size
 
@@ -117,26 +118,43 @@ def filters_png(model, title):
     return figure_to_png(fig)
 
 
-def name_train_curves(legend):
-    """Rename the legend's 'train' entry to what the train curves are (`TRAIN_CURVE`)."""
-    for text in legend.get_texts() if legend is not None else ():
-        if text.get_text() == 'train':
-            text.set_text(TRAIN_CURVE)
+def draw_filter_change(axes, before, after, number):
+    """conv1 before a run | after it | the difference, on three axes. Filter i has ONE
+    scale in all three (its largest |weight| before or after): a small change shows as a
+    pale difference, a large one as a strong one. The difference's title gives the median
+    filter's change ('change 65%', `week5.inside.filter_change`)."""
+    before, after = np.asarray(before, dtype=np.float64), np.asarray(after, dtype=np.float64)
+    scale = np.maximum(np.abs(before), np.abs(after)).reshape(len(before), -1).max(axis=1)
+    moved = float(np.median(filter_change(before, after)))
+    titles = ('conv1 before', f'after run #{number}', f'change {moved:.0%}')
+    for ax, w, title in zip(axes, (before, after, after - before), titles):
+        plot_filters(w, ax=ax, max_tiles=64, title=title, scale=scale)
 
 
-def runs_png(runs):
-    """Curves of every run and the last run's first-layer filters (headless output);
-    returns (PNG bytes, the figure), or (None, None) before the first run."""
+def filter_change_png(before, after, number):
+    """`draw_filter_change` as a PNG for the filter column (three mosaics, stacked)."""
+    fig = new_figure((3.2, 6.6), dpi=80, layout='constrained')
+    draw_filter_change(fig.subplots(3, 1), before, after, number)
+    return figure_to_png(fig)
+
+
+def runs_png(runs, first_filters=None):
+    """Curves of every run and, when ``first_filters`` (the last run's conv1 before it
+    trained) is given, its before | after | difference; else its filters after
+    training. Returns (PNG bytes, the figure), or (None, None) before the first run."""
     if not runs:
         return None, None
-    fig = new_figure((11.0, 3.2), dpi=80, layout='constrained')
-    grid = fig.add_gridspec(1, 3, width_ratios=(1, 1, 0.7))
-    axes = [fig.add_subplot(grid[0, i]) for i in range(3)]
-    plot_history(runs, labels=[r.label for r in runs], ax=axes[:2])
-    for legend in fig.legends:
-        name_train_curves(legend)
     last = runs[-1]
-    if conv_layers(last.model):
+    convs = bool(conv_layers(last.model))
+    change = convs and first_filters is not None
+    fig = new_figure((13.0 if change else 11.0, 3.4), dpi=80, layout='constrained')
+    ratios = (1, 1, 0.55, 0.55, 0.55) if change else (1, 1, 0.7)
+    grid = fig.add_gridspec(1, len(ratios), width_ratios=ratios)
+    axes = [fig.add_subplot(grid[0, i]) for i in range(len(ratios))]
+    plot_history(runs, labels=[r.label for r in runs], ax=axes[:2], train_name=TRAIN_CURVE)
+    if change:
+        draw_filter_change(axes[2:], first_filters, conv_weights(last.model), len(runs))
+    elif convs:
         plot_filters(conv_weights(last.model), ax=axes[2], max_tiles=64,
                      title=f'conv1 after run #{len(runs)}')
     else:

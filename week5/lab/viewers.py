@@ -9,7 +9,8 @@ from mxnet import init
 from ..runtime import is_headless
 from ..models import Inception
 from ..summary import count_params
-from ..inside import conv_layers, conv_weights, feature_maps, list_layers, to_mx_array
+from ..inside import (batch_of_images, conv_layers, conv_weights, feature_maps, list_layers,
+                      to_mx_array)
 from ..viz import plot_feature_maps, plot_filters, show_images
 from ..png import figure_to_png, new_figure
 from .pictures import Panel, image
@@ -63,15 +64,7 @@ class FeatureMapExplorer(Panel):
 
     def __init__(self, model, data=None, images=None, layer=0, index=0, max_maps=32,
                  headless=None):
-        if images is None:
-            if data is None:
-                raise ValueError('pass images (N, C, H, W) or data (a DataModule) to take '
-                                 'the first validation batch from')
-            images, _ = next(iter(data.val_dataloader()))
-        images = images.asnumpy() if hasattr(images, 'asnumpy') else onp.asarray(images)
-        if images.ndim != 4:
-            raise ValueError(f'images has shape {images.shape}; pass a batch shaped '
-                             f'(N, C, H, W)')
+        images = batch_of_images(data, images)
         self.model, self.images, self.max_maps = model, images, max_maps
         self.headless = is_headless() if headless is None else bool(headless)
         layers = list_layers(model, (1,) + images.shape[1:])

@@ -11,7 +11,7 @@ Each network is a config dataclass with the paper's / book's defaults (``LeNetCo
 ...) plus one ``layers()`` table; the config is validated with shape arithmetic before
 any MXNet compute. Variants: ``dataclasses.replace(config, ...)`` or overrides.
 """
-from .blocks import ACTIVATIONS, POOLS, NetConfig, ShapeError, check_knobs
+from .blocks import ACTIVATIONS, POOLS, Fix, NetConfig, ShapeError, check_knobs
 from .lenet import LeNet, LeNetConfig
 from .alexnet import AlexNet, AlexNetConfig
 from .vgg import VGG, VGG11_ARCH, VGGConfig, vgg_block
@@ -21,7 +21,7 @@ from .googlenet import GOOGLENET_STAGES, GoogLeNet, GoogLeNetConfig, GoogleNet, 
 __all__ = ['MODELS', 'get_model', 'get_config', 'list_models', 'LeNet', 'LeNetConfig',
            'AlexNet', 'AlexNetConfig', 'VGG', 'VGGConfig', 'VGG11_ARCH', 'vgg_block', 'NiN',
            'NiNConfig', 'nin_block', 'GoogLeNet', 'GoogleNet', 'GoogLeNetConfig',
-           'Inception', 'GOOGLENET_STAGES', 'NetConfig', 'ShapeError', 'ACTIVATIONS',
+           'Inception', 'GOOGLENET_STAGES', 'NetConfig', 'Fix', 'ShapeError', 'ACTIVATIONS',
            'POOLS', 'check_knobs']
 
 # One entry per network, in the order of the lecture; variants are overrides.

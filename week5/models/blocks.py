@@ -29,8 +29,8 @@ from mxnet.gluon import nn
 
 from ..core import Classifier
 
-__all__ = ['ACTIVATIONS', 'POOLS', 'INITS', 'ShapeError', 'Conv', 'Pool', 'GlobalAvgPool', 'Dense',
-           'Dropout', 'Flatten', 'Stage', 'infer_shapes', 'build', 'conv_out_size',
+__all__ = ['ACTIVATIONS', 'POOLS', 'INITS', 'Fix', 'ShapeError', 'Conv', 'Pool', 'GlobalAvgPool',
+           'Dense', 'Dropout', 'Flatten', 'Stage', 'infer_shapes', 'build', 'conv_out_size',
            'NetConfig', 'ConfigClassifier', 'dense_head', 'check_knobs', 'check_choice',
            'check_training', 'per_layer', 'same_padding']
 
@@ -48,16 +48,38 @@ POOLS = ('max', 'avg')
 _MAX_RESIZE_HINT = 2048
 
 
+@dataclass(frozen=True)
+class Fix:
+    """One way out of a `ShapeError`: set config field ``knob`` (``'kernel_sizes[2]'``,
+    ``'pool_size'``, ``'resize'``) to at most (``bound='max'``) or at least
+    (``bound='min'``) ``limit``. A panel reads these fields instead of parsing text."""
+    knob: str
+    limit: int
+    bound: str                     # 'max' (lower it) or 'min' (raise it)
+
+    def __post_init__(self):
+        if self.bound not in ('max', 'min'):
+            raise ValueError(f"Fix.bound must be 'max' or 'min', got {self.bound!r}")
+
+    def __str__(self):
+        if self.bound == 'max':
+            return f'lower {self.knob} to at most {self.limit}'
+        return f'raise {self.knob} to at least {self.limit}'
+
+
 class ShapeError(ValueError):
     """A layer whose window does not fit its input. ``str()`` reads
     ``"conv3: kernel 11 on a 5x5 input — lower kernel_sizes[2] to at most 5 or raise
-    resize to at least 96"``."""
+    resize to at least 96"``; ``fixes`` holds the same advice as `Fix` objects (knob,
+    limit, bound)."""
 
     def __init__(self, layer, problem, fixes=()):
         self.layer, self.problem, self.fixes = layer, problem, tuple(fixes)
+        if not all(isinstance(f, Fix) for f in self.fixes):
+            raise TypeError('ShapeError fixes must be Fix objects (knob, limit, bound)')
         text = f'{layer}: {problem}'
         if self.fixes:
-            text += ' — ' + ' or '.join(self.fixes)
+            text += ' — ' + ' or '.join(map(str, self.fixes))
         super().__init__(text)
 
     def with_fix(self, fix):
@@ -88,7 +110,7 @@ def _window_out(name, kind, shape, kernel_size, strides, padding, knob):
             problem += f' (padding {padding})'
         fixes = []
         if knob:
-            fixes.append(f'lower {knob} to at most {min(h, w) + 2 * padding}')
+            fixes.append(Fix(knob, min(h, w) + 2 * padding, 'max'))
         raise ShapeError(name, problem, fixes)
     return (conv_out_size(h, kernel_size, strides, padding),
             conv_out_size(w, kernel_size, strides, padding))
@@ -354,7 +376,7 @@ class NetConfig:
         except ShapeError as err:
             need = self._min_resize(specs)
             if need is not None:
-                raise err.with_fix(f'raise resize to at least {need}') from None
+                raise err.with_fix(Fix('resize', need, 'min')) from None
             raise
         return self
 

@@ -13,16 +13,16 @@ __all__ = ['NiNConfig', 'NiN', 'nin_block', 'nin_stage']
 
 
 def nin_stage(name, out_channels, kernel_size, strides, padding, activation='relu',
-              batch_norm=False, knob='kernel_sizes'):
-    """The spec of one NiN block: a kernel_size x kernel_size convolution followed by two
-    1x1 convolutions (a small MLP applied at every pixel)."""
+              batch_norm=False, knob='kernel_sizes', conv1x1=2, conv1x1_activation='same'):
+    """The spec of one NiN block: a kernel_size x kernel_size convolution followed by
+    ``conv1x1`` 1x1 convolutions (two: a small MLP applied at every pixel; 0: none) whose
+    activation is ``conv1x1_activation`` ('same' as the first convolution's; None: linear)."""
+    act = activation if conv1x1_activation == 'same' else conv1x1_activation
     return Stage(name, (
         Conv('conv', channels=out_channels, kernel_size=kernel_size, strides=strides,
              padding=padding, activation=activation, batch_norm=batch_norm, knob=knob),
-        Conv('mlp1', channels=out_channels, kernel_size=1, activation=activation,
-             batch_norm=batch_norm),
-        Conv('mlp2', channels=out_channels, kernel_size=1, activation=activation,
-             batch_norm=batch_norm),
+        *(Conv(f'mlp{i + 1}', channels=out_channels, kernel_size=1, activation=act,
+               batch_norm=batch_norm) for i in range(conv1x1)),
     ))
 
 
@@ -54,6 +54,8 @@ class NiNConfig(NetConfig):
     dropout: float = 0.5                          # before the last block (the paper's choice)
     batch_norm: bool = False                      # extension: BatchNorm before each activation
     width_divisor: int = 1                        # divides blocks 1-3's channels
+    conv1x1: int = 2                              # 1x1 convolutions per block (0: the ablation)
+    linear_class_maps: bool = False               # last block's 1x1 convs without activation
 
     def _convs(self):
         n = len(tuple(self.channels)) + 1
@@ -68,6 +70,16 @@ class NiNConfig(NetConfig):
         kernels, strides, paddings = self._convs()
         self._check_kernels('kernel_sizes', kernels, strides, paddings)
         self._check_positive('pool_size', 'pool_strides')
+        if isinstance(self.conv1x1, bool) or not isinstance(self.conv1x1, int) \
+                or self.conv1x1 < 0:
+            raise ValueError(f'conv1x1 must be an int >= 0 (1x1 convolutions per NiN block), '
+                             f'got {self.conv1x1!r} — 2 is the paper\'s, 0 removes them')
+        if not isinstance(self.linear_class_maps, bool):
+            raise ValueError(f'linear_class_maps must be True or False, got '
+                             f'{self.linear_class_maps!r}')
+        if self.linear_class_maps and not self.conv1x1:
+            raise ValueError('linear_class_maps=True needs 1x1 convolutions to make linear — '
+                             'set conv1x1 to 1 or 2, or linear_class_maps=False')
 
     def channel_counts(self):
         return [(f'channels[{i}]', c) for i, c in enumerate(self.channels)]
@@ -76,10 +88,11 @@ class NiNConfig(NetConfig):
         kernels, strides, paddings = self._convs()
         act, bn = self.activation, self.batch_norm
 
-        def block(i, channels):
+        def block(i, channels, conv1x1_activation='same'):
             k = kernels[i]
             return nin_stage(f'block{i + 1}', channels, k, strides[i],
-                             same_padding(paddings[i], k), act, bn, knob=f'kernel_sizes[{i}]')
+                             same_padding(paddings[i], k), act, bn, knob=f'kernel_sizes[{i}]',
+                             conv1x1=self.conv1x1, conv1x1_activation=conv1x1_activation)
 
         # N x 1 x 224 x 224 -> block1 N x 96 x 54 x 54 -> pool1 N x 96 x 26 x 26
         # -> block2 N x 256 x 26 x 26 -> pool2 N x 256 x 12 x 12
@@ -92,7 +105,8 @@ class NiNConfig(NetConfig):
         if self.dropout:
             specs.append(Dropout('dropout', self.dropout))
         n = len(self.channels)
-        specs += [block(n, self.num_classes),               # N x 10 x 5 x 5: a map per class
+        last = None if self.linear_class_maps else 'same'
+        specs += [block(n, self.num_classes, last),         # N x 10 x 5 x 5: a map per class
                   GlobalAvgPool('global_pool'),             # N x 10 x 1 x 1
                   Flatten('flatten')]                       # N x 10
         return specs
