@@ -18,7 +18,7 @@ Every run is trained (``WEEK5_RETRAIN=1``): the times are a student's first pass
 ``--memo`` runs memoised before are loaded instead (a second pass, or runs shared between
 chapters). Chapters run one after the other, never two at a time; other processes on the
 machine inflate the wall times (the CPU column does not count them), so the load is
-printed at the start and the end. The notebooks are executed in memory: nothing is saved.
+printed at the start and the end. The notebooks are executed in memory; ``--save`` writes each one back in place.
 ``--readme`` replaces the rows of the chapters measured in the table between the markers
 ``<!-- bench/chapters.py begin -->`` and ``<!-- bench/chapters.py end -->`` of README.md,
 and the sentence under it that says where and how they were measured.
@@ -65,20 +65,28 @@ def reference_workload():
     return {'wall': time.perf_counter() - t0, 'cpu': time.process_time() - c0}
 
 
-def execute_chapter(path, timeout):
-    """Execute notebook ``path`` in a fresh kernel; {'wall', 'cpu', 'cells'}: the kernel's
-    CPU seconds (it is this process' child, waited for at shutdown) and per code cell its
-    index, id, first source line and start / end times (nbclient's timing metadata)."""
+def execute_chapter(path, timeout, save=False):
+    """Execute notebook ``path`` in a fresh kernel, started as ``instructor.execute`` starts
+    it (slide display on), and with ``save`` write it back in place; {'wall', 'cpu',
+    'cells'}: the kernel's CPU seconds (it is this process' child, waited for at shutdown)
+    and per code cell its index, id, first source line and start / end times (nbclient's
+    timing metadata)."""
     import nbformat
     from nbclient import NotebookClient
+    from instructor.execute import SLIDE_DISPLAY
     nb = nbformat.read(str(path), as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name='python3', record_timing=True,
-                            resources={'metadata': {'path': str(path.parent)}})
+                            resources={'metadata': {'path': str(path.parent)}},
+                            extra_arguments=[f'--IPKernelApp.exec_lines={SLIDE_DISPLAY}'])
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     client.execute()
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if save:
+        for cell in nb.cells:          # the timing metadata is for this report, not the notebook
+            cell.metadata.pop('execution', None)
+        nbformat.write(nb, str(path))
     cells = []
     for i, cell in enumerate(nb.cells):
         timing = cell.metadata.get('execution', {})
@@ -208,12 +216,15 @@ def main(argv=None):
     parser.add_argument('--timeout', type=int, default=3600, help='seconds per cell')
     parser.add_argument('--readme', action='store_true', help='rewrite README.md\'s table')
     parser.add_argument('--json', help='also write the measurements to this file')
+    parser.add_argument('--save', action='store_true',
+                        help='write each executed notebook back in place (the timed run is '
+                             'then the committed one; run the chapters in dependency order)')
     parser.add_argument('--child', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         what = json.loads(args.child)
         result = reference_workload() if what[0] == 'reference' else \
-            execute_chapter(Path(what[1]), what[2])
+            execute_chapter(Path(what[1]), what[2], save=what[3])
         print(json.dumps(result))
         return 0
 
@@ -238,7 +249,7 @@ def main(argv=None):
         for path in paths:
             log = Path(tmp) / f'{path.stem}.jsonl'
             try:
-                r = in_child(['chapter', str(path), args.timeout],
+                r = in_child(['chapter', str(path), args.timeout, args.save],
                              dict(env, WEEK5_RUN_LOG=str(log)))
             except RuntimeError as err:             # a cell failed: say so, go on
                 print(f'{path.stem}: FAILED, not timed\n{err}', flush=True)

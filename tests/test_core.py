@@ -428,8 +428,7 @@ def test_numpy_semantics_switch_on_lazily_and_threads_default():
 
 
 def test_fit_on_a_thread_activates_numpy_semantics_there():
-    code = ('import threading, week5, sys\n'
-            'sys.path.insert(0, "tests")\n'
+    code = ('import threading, week5\n'
             'from support import TinyNet, ToyData\n'
             'model = TinyNet(); out = []\n'
             'def run():\n'
@@ -437,7 +436,8 @@ def test_fit_on_a_thread_activates_numpy_semantics_there():
             '    t.fit(model, ToyData()); out.append(t.history["val_acc"][0])\n'
             'th = threading.Thread(target=run); th.start(); th.join()\n'
             'print(len(out))')
-    assert _python(code) == '1'
+    tests = os.path.dirname(os.path.abspath(__file__))
+    assert _python(code, {'PYTHONPATH': os.pathsep.join([tests, os.environ.get('PYTHONPATH', '')])}) == '1'
 
 
 def test_fit_returns_nothing_so_a_cell_ending_with_it_shows_no_repr():
