@@ -108,12 +108,8 @@ def collect_main(argv):
     return 0 if intake.placed else 1
 
 
-def main(argv=None):
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ['collect']:     # a submissions folder named "collect": pass ./collect
-        return collect_main(argv[1:])
-    if argv[:1] == ['hand']:        # likewise ./hand
-        return classwork.hand_main(argv[1:])
+def _parser():
+    """The command line of ``python -m instructor.grading`` (grading a class)."""
     parser = argparse.ArgumentParser(
         prog='python -m instructor.grading',
         description='Run every student notebook sealed off, judge the exercise answers outside '
@@ -156,14 +152,52 @@ def main(argv=None):
     classwork.add_arguments(parser)
     parser.add_argument('--check', metavar='REPORT',
                         help='re-verify a written report against its run records and exit')
+    return parser
+
+
+def _check(report):
+    """``--check REPORT``: re-verify a written report against its run records."""
+    problems = check_report(report)
+    for p in problems:
+        print(p)
+    print(f'{report}: ' + ('matches its run records' if not problems
+                           else f'{len(problems)} problem(s)'))
+    return 1 if problems else 0
+
+
+def _write_results(results, args, intake, parser):
+    """The report, the table, and what the options ask for: gradebook, feedback, hand-backs."""
+    write_report(results, args.out)
+    print(format_table(results))
+    reruns = [r for r in results if r.rerun]
+    if reruns:
+        print(f'\n{len(reruns)} run(s) were run again because their worker was lost:')
+        print('\n'.join(f'  {r.student}/{r.notebook}: {r.rerun}' for r in reruns))
+    print(f'\nreport written to {args.out} (run records: {records_path(args.out)})')
+    if args.gradebook:
+        path = Path(args.out).with_suffix(f'.{args.gradebook}.csv')
+        try:
+            warnings = write_gradebook(results, intake, args.gradebook, path, args.assignment,
+                                       args.gradebook_export)
+        except ValueError as e:
+            parser.error(str(e))
+        print('\n'.join(warnings + [f'{args.gradebook} gradebook import written to {path}']))
+    if args.feedback:
+        paths = write_feedback(results, args.feedback, intake)
+        print(f'{len(paths)} feedback file(s) written to {args.feedback}')
+    classwork.hand_back(results, args, intake)
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ['collect']:     # a submissions folder named "collect": pass ./collect
+        return collect_main(argv[1:])
+    if argv[:1] == ['hand']:        # likewise ./hand
+        return classwork.hand_main(argv[1:])
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.check:
-        problems = check_report(args.check)
-        for p in problems:
-            print(p)
-        print(f'{args.check}: ' + ('matches its run records' if not problems
-                                   else f'{len(problems)} problem(s)'))
-        return 1 if problems else 0
+        return _check(args.check)
     if args.submissions_dir is None:
         parser.error('submissions_dir is required (or --check REPORT)')
     intake = read_intake(args.submissions_dir) if Path(args.submissions_dir).is_dir() else None
@@ -189,26 +223,8 @@ def main(argv=None):
         print(f'interrupted: the finished runs are stored in {records}; run the same command '
               'again to grade the rest', file=sys.stderr, flush=True)
         return 130
-    results = classwork.finish(results, args, intake, policy, hand, roster)
-    write_report(results, args.out)
-    print(format_table(results))
-    reruns = [r for r in results if r.rerun]
-    if reruns:
-        print(f'\n{len(reruns)} run(s) were run again because their worker was lost:')
-        print('\n'.join(f'  {r.student}/{r.notebook}: {r.rerun}' for r in reruns))
-    print(f'\nreport written to {args.out} (run records: {records_path(args.out)})')
-    if args.gradebook:
-        path = Path(args.out).with_suffix(f'.{args.gradebook}.csv')
-        try:
-            warnings = write_gradebook(results, intake, args.gradebook, path, args.assignment,
-                                       args.gradebook_export)
-        except ValueError as e:
-            parser.error(str(e))
-        print('\n'.join(warnings + [f'{args.gradebook} gradebook import written to {path}']))
-    if args.feedback:
-        paths = write_feedback(results, args.feedback, intake)
-        print(f'{len(paths)} feedback file(s) written to {args.feedback}')
-    classwork.hand_back(results, args, intake)
+    _write_results(classwork.finish(results, args, intake, policy, hand, roster), args, intake,
+                   parser)
     return 0
 
 

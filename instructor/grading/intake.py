@@ -298,12 +298,8 @@ def _noise(rel):
     return None
 
 
-def collect(source, platform=None, out=None, reference_dir=None, pattern=None, assignment=None,
-            max_file_bytes=MAX_FILE_BYTES, max_total_bytes=MAX_TOTAL_BYTES):
-    """Map a platform's download to ``out/<student>/<notebook>.ipynb``; returns the Intake.
-
-    ``platform`` is ``canvas``, ``moodle`` or ``classroom``, or None with ``pattern``;
-    ``reference_dir`` holds the reference notebooks whose names submissions are matched to."""
+def _scheme(platform, pattern):
+    """(compiled naming scheme, platform name) for ``--from`` or ``--pattern``."""
     if pattern is not None:
         try:
             regex = re.compile(pattern)
@@ -313,44 +309,47 @@ def collect(source, platform=None, out=None, reference_dir=None, pattern=None, a
         if missing:
             raise ValueError(f'--pattern needs the named groups {", ".join(sorted(missing))}, e.g. '
                              r"'(?P<student>[^/]+)/(?P<file>[^/]+\.ipynb)'")
-        platform_name = platform or 'pattern'
-    else:
-        if platform not in PLATFORMS:
-            raise ValueError(f'--from must be one of {", ".join(PLATFORMS)} (got {platform!r}), or '
-                             'pass --pattern with named groups student and file')
-        regex, platform_name = PLATFORMS[platform], platform
-    source, out = Path(source), Path(out)
-    if source.is_dir():
-        members = list(_read_folder(source, max_file_bytes, max_total_bytes))
-    elif source.is_file():
-        members = list(_read_zip(source, max_file_bytes, max_total_bytes))
-    else:
-        raise ValueError(f'ARCHIVE_OR_FOLDER {str(source)!r} does not exist: pass the zip the '
-                         'platform gave, or the folder it was unpacked to')
-    reference_dir = Path(reference_dir) if reference_dir is not None else default_reference_dir()
-    references = {notebook_key(p.name): p.name for p in Path(reference_dir).glob('*.ipynb')}
-    if not references:
-        raise ValueError(f'--reference {str(reference_dir)!r} holds no notebooks: pass the folder '
-                         'of reference notebooks the submissions are named after')
+        return regex, platform or 'pattern'
+    if platform not in PLATFORMS:
+        raise ValueError(f'--from must be one of {", ".join(PLATFORMS)} (got {platform!r}), or '
+                         'pass --pattern with named groups student and file')
+    return PLATFORMS[platform], platform
 
-    intake = Intake(platform_name)
-    times = _member_times(source)
-    kind = 'pattern' if pattern is not None else platform
-    prefix = _classroom_prefix([m[0] for m in members], assignment) if kind == 'classroom' else ''
-    candidates = {}   # (student, notebook) -> [(order, Placed, bytes)]
-    git_files = {}
+
+def _members(source, max_file_bytes, max_total_bytes):
+    """[(relative path, bytes, problem)] of the platform's zip or unpacked folder."""
+    if source.is_dir():
+        return list(_read_folder(source, max_file_bytes, max_total_bytes))
+    if source.is_file():
+        return list(_read_zip(source, max_file_bytes, max_total_bytes))
+    raise ValueError(f'ARCHIVE_OR_FOLDER {str(source)!r} does not exist: pass the zip the '
+                     'platform gave, or the folder it was unpacked to')
+
+
+def _not_placed(fname, key, references):
+    """Why a file whose name matches no reference notebook stays out (with the close name)."""
+    if not fname.lower().endswith(('.ipynb', '.ipynb.txt', '.json')):
+        return f'not a notebook ({PurePosixPath(fname).suffix or "no extension"})'
+    close = _close_name(key, references)
+    if close:
+        return (f'not a notebook of this course: did you mean {references[close[0]]}? Rename '
+                f'the file to {references[close[0]]} in the download and collect again')
+    return f'not a notebook of this course (known: {", ".join(sorted(references.values()))})'
+
+
+def _candidates(members, kind, regex, prefix, references, times, intake):
+    """{(student, notebook): [(order, Placed, bytes)]} of the members that are submissions;
+    the others go to ``intake.unplaced`` with the reason."""
+    candidates, git_files = {}, {}
     for rel, data, problem in members:
         parts = PurePosixPath(rel).parts
         if '.git' in parts:
             repo = '/'.join(parts[:parts.index('.git') + 1])
             git_files[repo] = git_files.get(repo, 0) + 1
             continue
-        if problem is None:
-            problem = _noise(rel)
-        if problem:
-            intake.unplaced.append(Unplaced(rel, problem))
-            continue
-        fields, problem = _match(kind, regex, rel, prefix)
+        fields, problem = (None, problem or _noise(rel))
+        if not problem:
+            fields, problem = _match(kind, regex, rel, prefix)
         if fields is None:
             intake.unplaced.append(Unplaced(rel, problem))
             continue
@@ -365,14 +364,7 @@ def collect(source, platform=None, out=None, reference_dir=None, pattern=None, a
         if key not in references and m and notebook_key(m['stem'] + m['ext']) in references:
             key, attempt = notebook_key(m['stem'] + m['ext']), int(m['attempt'])
         if key not in references:
-            looks = fname.lower().endswith(('.ipynb', '.ipynb.txt', '.json'))
-            close = _close_name(key, references)
-            intake.unplaced.append(Unplaced(rel, (
-                (f'not a notebook of this course: did you mean {references[close[0]]}? Rename '
-                 f'the file to {references[close[0]]} in the download and collect again'
-                 if close else
-                 f'not a notebook of this course (known: {", ".join(sorted(references.values()))})')
-                if looks else f'not a notebook ({PurePosixPath(fname).suffix or "no extension"})')))
+            intake.unplaced.append(Unplaced(rel, _not_placed(fname, key, references)))
             continue
         placed = Placed(fields['student'], references[key], rel, str(fields.get('id', '')),
                         str(fields.get('name', '')), fields.get('late'), attempt,
@@ -381,7 +373,11 @@ def collect(source, platform=None, out=None, reference_dir=None, pattern=None, a
         candidates.setdefault((placed.student, placed.notebook), []).append((order, placed, data))
     for repo, n in sorted(git_files.items()):
         intake.unplaced.append(Unplaced(repo + '/', f'git metadata ({n} files), not a submission'))
+    return candidates
 
+
+def _write_out(out, candidates, intake):
+    """The latest attempt of each (student, notebook) to ``out``, keeping its hand-in time."""
     _prepare_out(out)
     for (student, notebook), found in sorted(candidates.items()):
         found.sort(key=lambda c: c[0])
@@ -395,6 +391,27 @@ def collect(source, platform=None, out=None, reference_dir=None, pattern=None, a
             intake.unplaced.append(Unplaced(older.source, f'an earlier submission of {notebook} '
                                                           f'(attempt {older.attempt}); graded: '
                                                           f'{placed.source}'))
+
+
+def collect(source, platform=None, out=None, reference_dir=None, pattern=None, assignment=None,
+            max_file_bytes=MAX_FILE_BYTES, max_total_bytes=MAX_TOTAL_BYTES):
+    """Map a platform's download to ``out/<student>/<notebook>.ipynb``; returns the Intake.
+
+    ``platform`` is ``canvas``, ``moodle`` or ``classroom``, or None with ``pattern``;
+    ``reference_dir`` holds the reference notebooks whose names submissions are matched to."""
+    regex, platform_name = _scheme(platform, pattern)
+    source, out = Path(source), Path(out)
+    members = _members(source, max_file_bytes, max_total_bytes)
+    reference_dir = Path(reference_dir) if reference_dir is not None else default_reference_dir()
+    references = {notebook_key(p.name): p.name for p in Path(reference_dir).glob('*.ipynb')}
+    if not references:
+        raise ValueError(f'--reference {str(reference_dir)!r} holds no notebooks: pass the folder '
+                         'of reference notebooks the submissions are named after')
+    intake = Intake(platform_name)
+    kind = 'pattern' if pattern is not None else platform
+    prefix = _classroom_prefix([m[0] for m in members], assignment) if kind == 'classroom' else ''
+    candidates = _candidates(members, kind, regex, prefix, references, _member_times(source), intake)
+    _write_out(out, candidates, intake)
     intake.unplaced.sort(key=lambda u: u.source)
     atomic_write_json(out / INTAKE_FILE, {
         'platform': intake.platform, 'source': str(source), 'students': intake.students(),
