@@ -83,10 +83,6 @@ def execute_chapter(path, timeout, save=False):
     client.execute()
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if save:
-        for cell in nb.cells:          # the timing metadata is for this report, not the notebook
-            cell.metadata.pop('execution', None)
-        nbformat.write(nb, str(path))
     cells = []
     for i, cell in enumerate(nb.cells):
         timing = cell.metadata.get('execution', {})
@@ -97,6 +93,10 @@ def execute_chapter(path, timeout, save=False):
                       and not ln.startswith(('#', '%'))), '')
         cells.append({'index': i, 'id': cell.get('id', ''), 'code': first[:60],
                       'start': _epoch(start), 'end': _epoch(end)})
+    if save:                           # after reading the timings: they are for this report
+        for cell in nb.cells:
+            cell.metadata.pop('execution', None)
+        nbformat.write(nb, str(path))
     return {'wall': wall, 'cpu': (after.ru_utime + after.ru_stime)
             - (before.ru_utime + before.ru_stime), 'cells': cells}
 
@@ -173,9 +173,9 @@ def readme_rows(results, ref):
     for name, r in results.items():
         top = r['slowest'][0] if r['slowest'] else None
         what = '; '.join(top['trained']) if top and top['trained'] else '-'
+        slowest = f'{top["seconds"]:.0f} s: {what}' if top else '-'
         rows[name] = (f'| `{name}.ipynb` | {r["wall"]:.0f} s | {r["cpu"]:.0f} s | '
-                      f'{r["cpu"] / ref["cpu"]:.1f} | {verdict(r)} | '
-                      f'{top["seconds"]:.0f} s: {what} |' if top else '')
+                      f'{r["cpu"] / ref["cpu"]:.1f} | {verdict(r)} | {slowest} |')
     return rows
 
 

@@ -94,3 +94,26 @@ def test_chapters_rewrites_only_the_measured_rows_of_the_readme(tmp_path):
 def test_chapters_names_the_cpu_and_its_vector_instructions():
     model, isa = chapters.cpu_info()         # week5.runtime's
     assert model and isa in ('AVX-512', 'AVX2', 'AVX', 'SSE4.2', 'other', 'unknown')
+
+
+def test_chapters_save_writes_the_executed_notebook_and_keeps_the_cell_timings(tmp_path):
+    import nbformat
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell('print(6 * 7)')]
+    path = tmp_path / '09_tiny.ipynb'
+    nbformat.write(nb, str(path))
+    r = chapters.execute_chapter(path, timeout=120, save=True)
+    assert [c['index'] for c in r['cells']] == [0]          # timings read before they are dropped
+    saved = nbformat.read(str(path), as_version=4)
+    assert saved.cells[0].outputs[0]['text'] == '42\n'
+    assert 'execution' not in saved.cells[0].metadata
+
+
+def test_chapters_keeps_a_row_whose_slowest_cells_are_unknown(tmp_path):
+    readme = tmp_path / 'README.md'
+    readme.write_text(f'{chapters.BEGIN}\n{chapters.END}\n')
+    machine = {'date': '2026-12-08', 'profile': 'laptop', 'cpu': 'cpu', 'isa': 'AVX2',
+               'cores': 2, 'load_start': 0.0, 'load_end': 1.0}
+    chapters.rewrite_readme({'01_lenet': {'wall': 261.0, 'cpu': 284.0, 'slowest': [], 'fits': 14}},
+                            {'wall': 7.0, 'cpu': 8.0}, machine, path=readme)
+    assert '| `01_lenet.ipynb` | 261 s | 284 s | 35.5 | over | - |' in readme.read_text()

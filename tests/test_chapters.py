@@ -275,15 +275,15 @@ def test_architecture_rows_and_figure():
     assert len(ax.patches) == 8          # the input and seven layers
 
 
-def test_cpu_gflops_and_gpu_reference():
+def test_cpu_gflops_and_the_gpu_reference_table():
     assert ch_overview.cpu_gflops(n=64, repeats=2) > 0
     assert ch_overview.cpu_gflops(n=64, repeats=1, use_mxnet=False) > 0
     with pytest.raises(ValueError, match='n must be an int >= 16'):
         ch_overview.cpu_gflops(n=4)
     with pytest.raises(ValueError, match='repeats'):
         ch_overview.cpu_gflops(repeats=0)
-    ref = ch_overview.gpu_reference()
-    assert all(spec['gflops'] > 1000 and spec['cores'] > 500 for spec in ref.values())
+    assert all(spec['gflops'] > 1000 and spec['cores'] > 500
+               for spec in ch_overview.GPU_REFERENCE.values())
 
 
 def test_print_speeds_records_the_gpu_factors_the_text_refers_to():

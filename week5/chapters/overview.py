@@ -8,7 +8,7 @@ from mxnet import np, npx
 from ..results import about_times, record
 from ..tensors import use_np
 
-__all__ = ['GPU_REFERENCE', 'gpu_reference', 'cpu_gflops', 'print_speeds']
+__all__ = ['GPU_REFERENCE', 'cpu_gflops', 'print_speeds']
 
 
 GPU_REFERENCE = {     # NVIDIA's published peak float32 throughput; `era` names the record
@@ -16,11 +16,6 @@ GPU_REFERENCE = {     # NVIDIA's published peak float32 throughput; `era` names 
         dict(gflops=1581, cores=512, clock_ghz=1.544, era='gpu2010'),
     'A100 (2020)': dict(gflops=19500, cores=6912, clock_ghz=1.41, era='gpu2020'),
 }
-
-
-def gpu_reference():
-    """The published GPU figures, as a dict (see ``GPU_REFERENCE``)."""
-    return {k: dict(v) for k, v in GPU_REFERENCE.items()}
 
 
 def cpu_gflops(n=1024, repeats=5, use_mxnet=True):
