@@ -458,11 +458,11 @@ def plot_confident_mistakes(found, n=12, num_cols=6):
     class, then '→ predicted class' and the probability given to it. Returns the axes."""
     idx = found.most_confident(n)
     axes = show_image_grid(found.images[idx], found.y_true[idx], found.y_pred[idx],
-                           class_names=TEXT_LABELS, num_cols=num_cols, scale=1.6)
-    for a, i in zip(axes, idx):
-        a.set_title(f'{TEXT_LABELS[found.y_true[i]]}\n→ {TEXT_LABELS[found.y_pred[i]]} '
-                    f'{found.confidence[i]:.2f}', fontsize=SLIDE_FONT, color='red')
-    axes[0].figure.subplots_adjust(hspace=0.7)     # two lines of title above each row
+                           class_names=TEXT_LABELS, num_cols=num_cols, scale=2.0)
+    for a, i in zip(axes, idx):   # one short line each: a long one runs into its neighbour's
+        a.set_title(f'{TEXT_LABELS[found.y_true[i]]}\n→ {TEXT_LABELS[found.y_pred[i]]}\n'
+                    f'p = {found.confidence[i]:.2f}', fontsize=SLIDE_FONT, color='red')
+    axes[0].figure.subplots_adjust(hspace=0.9, wspace=0.3)   # three title lines per row
     return axes
 def record_accuracy(runs, key='val_acc'):
     """Record what sections 4-5 say about ``{name: [Run per seed]}`` under one budget, as
