@@ -21,7 +21,11 @@ def _pngs(nb):
 
 
 @pytest.mark.slow
-def test_executed_figures_record_their_text_size_without_a_cell_for_it(tmp_path):
+def test_executed_figures_record_their_text_size_without_a_cell_for_it(tmp_path, monkeypatch):
+    # the kernel inherits this process' environment: other test modules set MPLBACKEND=Agg
+    # (no figure would be shown) and WEEK5_HEADLESS=1 at import
+    monkeypatch.delenv('MPLBACKEND', raising=False)
+    monkeypatch.delenv('WEEK5_HEADLESS', raising=False)
     path = tmp_path / 'chapter.ipynb'
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(FIGURE)]), str(path))
     written = execute.execute(path, profile='quick', timeout=300, out=tmp_path / 'out')
