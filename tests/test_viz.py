@@ -767,3 +767,10 @@ def test_the_nin_vs_vgg_figure_is_slide_sized_and_no_text_runs_into_another():
             inside = (p.x0 - 1 <= box.x0 and box.x1 <= p.x1 + 1 and p.y0 - 1 <= box.y0
                       and box.y1 <= p.y1 + 1)
             assert inside or not box.overlaps(p), text
+
+
+def test_confusion_matrix_in_percent_writes_whole_numbers_and_leaves_zeros_empty():
+    counts = np.array([[87, 13], [0, 100]])
+    ax = viz.plot_confusion_matrix(counts, ['a', 'b'], percent=True)
+    assert [t.get_text() for t in ax.texts] == ['87', '13', '', '100']
+    plt.close(ax.figure)

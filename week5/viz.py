@@ -274,9 +274,11 @@ def confusion_matrix(y_true, y_pred, num_classes=None):
 
 
 def plot_confusion_matrix(counts, class_names=None, normalize=True, ax=None,
-                          annotate=True, digits=2):
+                          annotate=True, digits=2, percent=False):
     """Rows are true classes, columns predictions; ``normalize`` divides each row by its
-    total (recall per class). Returns the axes."""
+    total (recall per class). ``percent`` (with ``normalize``) writes each share as a whole
+    percentage and leaves the cells under 0.5 % empty: short enough for 10 x 10 cells at a
+    slide's text size. Returns the axes."""
     counts = to_numpy(counts)
     if counts.ndim != 2 or counts.shape[0] != counts.shape[1]:
         raise ValueError(f'counts has shape {counts.shape}; pass a square matrix '
@@ -301,7 +303,10 @@ def plot_confusion_matrix(counts, class_names=None, normalize=True, ax=None,
         for i in range(n):
             for j in range(n):
                 v = values[i, j]
-                text = f'{v:.{digits}f}' if normalize else f'{int(v)}'
+                if normalize and percent:
+                    text = f'{100 * v:.0f}' if round(100 * v) else ''
+                else:
+                    text = f'{v:.{digits}f}' if normalize else f'{int(v)}'
                 ax.text(j, i, text, ha='center', va='center', fontsize='x-small',
                         color='white' if v > top / 2 else 'black')
     return ax
