@@ -117,3 +117,22 @@ def test_chapters_keeps_a_row_whose_slowest_cells_are_unknown(tmp_path):
     chapters.rewrite_readme({'01_lenet': {'wall': 261.0, 'cpu': 284.0, 'slowest': [], 'fits': 14}},
                             {'wall': 7.0, 'cpu': 8.0}, machine, path=readme)
     assert '| `01_lenet.ipynb` | 261 s | 284 s | 35.5 | over | - |' in readme.read_text()
+
+
+@pytest.mark.timeout(300)
+def test_bench_sidebyside_trains_the_same_runs_both_ways_and_prints_the_ratio(tmp_path):
+    from week5.fashion_mnist import _data_cache
+    if _data_cache().exists():                   # the runs' memo goes to tmp_path
+        (tmp_path / 'fashion-mnist').symlink_to(_data_cache())
+    env = dict(os.environ, WEEK5_PROGRESS='0', WEEK5_CACHE=str(tmp_path))
+    out = subprocess.run(
+        [sys.executable, os.path.join(ROOT, 'bench', 'sidebyside.py'), '--runs', '2',
+         '--images', '512', '--epochs', '1', '--processes', '2'],
+        capture_output=True, text=True, timeout=280, env=env, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith('bench/sidebyside.py: 2 x lenet, 512 images x 1 epoch(s);')
+    one, two = (next(ln for ln in lines if ln.startswith(p))
+                for p in ('one after the other', 'side by side (2 at a time)'))
+    assert one.split('val acc')[1] == two.split('val acc')[1]     # the same runs
+    assert lines[-1].startswith('side by side takes ') and 'x faster' in lines[-1]

@@ -12,6 +12,7 @@ by a budget (``recipe.BUDGETS``), with the variant's changes; ``Recipe.build`` a
 it. A chapter's own experiments are in its module, week5/chapters/. Tables are printed
 with fixed formatting from integer counts, so the cells that print them are deterministic.
 """
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from .callbacks import Callback
 from .profiles import get_profile
 from .recipe import Run, load_run, runs_dir, save_run, shrink
 from .results import record
+from .sidebyside import Job, fit_all
 
 __all__ = ['CHAPTERS', 'CLAIM_RE', 'Claim', 'claim', 'parse_claims', 'runs_at_chance',
            'untestable', 'claim_greater',
@@ -202,6 +204,8 @@ class CleanTrainAccuracy(Callback):
 
     def __init__(self, recipe):
         self.recipe = recipe.replace(augment=False)
+        # a pure function of the run: a memoised run with this callback is keyed by it
+        self.memo_key = 'clean_train_acc ' + json.dumps(self.recipe.to_dict(), sort_keys=True)
         self._batches = None
 
     def on_fit_start(self, trainer, model):
@@ -255,12 +259,13 @@ def _cell(value):
 
 def compare_seeds(name, variants, seeds=(0, 1, 2), budget='experiment', profile=None,
                   progress=False, retrain=None):
-    """``compare`` once per seed: ``{label: [Run for each seed]}``."""
+    """``compare`` once per seed: ``{label: [Run for each seed]}``. Every run of every seed
+    is one list for ``fit_all``, so the runs not memoised train side by side."""
+    jobs = [job for seed in seeds
+            for job in _variant_jobs(name, variants, budget, profile, seed)]
     runs = {label: [] for label in variants}
-    for seed in seeds:
-        for label, run in compare(name, variants, budget, profile, seed, progress,
-                                  retrain=retrain).items():
-            runs[label].append(run)
+    for job, run in zip(jobs, fit_all(jobs, retrain=retrain, progress=progress)):
+        runs[job.label].append(run)
     return runs
 
 
@@ -314,16 +319,21 @@ def compare(name, variants, budget='experiment', profile=None, seed=0, progress=
     ``dict(augment=True)``) or to a function ``f(recipe)`` returning a model. Every
     variant sees the same data subset, the same shuffling and the same initialisation
     seed. A run already trained with the same recipe is loaded (``Recipe.fit``; ``retrain``
-    trains it again)."""
+    trains it again); the others train side by side when that pays (``fit_all``)."""
+    jobs = _variant_jobs(name, variants, budget, profile, seed, callbacks)
+    return dict(zip(variants, fit_all(jobs, retrain=retrain, progress=progress)))
+
+
+def _variant_jobs(name, variants, budget, profile, seed, callbacks=()):
+    """One ``Job`` per variant of ``{label: spec}`` (see ``compare``) at ``seed``."""
     if not variants:
         raise ValueError('variants is empty: give at least one {label: changes} entry')
-    runs = {}
+    jobs = []
     for label, spec in variants.items():
         changes, factory = _variant(spec)
-        recipe = budget_recipe(name, budget, profile, seed=seed, **changes)
-        runs[label] = recipe.fit(label, factory=factory, callbacks=callbacks,
-                                 progress=progress, retrain=retrain)
-    return runs
+        jobs.append(Job(budget_recipe(name, budget, profile, seed=seed, **changes), label,
+                        factory, tuple(callbacks)))
+    return jobs
 
 
 CHAPTERS = {'lenet': 1, 'alexnet': 2, 'vgg': 3, 'nin': 4, 'googlenet': 5}

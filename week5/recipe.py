@@ -192,9 +192,10 @@ class Recipe:
         recipe again loads it (weights and History, bit for bit) and ``print_fn`` says
         "loaded the run trained at ...". ``retrain=True`` (or ``WEEK5_RETRAIN=1``) trains
         it again and replaces the stored one. Runs that are not pure functions of the
-        recipe are never memoised: no seed, a ``data`` module passed in, extra
-        ``callbacks``, or a ``factory`` that is not a module-level function."""
-        key = None if data is not None or callbacks else run_key(self, factory)
+        recipe are never memoised: no seed, a ``data`` module passed in, a callback
+        without a ``memo_key`` (one that records more metrics declares it, see
+        ``run_key``), or a ``factory`` that is not a module-level function."""
+        key = None if data is not None else run_key(self, factory, callbacks)
         if key is not None and not _retrain(retrain):
             run = _load_memo(key, self, label, factory, print_fn)
             if run is not None:
@@ -471,10 +472,14 @@ def save_run(run, path, key=None):
               'history': run.history.to_dict(), 'seconds': run.seconds,
               'stopped': run.stopped, 'label': run.label, 'params': run.params,
               'trained_at': run.trained_at, 'key': key}
-    if run.model is not None:
-        tmp = base + '.params.part'
-        run.model.save_parameters(tmp)
-        os.replace(tmp, base + '.params')
+    if run.model is not None:     # a name of its own: two processes may save one run
+        tmp = f'{base}.params.{os.getpid()}.part'
+        try:
+            run.model.save_parameters(tmp)
+            os.replace(tmp, base + '.params')
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
     atomic_write_json(base + '.json', record)
     return base + '.json'
 
@@ -537,10 +542,15 @@ def memo_dir():
 
 def _prune_memo(limit=MEMO_LIMIT_BYTES):
     """Delete the least recently written memoised runs beyond ``limit`` bytes."""
-    files = sorted(memo_dir().glob('*.*'), key=lambda p: p.stat().st_mtime, reverse=True)
+    files = []
+    for path in memo_dir().glob('*.*'):
+        try:
+            files.append((path.stat(), path))
+        except FileNotFoundError:       # another process (a side-by-side worker) pruned it
+            continue
     total = 0
-    for path in files:
-        total += path.stat().st_size
+    for stat, path in sorted(files, key=lambda f: f[0].st_mtime, reverse=True):
+        total += stat.st_size
         if total > limit:
             path.unlink(missing_ok=True)
 
@@ -561,11 +571,14 @@ def _code_digest(*extra_files):
     return digest.hexdigest()
 
 
-def run_key(recipe, factory=None):
+def run_key(recipe, factory=None, callbacks=()):
     """The memo key of a run of ``recipe`` (hex), or None when the run is not a pure
-    function of the recipe: no seed, or a ``factory`` that is not a module-level function
-    (a lambda or a closure may build anything)."""
-    if recipe.seed is None:
+    function of the recipe: no seed, a ``factory`` that is not a module-level function
+    (a lambda or a closure may build anything), or a callback without a ``memo_key``: a
+    callback that only records metrics (a pure function of the run and its recipe)
+    declares one, a string naming what it records, which becomes part of the key."""
+    memo_keys = [getattr(cb, 'memo_key', None) for cb in callbacks]
+    if recipe.seed is None or None in memo_keys:
         return None
     extra, name = (), None
     if factory is not None:
@@ -576,7 +589,8 @@ def run_key(recipe, factory=None):
             return None
         extra, name = (os.path.abspath(source),), f'{module.__name__}.{qualname}'
     text = json.dumps({'recipe': recipe.to_dict(), 'factory': name,
-                       'code': _code_digest(*extra)}, sort_keys=True)
+                       'code': _code_digest(*extra),
+                       **({'callbacks': memo_keys} if memo_keys else {})}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 

@@ -13,6 +13,7 @@ from ..png import SLIDE_FONT
 from ..inside import gradient_norms
 from ..profiles import get_profile
 from ..results import compare_words, record
+from ..sidebyside import Job, fit_all
 
 __all__ = ['MEMORISED', 'VAL_FALL', 'DROPOUT_ARMS', 'DROPOUT_REGIMES', 'DropoutExperiment',
            'memorisation', 'train_arms', 'dropout_experiment', 'dropout_verdict',
@@ -90,11 +91,14 @@ def train_arms(regime, arms, seeds=(0, 1, 2), profile=None):
     """``{arm: [Run per seed]}`` of AlexNet in ``regime`` with each of ``arms`` (label ->
     recipe changes), every run recording its clean training accuracy per epoch."""
     prof = regime.profile('alexnet', profile)
-    runs = {label: [] for label in arms}
+    jobs = []
     for seed in seeds:
         for label, changes in arms.items():
             recipe = prof.recipe('alexnet', seed=seed, **changes)
-            runs[label].append(recipe.fit(label, callbacks=[CleanTrainAccuracy(recipe)]))
+            jobs.append(Job(recipe, label, callbacks=(CleanTrainAccuracy(recipe),)))
+    runs = {label: [] for label in arms}
+    for job, run in zip(jobs, fit_all(jobs)):       # side by side when that pays
+        runs[job.label].append(run)
     return runs
 
 

@@ -1,0 +1,159 @@
+"""Runs trained side by side: the seeds of an experiment, each in its own process.
+
+One training run keeps about one core busy (one OpenMP thread per operator, see
+``week5.runtime``), so on a 2-core laptop an experiment of 4 variants x 3 seeds leaves a
+core idle for its whole length. ``fit_all`` trains the runs of a list that are not
+memoised yet in worker processes, as many at once as the machine has cores (at most
+``MAX_WORKERS``), and hands back the same ``Run`` objects, in the same order, that
+training them one after the other in this process gives: a run is a pure function of
+its recipe and seed (``Recipe.fit``), wherever it trains (tests/test_sidebyside.py
+checks it bit for bit). bench/sidebyside.py measures what it saves.
+
+    >>> runs = fit_all([Job(recipe.replace(seed=s), 'seed %d' % s) for s in (0, 1, 2)])
+
+Runs stay in this process when that is cheaper or when they cannot move: fewer than two
+runs to train, less than ``MIN_WORK`` of work in all (a worker's start, importing MXNet
+and reading the data, costs seconds: the ``quick`` profile never pays it), one core, ``WEEK5_SIDE_BY_SIDE=1``, or a run whose model factory or callbacks
+cannot be sent to another process (a lambda). Each worker trains silently (no live
+curves); a line says how many runs trained side by side. Interrupting the cell stops the
+workers; the runs they had finished are memoised and load next time.
+
+Never imports matplotlib, IPython or ipywidgets.
+"""
+import concurrent.futures
+import multiprocessing
+import os
+import pickle
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+
+from .recipe import load_run, memo_dir, run_key, save_run, _retrain
+
+__all__ = ['Job', 'fit_all', 'workers', 'SIDE_BY_SIDE_ENV', 'MAX_WORKERS', 'MIN_WORK']
+
+SIDE_BY_SIDE_ENV = 'WEEK5_SIDE_BY_SIDE'   # processes at once: 1 trains in this process
+MAX_WORKERS = 4              # each worker holds its own copy of the data set
+# Below this much work in all (``_work``: about 10 s of LeNet training on the course's
+# 2-core machine) the workers' start -- importing MXNet, reading the data -- costs more
+# than it saves (bench/sidebyside.py: 4 LeNet runs of 30,000 images x 1 epoch took 1.13x
+# longer side by side; of 60,000 x 2, 0.58x as long).
+MIN_WORK = 200_000
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run to train: what ``Recipe.fit`` takes (``label``, ``factory``, ``callbacks``)."""
+    recipe: object
+    label: str = ''
+    factory: object = None
+    callbacks: tuple = ()
+
+
+def workers(requested=None):
+    """How many runs train at once: ``requested``, else ``WEEK5_SIDE_BY_SIDE``, else the
+    number of cores (at most ``MAX_WORKERS``)."""
+    value = requested if requested is not None else os.environ.get(SIDE_BY_SIDE_ENV, '').strip()
+    if value in ('', None):
+        return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise ValueError(f'{SIDE_BY_SIDE_ENV}={value!r}: give the number of runs to train at '
+                         f'once, e.g. 2, or 1 to train every run in this process')
+    return n
+
+
+def fit_all(jobs, retrain=None, processes=None, min_work=MIN_WORK, progress=False,
+            print_fn=print):
+    """The ``Run`` of every ``Job``, in order: memoised runs loaded, the others trained,
+    side by side in worker processes when that pays (see the module docstring), else here.
+    ``retrain`` and ``progress`` (of a run trained here): as ``Recipe.fit``;
+    ``processes``: runs at once (default ``workers()``)."""
+    jobs = [job if isinstance(job, Job) else Job(*job) for job in jobs]
+    todo = [i for i, job in enumerate(jobs) if _needs_training(job, retrain)]
+    movable = [i for i in todo if _picklable(jobs[i])]
+    n = min(workers(processes), len(movable))
+    work = sum(_work(jobs[i].recipe) for i in movable)
+    trained = {}
+    if n >= 2 and work >= min_work:
+        trained = _train_side_by_side([jobs[i] for i in movable], n, print_fn)
+        trained = dict(zip(movable, trained))
+    runs = []
+    for i, job in enumerate(jobs):
+        if i in trained:
+            run = trained[i]
+            run.recipe, run.label = job.recipe, job.label
+            runs.append(run)
+        else:
+            runs.append(job.recipe.fit(job.label, factory=job.factory,
+                                       callbacks=job.callbacks, progress=progress,
+                                       retrain=retrain, print_fn=print_fn))
+    return runs
+
+
+def _needs_training(job, retrain):
+    key = run_key(job.recipe, job.factory, job.callbacks)
+    return key is None or _retrain(retrain) or not (memo_dir() / f'{key}.json').exists()
+
+
+def _picklable(job):
+    try:
+        pickle.dumps(job)
+    except Exception:                    # a lambda factory, a callback holding a widget ...
+        return False
+    return True
+
+
+def _work(recipe):
+    """What a run costs, in LeNet-sized images: the images it trains on and validates
+    (forward only: a third) over all epochs, times its input's area over 28x28."""
+    train = recipe.num_train if recipe.num_train is not None else 60_000
+    val = recipe.num_val if recipe.num_val is not None else 10_000
+    side = recipe.resize[0] if recipe.resize else 28
+    return (train + val / 3) * recipe.num_epochs * (side / 28) ** 2
+
+
+def _train_side_by_side(jobs, n, print_fn):
+    """Train ``jobs`` in ``n`` worker processes; their Runs, with weights, in order."""
+    start = time.perf_counter()
+    out = tempfile.mkdtemp(prefix='week5-side-by-side-')
+    context = multiprocessing.get_context('spawn')    # MXNet's threads do not survive fork
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=n, mp_context=context)
+    try:
+        futures = [pool.submit(_train_one, job, os.path.join(out, str(i)))
+                   for i, job in enumerate(jobs)]
+        paths = []
+        for job, future in zip(jobs, futures):
+            try:
+                paths.append(future.result())
+            except Exception as err:
+                raise RuntimeError(f'training {job.label or job.recipe.network!r} (seed '
+                                   f'{job.recipe.seed}) in a worker process failed: {err} '
+                                   f'— {SIDE_BY_SIDE_ENV}=1 trains it in this process, '
+                                   f'with the full traceback') from err
+        runs = [load_run(path, weights=True, factory=job.factory)
+                for job, path in zip(jobs, paths)]
+    except BaseException:                              # KeyboardInterrupt: stop the workers
+        for process in list(getattr(pool, '_processes', {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    pool.shutdown()
+    print_fn(f'trained {len(jobs)} runs side by side, {n} at a time in worker processes, '
+             f'in {time.perf_counter() - start:.0f} s ({SIDE_BY_SIDE_ENV}=1 trains them '
+             f'one after the other here)')
+    return runs
+
+
+def _train_one(job, path):
+    """In a worker: train (memoising the run as ``Recipe.fit`` does) and save it at ``path``."""
+    run = job.recipe.fit(job.label, factory=job.factory, callbacks=job.callbacks,
+                         retrain=True, print_fn=lambda *_: None)
+    save_run(run, path)
+    return path
