@@ -83,7 +83,7 @@ def test_chapters_rewrites_only_the_measured_rows_of_the_readme(tmp_path):
     text = readme.read_text()
     assert text.startswith('# course\n\nbefore\n') and text.endswith(f'{chapters.END}\nafter\n')
     assert '| `00_overview.ipynb` | 15 s |' in text                 # not measured: kept
-    assert ('| `03_vgg.ipynb` | 300 s | 200 s | 25.0 | over (CPU within) | 120 s: 9 x VGG '
+    assert ('| `03_vgg.ipynb` | 300 s | 200 s | 30.0 | over (CPU within) | 120 s: 9 x VGG '
             '6,000 images at 32px, 3 epochs, seeds 0 1 2 |') in text
     assert 'old sentence' not in text and 'Some CPU (AVX2), 2 cores, load average 1.0' in text
     readme.write_text('no markers')
@@ -116,7 +116,19 @@ def test_chapters_keeps_a_row_whose_slowest_cells_are_unknown(tmp_path):
                'cores': 2, 'load_start': 0.0, 'load_end': 1.0}
     chapters.rewrite_readme({'01_lenet': {'wall': 261.0, 'cpu': 284.0, 'slowest': [], 'fits': 14}},
                             {'wall': 7.0, 'cpu': 8.0}, machine, path=readme)
-    assert '| `01_lenet.ipynb` | 261 s | 284 s | 35.5 | over | - |' in readme.read_text()
+    text = readme.read_text()
+    assert '| `01_lenet.ipynb` | 261 s | 284 s | 37.3 | over | - |' in text
+    assert '240 s on a 2-core AVX2 laptop' in text and '34.3 reference epochs, 240 s on' in text
+
+
+def test_chapters_budget_on_a_faster_host_is_the_avx2_budget_in_reference_epochs():
+    ref = {'wall': 7.0, 'cpu': 8.0}
+    assert chapters.budget_here(ref, 'AVX2') == 240
+    here = chapters.budget_here(ref, 'AVX-512')
+    assert here == pytest.approx(240 / chapters.AVX2_SLOWER)
+    assert chapters.verdict({'wall': here - 1, 'cpu': here + 50}, here) == 'ok'
+    assert chapters.verdict({'wall': here + 1, 'cpu': here - 1}, here) == 'over (CPU within)'
+    assert chapters.verdict({'wall': here + 1, 'cpu': here + 1}, here) == 'over'
 
 
 @pytest.mark.timeout(300)
