@@ -146,8 +146,8 @@ def _train_side_by_side(jobs, n, print_fn):
         shutil.rmtree(out, ignore_errors=True)
     pool.shutdown()
     print_fn(f'trained {len(jobs)} runs side by side, {n} at a time in worker processes, '
-             f'in {time.perf_counter() - start:.0f} s ({SIDE_BY_SIDE_ENV}=1 trains them '
-             f'one after the other here)')
+             f'in {time.perf_counter() - start:.0f} s (a run\'s own seconds count the cores '
+             f'it shared; {SIDE_BY_SIDE_ENV}=1 trains them one after the other here)')
     return runs
 
 
