@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 
 from week5.lab import (FeatureMapExplorer, FilterViewer, InceptionPanel,  # noqa: E402
                        TrainingLab, is_headless)
-from week5.lab.panel import start_recipe  # noqa: E402
+from week5.lab.panel import START, start_recipe  # noqa: E402
 from week5.callbacks import Callback  # noqa: E402
 from week5.core import Classifier  # noqa: E402
 from week5.profiles import get_profile  # noqa: E402
@@ -741,3 +741,20 @@ def test_what_ran_before_does_not_change_what_the_lab_trains():
     after = first_run()
     np.testing.assert_array_equal(fresh[0], after[0])
     assert fresh[1] == after[1]
+
+
+def test_a_lab_run_trains_on_a_fraction_of_the_laptop_data_unless_asked_for_more():
+    from week5.lab.panel import LAB_TRAIN, LAB_VAL
+    laptop = get_profile('laptop')
+    for name in ('lenet', 'googlenet'):
+        section_4 = laptop.recipe(name)
+        start = start_recipe(laptop, name)
+        assert section_4.num_train is None and (start.num_train, start.num_val) == (LAB_TRAIN, LAB_VAL)
+        assert start.num_epochs == laptop.recipe(name, **START.get(name, {})).num_epochs
+    assert start_recipe(laptop, 'lenet', num_train=None).num_train is None     # asked for all
+    assert start_recipe(laptop, 'lenet', num_train=3000).num_train == 3000
+    quick = get_profile('quick').recipe('lenet')
+    assert start_recipe(get_profile('quick'), 'lenet').num_train == quick.num_train   # smaller
+    assert start_recipe(get_profile('full'), 'lenet').num_train is None        # the book's
+    lab = TrainingLab('alexnet', profile='laptop', headless=True)
+    assert lab.next_recipe().num_train == LAB_TRAIN

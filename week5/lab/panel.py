@@ -28,6 +28,7 @@ from .controller import RunController, final_text
 from .pictures import Panel
 
 __all__ = ['is_headless', 'TrainingLab', 'Knobs', 'NumberBox', 'START', 'MIN_STEPS',
+           'LAB_TRAIN', 'LAB_VAL',
            'start_recipe']
 
 _SUMMARY_DIGITS = 2        # rounding of metrics in headless text output (stable for nbval)
@@ -59,23 +60,38 @@ START = {'lenet': {'activation': 'relu', 'pool': 'max'}}
 # filter moves by about 11 % of its largest initial weight after 8 steps (seed 0), 40-67 %
 # after 24 (seeds 0-4; val acc 0.30-0.51 against 0.10 for the 1998 recipe).
 MIN_STEPS = 24
+# ... and, but in the book's ``full`` profile, trains on at most LAB_TRAIN images and
+# validates on at most LAB_VAL: a lab run is one try of a knob, to be compared with the
+# next, so it costs a fraction of the chapter's section-4 run of the same network (a
+# fifth of its training images at the same epochs) and a student can try several in a
+# sitting; ``num_train=None`` (or any size) in the lab's constructor asks for more.
+LAB_TRAIN, LAB_VAL = 12_000, 5_000
 
 
 def start_recipe(profile, network, **changes):
     """The recipe the lab starts from for registry network ``network``: the profile's,
-    with the lab's `START` changes, seeded (0: runs that differ in one knob start from
-    the same weights and see the same batches, and the first screen shows the first
-    run's weights), with at least `MIN_STEPS` steps unless ``changes`` set
+    with the lab's `START` changes and sizes (`LAB_TRAIN`, `LAB_VAL`), seeded (0: runs
+    that differ in one knob start from the same weights and see the same batches, and
+    the first screen shows the first run's weights), with at least `MIN_STEPS` steps unless ``changes`` set
     ``num_epochs``; ``changes`` win."""
     recipe = profile.recipe(network, **{'seed': 0, **START.get(network, {}), **changes})
+    if profile.name != 'full':
+        sizes = {key: min(_count(getattr(recipe, key), total), cap)
+                 for key, total, cap in (('num_train', FULL_TRAIN, LAB_TRAIN),
+                                         ('num_val', 10_000, LAB_VAL)) if key not in changes}
+        recipe = recipe.replace(**sizes)
     if 'num_epochs' in changes:
         return recipe
-    n = recipe.num_train                               # None: all; a float: a share
-    n = FULL_TRAIN if n is None else n if isinstance(n, int) else int(n * FULL_TRAIN)
-    steps = -(-n // recipe.batch_size)
+    steps = -(-_count(recipe.num_train, FULL_TRAIN) // recipe.batch_size)
     if steps * recipe.num_epochs < MIN_STEPS:
         recipe = recipe.replace(num_epochs=-(-MIN_STEPS // steps))
     return recipe
+
+
+def _count(n, total):
+    """A recipe's ``num_train`` / ``num_val`` as a number of images (None: all; a float:
+    a share of ``total``)."""
+    return total if n is None else n if isinstance(n, int) else int(n * total)
 
 
 # ------------------------------------------------------------------------ control table
