@@ -232,19 +232,32 @@ class Regime:
         return get_profile(profile).regime(network, self.label, **self.changes)
 
 
+TABLE_WIDTH = 100      # characters of a printed table that fit a slide at 18 px
+
+
 def regimes_table(rows, print_fn=print):
     """Print the regimes a claim was tried in, one row each (dicts with the same keys, in
     the order of the first row's keys; numbers < 1 as 0.000, None as '-'), so a reader
-    sees every regime and its verdict, not only the one that was kept."""
+    sees every regime and its verdict, not only the one that was kept. A table wider than
+    ``TABLE_WIDTH`` prints its last column (the verdict) under the table instead, one
+    line per regime, so that it still fits a slide."""
     keys = list(rows[0])
+    lines = _table(keys, rows)
+    if max(map(len, lines)) > TABLE_WIDTH and len(keys) > 2:
+        last = keys[-1]
+        lines = _table(keys[:-1], rows) + [''] + [
+            f'{_cell(row.get(keys[0]))}: {_cell(row.get(last))}' for row in rows]
+    print_fn('\n'.join(lines))      # one output: slides and readers see one table
+
+
+def _table(keys, rows):
     cells = [[_cell(row.get(k)) for k in keys] for row in rows]
     widths = [max(len(k), *(len(c[i]) for c in cells)) for i, k in enumerate(keys)]
     right = ['>' if all(isinstance(row.get(k), (int, float, type(None))) for row in rows)
              else '<' for k in keys]                     # numbers right, words left
     lines = ['  '.join(f'{k:{a}{w}}' for k, a, w in zip(keys, right, widths)).rstrip()]
-    lines += ['  '.join(f'{c:{a}{w}}' for c, a, w in zip(cell, right, widths)).rstrip()
-              for cell in cells]
-    print_fn('\n'.join(lines))      # one output: slides and readers see one table
+    return lines + ['  '.join(f'{c:{a}{w}}' for c, a, w in zip(cell, right, widths)).rstrip()
+                    for cell in cells]
 
 
 def _cell(value):
