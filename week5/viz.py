@@ -632,11 +632,14 @@ def plot_conv_step(step, fig=None):
     from matplotlib.patches import Rectangle
     problems = '\n'.join(_wrap('• ' + problem) for problem in step['problems'])
     text_lines = 1 + (problems.count('\n') + 2 if problems else 0)
-    size = (11.0, 4.4 + 0.26 * text_lines)
+    # the grids give up the height the red lines take: the picture keeps the height of one
+    # without problems, so on a slide its text is not shrunk below 18 px
+    top = max(3.0, 4.4 - 0.26 * (text_lines - 1))
+    size = (11.0, top + 0.26 * text_lines)
     fig = figure_of_size(fig, size)
     fig.set_size_inches(*size)                  # also a figure passed in (the explorer's)
     grid = fig.add_gridspec(2, 3, width_ratios=(1.25, 0.75, 1.0),
-                            height_ratios=(4.4, 0.26 * text_lines))
+                            height_ratios=(top, 0.26 * text_lines))
     n, k, p, s = step['n'], step['k'], step['padding'], step['stride']
     padded = step['padded'].mean(axis=0)
     ax = fig.add_subplot(grid[0, 0])
