@@ -6,7 +6,7 @@ FRONTEND = ['matplotlib', 'IPython', 'ipywidgets']
 HEADLESS = ['week5', 'week5.runtime', 'week5.files', 'week5.hparams', 'week5.tensors',
             'week5.fashion_mnist', 'week5.inside', 'week5.claims',
             'week5.callbacks', 'week5.core', 'week5.data', 'week5.models', 'week5.summary',
-            'week5.recipe',
+            'week5.recipe', 'week5.sidebyside',
             'week5.profiles']
 
 
