@@ -15,7 +15,11 @@ accuracy beside it. Each network trains in its own fresh interpreter, one after 
 ``--long`` trains each network's long-budget recipe (``week5.profiles.TRAINED_LONG``, the
 runs chapter 6 shows beside its short budget) instead: the target is 0.90 within 4 minutes
 on 2 cores, and under each row the recipe's settings beside the book's. Every run is
-trained (``WEEK5_RETRAIN=1``), never loaded from the memo. The long recipes were measured
+trained (``WEEK5_RETRAIN=1``), never loaded from the memo, by the function chapter 6 uses
+(``week5.chapters.compare.write_long_results``, seed 0): each run is memoised, so that
+chapter 6 executed afterwards on the same machine loads it, and in the laptop profile its
+row is written to ``week5/chapters/long_results.json``, the table chapter 6 shows where
+the runs are not on the machine. The long recipes were measured
 on 2026-12-07/08 by ``week5.chapters.compare.write_long_results`` (the same fits, one
 network at a time in its own process; 2-core Intel Xeon with AVX-512 shared with six other
 work sessions, load average 4-11, so the wall times are 2-6x the CPU times; seed 0):
@@ -78,15 +82,14 @@ LONG_RUNS = [('LeNet (ReLU, max, BN)', 'lenet'), ('AlexNet', 'alexnet'), ('VGG-1
 def train_one(profile, name, overrides, seed, long=False):
     """Train one network in this process; return a dict of measurements."""
     import week5.core as d2l
-    from week5.profiles import get_profile, trained_long
+    from week5.profiles import get_profile
     from week5.summary import count_params
 
+    if long:
+        return train_long(profile, name)
     d2l.set_seed(seed)
     t0 = time.perf_counter()
-    if long:
-        model, data, trainer = trained_long(name, profile).replace(seed=seed).build()
-    else:
-        model, data, trainer = get_profile(profile).make(name, **overrides)
+    model, data, trainer = get_profile(profile).make(name, **overrides)
     prepare = time.perf_counter() - t0
     trainer.progress = False
     t0, c0 = time.perf_counter(), time.process_time()
@@ -99,6 +102,25 @@ def train_one(profile, name, overrides, seed, long=False):
             'epochs': len(epochs), 'num_train': data.num_train, 'num_val': data.num_val,
             'resize': data.resize[0], 'params': count_params(model.net),
             'lr': model.lr, 'momentum': model.momentum}
+
+
+def train_long(profile, name):
+    """Train network ``name``'s long recipe (seed 0) as chapter 6 does, with
+    ``week5.chapters.compare.write_long_results``: the run is memoised for chapter 6 and,
+    in the laptop profile, its row stored in the table chapter 6 shows where the run is
+    not on the machine (another profile's row goes to a scratch file)."""
+    import tempfile
+    from week5.chapters import compare
+    from week5.profiles import trained_long
+    recipe = trained_long(name, profile)
+    path = compare.LONG_RESULTS if profile == 'laptop' else \
+        os.path.join(tempfile.mkdtemp(), 'long_results.json')
+    row = compare.write_long_results([name], path=path, profile=profile,
+                                     print_fn=lambda *_: None)[name]
+    return {'fit_s': row['seconds'], 'cpu_s': row['cpu_seconds'], 'prepare_s': 0.0,
+            'val_acc': row['val_acc'], 'val_acc_per_epoch': row['curve'],
+            'epochs': row['epochs'], 'num_train': row['images'], 'resize': recipe.resize[0],
+            'params': row['run'].params, 'lr': recipe.lr, 'momentum': recipe.momentum}
 
 
 def run_fresh(profile, name, overrides, seed, long=False):
@@ -169,7 +191,7 @@ def main_long(profile, args):
     from week5.profiles import book, trained_long
     from week5.runtime import cpu_info
     cpu, isa = cpu_info()
-    print(f'bench/accuracy.py --long — profile {profile!r}, seed {args.seed}, {cpu} ({isa}), '
+    print(f'bench/accuracy.py --long — profile {profile!r}, seed 0, {cpu} ({isa}), '
           f'{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; target '
           f'{LONG_TARGET:.2f} in {LONG_MINUTES} min\n')
     print(f'{"network":<24}{"res":>4}{"train":>7}{"ep":>3}{"params":>10}{"wall":>8}{"cpu":>8}'

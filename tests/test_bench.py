@@ -148,3 +148,21 @@ def test_bench_sidebyside_trains_the_same_runs_both_ways_and_prints_the_ratio(tm
                 for p in ('one after the other', 'side by side (2 at a time)'))
     assert one.split('val acc')[1] == two.split('val acc')[1]     # the same runs
     assert lines[-1].startswith('side by side takes ') and 'x faster' in lines[-1]
+
+
+@pytest.mark.timeout(300)
+def test_bench_accuracy_long_trains_as_chapter_6_does_and_memoises_the_run(tmp_path):
+    from week5.fashion_mnist import _data_cache
+    from week5.chapters.compare import LONG_RESULTS
+    if _data_cache().exists():
+        (tmp_path / 'fashion-mnist').symlink_to(_data_cache())
+    stored = LONG_RESULTS.read_bytes()
+    env = dict(os.environ, WEEK5_PROGRESS='0', WEEK5_CACHE=str(tmp_path))
+    out = subprocess.run([sys.executable, os.path.join(ROOT, 'bench', 'accuracy.py'), '--long',
+                          '--profile', 'quick', '--only', 'lenet'],
+                         capture_output=True, text=True, timeout=280, env=env, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    row = next(ln for ln in out.stdout.splitlines() if ln.startswith('LeNet (ReLU, max, BN)'))
+    assert ' 512 ' in row and 'NOT met' in row              # the quick sizes: far from 0.90
+    assert len(list((tmp_path / 'runs' / 'memo').glob('*.json'))) == 1    # chapter 6 loads it
+    assert LONG_RESULTS.read_bytes() == stored              # only the laptop profile writes it
