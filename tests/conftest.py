@@ -33,3 +33,11 @@ def notebook_outputs():
         cells = nbformat.read(str(path), as_version=4).cells
         return '\n'.join(outputs_text(cell) for cell in cells)
     return read
+
+
+@pytest.fixture
+def close_figures():
+    """Close every matplotlib figure a test left open."""
+    yield
+    import matplotlib.pyplot as plt
+    plt.close('all')

@@ -5,6 +5,7 @@ tests/conftest.py turns it into fixtures). A module, not conftest.py: a second c
 ``ToyData`` / ``TinyNet``: a 4-class problem of 8x8 'images' a tiny network learns in a
 second, for the training-core tests; ``outputs_text``: the text a notebook cell printed.
 """
+import os
 from pathlib import Path
 
 import numpy as onp
@@ -60,3 +61,13 @@ def outputs_text(cell):
         elif 'data' in out:
             parts.append(out['data'].get('text/plain', ''))
     return ''.join(''.join(p) if isinstance(p, list) else p for p in parts)
+
+
+def agg_pyplot():
+    """matplotlib.pyplot on the Agg backend (set before pyplot is first imported, for the
+    modules that draw without a display)."""
+    os.environ.setdefault('MPLBACKEND', 'Agg')
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    return plt

@@ -8,11 +8,10 @@ Skipped when /usr/bin/chromium is missing, except in CI (CI=true), where it fail
 """
 import json
 import time
-from pathlib import Path
 
 import pytest
 
-from test_browser_lab import ARTIFACTS, CHROMIUM, _need, _notebook, jupyter_lab  # noqa: F401
+from test_browser_lab import ARTIFACTS, _notebook, chromium_page, jupyter_lab  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -45,47 +44,34 @@ def _wait_for_new_picture(page, picture, old, what):
 
 
 def test_explorer_follows_stride_and_padding(jupyter_lab, tmp_path):  # noqa: F811
-    _need(Path(CHROMIUM).exists(), f'{CHROMIUM} is missing (apt-get install chromium)')
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _need(False, 'the playwright package is not installed')
     base, token = jupyter_lab
     (tmp_path / 'work' / 'explorer.ipynb').write_text(json.dumps(_notebook(EXPLORER_CELL)))
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'])
-        page = browser.new_page(viewport={'width': 1280, 'height': 720})
-        try:
-            page.goto(f'{base}/lab/tree/explorer.ipynb?token={token}', timeout=120_000)
-            page.wait_for_selector('.jp-Notebook .jp-Cell', timeout=120_000)
-            page.get_by_text('Python 3 (ipykernel) | Idle').wait_for(timeout=120_000)
-            page.click('.jp-Notebook .jp-Cell .jp-InputArea-editor')
-            page.keyboard.press('Control+Enter')
-            picture = page.locator('img.week5-conv-explorer')
-            picture.wait_for(timeout=120_000)
-            picture.scroll_into_view_if_needed()
-            first = picture.get_attribute('src')
-            page.screenshot(path=str(ARTIFACTS / 'browser_explorer_start.png'))
+    with chromium_page(screenshot='browser_explorer.png') as page:
+        page.goto(f'{base}/lab/tree/explorer.ipynb?token={token}', timeout=120_000)
+        page.wait_for_selector('.jp-Notebook .jp-Cell', timeout=120_000)
+        page.get_by_text('Python 3 (ipykernel) | Idle').wait_for(timeout=120_000)
+        page.click('.jp-Notebook .jp-Cell .jp-InputArea-editor')
+        page.keyboard.press('Control+Enter')
+        picture = page.locator('img.week5-conv-explorer')
+        picture.wait_for(timeout=120_000)
+        picture.scroll_into_view_if_needed()
+        first = picture.get_attribute('src')
+        page.screenshot(path=str(ARTIFACTS / 'browser_explorer_start.png'))
 
-            _set_slider(page, 'stride', 3)
-            strided = _wait_for_new_picture(page, picture, first, 'stride 3')
-            page.screenshot(path=str(ARTIFACTS / 'browser_explorer_stride.png'))
-            _set_slider(page, 'padding', 0)
-            _wait_for_new_picture(page, picture, strided, 'padding 0')
-            page.screenshot(path=str(ARTIFACTS / 'browser_explorer_padding.png'))
+        _set_slider(page, 'stride', 3)
+        strided = _wait_for_new_picture(page, picture, first, 'stride 3')
+        page.screenshot(path=str(ARTIFACTS / 'browser_explorer_stride.png'))
+        _set_slider(page, 'padding', 0)
+        _wait_for_new_picture(page, picture, strided, 'padding 0')
+        page.screenshot(path=str(ARTIFACTS / 'browser_explorer_padding.png'))
 
-            readouts = {name: page.locator(f'.week5-conv-{name} .widget-readout').inner_text()
-                        for name in ('stride', 'padding', 'row')}
-            # 28x28, k=5, s=3, p=0: floor(23 / 3) + 1 = 8 outputs, so the middle row 14 moved to 7
-            assert readouts == {'stride': '3', 'padding': '0', 'row': '7'}, readouts
-            width = page.evaluate("""() => {
-                const img = document.querySelector('img.week5-conv-explorer');
-                const out = img.closest('.jp-OutputArea-output');
-                return [img.getBoundingClientRect().right, out.getBoundingClientRect().right];
-            }""")
-            assert width[0] <= width[1] + 1, f'the picture is wider than its column: {width}'
-        finally:
-            page.screenshot(path=str(ARTIFACTS / 'browser_explorer.png'), full_page=True)
-            browser.close()
+        readouts = {name: page.locator(f'.week5-conv-{name} .widget-readout').inner_text()
+                    for name in ('stride', 'padding', 'row')}
+        # 28x28, k=5, s=3, p=0: floor(23 / 3) + 1 = 8 outputs, so the middle row 14 moved to 7
+        assert readouts == {'stride': '3', 'padding': '0', 'row': '7'}, readouts
+        width = page.evaluate("""() => {
+            const img = document.querySelector('img.week5-conv-explorer');
+            const out = img.closest('.jp-OutputArea-output');
+            return [img.getBoundingClientRect().right, out.getBoundingClientRect().right];
+        }""")
+        assert width[0] <= width[1] + 1, f'the picture is wider than its column: {width}'

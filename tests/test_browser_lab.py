@@ -7,6 +7,7 @@ to artifacts/.
 
 Skipped when /usr/bin/chromium is missing, except in CI (CI=true), where it fails.
 """
+import contextlib
 import json
 import os
 import shutil
@@ -37,6 +38,29 @@ def _need(condition, reason):
         if IN_CI:
             pytest.fail(f'{reason} (required in CI)')
         pytest.skip(reason)
+
+
+@contextlib.contextmanager
+def chromium_page(screenshot=None):
+    """A page of Debian's Chromium driven by Playwright at 1280x720 (skipped when either
+    is missing, except in CI); ``screenshot``: a path under artifacts/ written at the end,
+    whatever happened."""
+    _need(Path(CHROMIUM).exists(), f'{CHROMIUM} is missing (apt-get install chromium)')
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _need(False, 'the playwright package is not installed')
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'])
+        page = browser.new_page(viewport={'width': 1280, 'height': 720})
+        try:
+            yield page
+        finally:
+            if screenshot:
+                page.screenshot(path=str(ARTIFACTS / screenshot), full_page=True)
+            browser.close()
 
 
 def _free_port():
@@ -117,22 +141,9 @@ def jupyter_lab(tmp_path):
 
 
 def test_train_and_stop_in_jupyterlab(jupyter_lab):
-    _need(Path(CHROMIUM).exists(), f'{CHROMIUM} is missing (apt-get install chromium)')
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _need(False, 'the playwright package is not installed')
     base, token = jupyter_lab
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'])
-        page = browser.new_page(viewport={'width': 1280, 'height': 720})
-        try:
-            _drive(page, base, token)
-        finally:
-            page.screenshot(path=str(ARTIFACTS / 'browser_lab.png'), full_page=True)
-            browser.close()
+    with chromium_page(screenshot='browser_lab.png') as page:
+        _drive(page, base, token)
 
 
 # pictures wider than the output column, and outputs that scroll sideways

@@ -1,23 +1,15 @@
 """What the lecture tells, the notebook shows (issue 25): augmentation gallery, class
 activation maps, receptive fields, memory table, branch use."""
-import os
+import numpy as np
+import pytest
 
-os.environ.setdefault('MPLBACKEND', 'Agg')
+from support import agg_pyplot
 
-import matplotlib  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
+plt = agg_pyplot()            # the Agg backend, chosen before pyplot is imported
 from week5 import png, viz  # noqa: E402
 from week5.data import FashionMNIST  # noqa: E402
 
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close('all')
+pytestmark = pytest.mark.usefixtures('close_figures')
 
 
 # ------------------------------------------------------------------- augmentation gallery
@@ -75,8 +67,10 @@ def _gap_input(model, X):
 @pytest.fixture(scope='module')
 def gap_nets():
     from mxnet import npx
+    from week5.core import set_seed
     from week5.models import get_model
     npx.set_np()
+    set_seed(0)          # the weights, whatever ran before (a test below needs them mixed)
     return {'nin': get_model('nin', resize=28, width_divisor=8, kernel_sizes=(3, 5, 3),
                              channels=(96, 256), strides=1, paddings=(0, 'same', 'same'),
                              batch_norm=True),

@@ -1,23 +1,15 @@
 """week5.viz under Agg: assertions on drawn artists and image data, not on pixels."""
-import os
+import matplotlib
+import numpy as np
+import pytest
 
-os.environ.setdefault('MPLBACKEND', 'Agg')
+from support import agg_pyplot
 
-import matplotlib  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
+plt = agg_pyplot()            # the Agg backend, chosen before pyplot is imported
 from week5 import curves, inside, png, viz  # noqa: E402
 from week5.chapters import googlenet as ch_googlenet, nin as ch_nin  # noqa: E402
 
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close('all')
+pytestmark = pytest.mark.usefixtures('close_figures')
 
 
 def _rows(n=3, offset=0.0):
