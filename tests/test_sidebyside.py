@@ -116,3 +116,39 @@ def test_a_metric_callback_with_a_memo_key_is_part_of_the_key():
     other = rc.run_key(recipe, callbacks=[CleanTrainAccuracy(recipe.replace(num_train=128))])
     assert other not in (plain, clean)
     assert rc.run_key(recipe, callbacks=[CleanTrainAccuracy(recipe), Callback()]) is None
+
+
+def test_one_run_more_than_cores_shares_them_instead_of_training_last_alone(cache, monkeypatch):
+    monkeypatch.setattr(sbs.os, 'cpu_count', lambda: 2)
+    said = []
+    sbs.fit_all([sbs.Job(_small(seed=s)) for s in (0, 1, 2)], retrain=True, min_work=0,
+                print_fn=said.append)
+    assert '3 at a time' in _side_by_side(said)[0]
+    said.clear()
+    sbs.fit_all([sbs.Job(_small(seed=s)) for s in (0, 1, 2, 3)], retrain=True, min_work=0,
+                print_fn=said.append)
+    assert '2 at a time' in _side_by_side(said)[0]
+
+
+SCRIPT = '''
+from week5.profiles import get_profile
+from week5.sidebyside import Job, fit_all
+print('the script runs')
+recipe = get_profile('quick').recipe('lenet', activation='relu', num_train=256, num_val=128)
+runs = fit_all([Job(recipe.replace(seed=s)) for s in (0, 1)], retrain=True, processes=2,
+               min_work=0)
+print('val acc', [round(r.final('val_acc'), 3) for r in runs])
+'''
+
+
+def test_a_script_without_a_main_guard_runs_once(cache, tmp_path):
+    import os
+    import subprocess
+    import sys
+    script = tmp_path / 'experiment.py'
+    script.write_text(SCRIPT)
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=300, env=dict(os.environ), cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.count('the script runs') == 1 and 'side by side' in out.stdout
+    assert out.stdout.count('val acc') == 1
