@@ -119,11 +119,12 @@ def test_regimes_table_shows_every_regime_numbers_right_words_left(capsys):
 def test_a_regimes_table_too_wide_for_a_slide_prints_its_verdicts_under_it(capsys):
     row = {'regime': 'few_images_cosine_batch16', 'images': 256, 'epochs': 50, 'seeds': 3,
            'train (eval)': 0.984, 'val peak': 0.732, 'val final': 0.725, 'with dropout': None}
-    claims.regimes_table([dict(row, verdict='regime failure: train (eval) 0.896 < 0.98'),
-                          dict(row, regime='second', verdict='DOES NOT HOLD')])
+    claims.regimes_table([dict(row, verdict='regime failure: train (eval) 0.896 < 0.98',
+                               margin=0.01),
+                          dict(row, regime='second', verdict='DOES NOT HOLD', margin=0.02)])
     lines = capsys.readouterr().out.splitlines()
     assert max(map(len, lines)) <= claims.TABLE_WIDTH
-    assert 'verdict' not in lines[0] and lines[3] == ''
+    assert 'verdict' not in lines[0] and lines[0].endswith('margin') and lines[3] == ''
     assert lines[4:] == ['few_images_cosine_batch16: regime failure: train (eval) 0.896 < 0.98',
                          'second: DOES NOT HOLD']
 

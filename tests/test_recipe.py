@@ -79,11 +79,12 @@ def test_describe_lists_only_what_differs_from_the_book():
     assert lines[0].split() == ['setting', 'this', 'run', 'book']
     rows = {line.split()[0]: line for line in lines[2:]}
     assert set(rows) == {'input', 'kernel_sizes', 'strides', 'width_divisor', 'optimizer',
-                         'lr', 'lr_schedule', 'num_epochs'}
+                         'lr', 'lr_schedule', 'num_epochs', 'num_train'}
     assert '64x64' in rows['input'] and '224x224' in rows['input']
     assert 'momentum 0.9' in rows['optimizer']
+    assert '15,000' in rows['num_train'] and '60,000 (all)' in rows['num_train']
     assert book('lenet').describe(versus=book('lenet')) == 'same as the book in every setting'
-    full = laptop.describe()
+    full = get_profile('laptop').recipe('vgg').describe()
     assert 'activation' in full and 'num_train' in full and '60,000 (all)' in full
 
 

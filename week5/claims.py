@@ -232,21 +232,21 @@ class Regime:
         return get_profile(profile).regime(network, self.label, **self.changes)
 
 
-TABLE_WIDTH = 100      # characters of a printed table that fit a slide at 18 px
+TABLE_WIDTH = 105      # characters of a printed table that fit a slide at 18 px
 
 
 def regimes_table(rows, print_fn=print):
     """Print the regimes a claim was tried in, one row each (dicts with the same keys, in
     the order of the first row's keys; numbers < 1 as 0.000, None as '-'), so a reader
     sees every regime and its verdict, not only the one that was kept. A table wider than
-    ``TABLE_WIDTH`` prints its last column (the verdict) under the table instead, one
-    line per regime, so that it still fits a slide."""
+    ``TABLE_WIDTH`` prints its ``verdict`` column (else its last) under the table instead,
+    one line per regime, so that it still fits a slide."""
     keys = list(rows[0])
     lines = _table(keys, rows)
     if max(map(len, lines)) > TABLE_WIDTH and len(keys) > 2:
-        last = keys[-1]
-        lines = _table(keys[:-1], rows) + [''] + [
-            f'{_cell(row.get(keys[0]))}: {_cell(row.get(last))}' for row in rows]
+        below = 'verdict' if 'verdict' in keys[1:] else keys[-1]
+        lines = _table([k for k in keys if k != below], rows) + [''] + [
+            f'{_cell(row.get(keys[0]))}: {_cell(row.get(below))}' for row in rows]
     print_fn('\n'.join(lines))      # one output: slides and readers see one table
 
 
