@@ -8,7 +8,7 @@ import pytest
 from week5.core import Trainer
 from week5.data import FashionMNIST
 from week5.models import MODELS, list_models
-from week5.profiles import PROFILES, Profile, book, get_profile, profile_names
+from week5.profiles import PROFILES, TRAINED_LONG, Profile, book, get_profile, profile_names
 from week5.recipe import CosineLR, Recipe
 
 
@@ -48,9 +48,22 @@ def test_every_profile_has_a_valid_recipe_for_every_network(profile, name):
         [CosineLR] if r.lr_schedule == 'cosine' else [])
     assert (model.lr, model.momentum, model.init) == (r.lr, r.momentum, r.init)
     # the profile keeps the architecture: the same layers in the same order
-    default = MODELS[name].config_class()
-    assert [n for n, _ in r.config.shapes() if 'dropout' not in n] == \
-        [n for n, _ in default.shapes() if 'dropout' not in n]
+    assert _layers(r.config) == _layers(MODELS[name].config_class())
+
+
+def _layers(config):
+    """The names of a network's layers in order (dropout aside: a knob may remove it)."""
+    return [n for n, _ in config.shapes() if 'dropout' not in n]
+
+
+@pytest.mark.parametrize('name', list(MODELS))
+def test_the_long_recipes_keep_the_architecture_and_the_full_data(name):
+    # the 0.90 recipes are compared on the same footing: all 60,000 training images,
+    # the 10,000 test images, seed 0; each network keeps its layers and their order
+    r = TRAINED_LONG[name]
+    assert (r.num_train, r.num_val, r.seed, r.network) == (None, None, 0, name)
+    assert _layers(r.config) == _layers(MODELS[name].config_class())
+    assert r.config.dropout == get_profile('laptop').recipe(name).config.dropout
 
 
 def test_full_is_the_book():
