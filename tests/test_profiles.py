@@ -193,3 +193,12 @@ def test_cosine_schedule_in_a_real_fit():
     trainer.fit(model, data)
     assert trainer.optim.learning_rate == pytest.approx(0.0, abs=1e-12)
     assert model.lr == get_profile('quick').recipe('lenet').lr
+
+
+def test_a_long_run_in_the_quick_profile_scales_its_rate_with_the_smaller_batch():
+    from week5.profiles import QUICK, TRAINED_LONG, trained_long
+    for name, long in TRAINED_LONG.items():
+        quick = trained_long(name, 'quick')
+        assert quick.batch_size == QUICK.recipe(name).batch_size
+        assert quick.lr == pytest.approx(long.lr * quick.batch_size / long.batch_size)
+    assert trained_long('googlenet', 'quick').lr == pytest.approx(0.05)   # 0.2 at batch 256
