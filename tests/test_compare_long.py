@@ -90,3 +90,19 @@ def test_long_table_sets_the_long_result_beside_the_short_one():
     assert lines[1].split()[:5] == ['lenet', '0.860', '±', '0.014', '10,000']
     assert '0.912' in lines[1] and '60,000 x 8' in lines[1] and lines[1].endswith('stored')
     assert lines[2].endswith('not trained long')
+
+
+@pytest.mark.slow
+def test_a_long_run_asked_for_trains_alone_in_a_worker_and_is_memoised(tmp_path, monkeypatch):
+    from week5.fashion_mnist import _data_cache
+    if _data_cache().exists():
+        (tmp_path / 'fashion-mnist').symlink_to(_data_cache())
+    monkeypatch.setenv('WEEK5_CACHE', str(tmp_path))       # the worker's memo too
+    monkeypatch.delenv('WEEK5_RETRAIN', raising=False)
+    small = trained_long('lenet', 'quick').replace(num_train=256, num_val=128)
+    said = []
+    run, cpu = compare._train_long(small, 'lenet', 'laptop', said.append)
+    assert cpu > 0 and run.label == 'lenet' and run.recipe == small and said == []
+    assert len(list((tmp_path / 'runs' / 'memo').glob('*.json'))) == 1
+    again, cpu = compare._train_long(small, 'lenet', 'laptop', said.append)
+    assert cpu is None and said[0].startswith('loaded the run trained at ')

@@ -152,3 +152,26 @@ def test_a_script_without_a_main_guard_runs_once(cache, tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.count('the script runs') == 1 and 'side by side' in out.stdout
     assert out.stdout.count('val acc') == 1
+
+
+class RecordsThreads(Callback):
+    """Records the OpenMP threads its process was started with (module level: a worker
+    can import it)."""
+    memo_key = 'omp threads'
+
+    def on_epoch_end(self, trainer, model, epoch):
+        import os
+        trainer.history.epochs[-1]['omp_threads'] = float(os.environ['OMP_NUM_THREADS'])
+
+
+def test_a_long_run_trains_alone_in_a_worker_with_two_threads(cache):
+    import os
+    before = os.environ.get('OMP_NUM_THREADS')
+    job = sbs.Job(_small(seed=5), 'long', None, (RecordsThreads(),))
+    run, cpu = sbs.fit_alone(job, threads=2)
+    assert run.history['omp_threads'] == [2.0] and run.label == 'long' and cpu > 0
+    assert os.environ.get('OMP_NUM_THREADS') == before            # this process' is kept
+    said = []
+    again = job.recipe.fit(callbacks=[RecordsThreads()], retrain=False, print_fn=said.append)
+    assert said[0].startswith('loaded the run trained at ')      # memoised by the worker
+    assert _weights(again) == _weights(run)

@@ -29,7 +29,7 @@ from .models import VGG11_ARCH
 from .recipe import Recipe
 
 __all__ = ['Profile', 'PROFILES', 'get_profile', 'profile_names', 'book', 'ENV_VAR',
-           'DEFAULT_PROFILE', 'TRAINED_LONG', 'trained_long']
+           'DEFAULT_PROFILE', 'TRAINED_LONG', 'LONG_THREADS', 'trained_long']
 
 ENV_VAR = 'WEEK5_PROFILE'
 DEFAULT_PROFILE = 'laptop'
@@ -237,6 +237,13 @@ TRAINED_LONG = {
     'googlenet': LAPTOP.recipe('googlenet', resize=40, batch_size=256, lr=0.2, num_epochs=5,
                                seed=0),
 }
+
+# A long run has the machine to itself: it trains in a process of its own with two OpenMP
+# threads per operator (week5.sidebyside.fit_alone), where a notebook's kernel keeps one
+# (week5/runtime.py: robust when other processes want the cores). On 2 idle cores, one
+# epoch on 15,000 images (2026-12-08, AVX-512 host): GoogLeNet at 36x36, width / 4 14.5 s
+# with one thread, 10.0 s with two; AlexNet (BN, 56x56) 7.4 s and 5.4 s.
+LONG_THREADS = 2
 
 # every long run trains on all 60,000 images and validates on all 10,000 (the laptop
 # recipes of AlexNet, NiN and GoogLeNet train on a part of the images)

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from .recipe import load_run, memo_dir, run_key, save_run, _retrain
 
-__all__ = ['Job', 'fit_all', 'workers', 'SIDE_BY_SIDE_ENV', 'MAX_WORKERS', 'MIN_WORK']
+__all__ = ['Job', 'fit_all', 'fit_alone', 'workers', 'SIDE_BY_SIDE_ENV', 'MAX_WORKERS', 'MIN_WORK']
 
 SIDE_BY_SIDE_ENV = 'WEEK5_SIDE_BY_SIDE'   # processes at once: 1 trains in this process
 MAX_WORKERS = 4              # each worker holds its own copy of the data set
@@ -129,24 +129,46 @@ def _work(recipe):
 def _train_side_by_side(jobs, n, print_fn):
     """Train ``jobs`` in ``n`` worker processes; their Runs, with weights, in order."""
     start = time.perf_counter()
+    runs = [run for run, _ in _in_workers(jobs, n)]
+    print_fn(f'trained {len(jobs)} runs side by side, {n} at a time in worker processes, '
+             f'in {time.perf_counter() - start:.0f} s (a run\'s own seconds count the cores '
+             f'it shared; {SIDE_BY_SIDE_ENV}=1 trains them one after the other here)')
+    return runs
+
+
+def fit_alone(job, threads=2):
+    """Train ``job`` alone in a worker process of its own with ``threads`` OpenMP threads
+    per operator (a notebook's kernel keeps ``week5.runtime``'s one: its MXNet is loaded);
+    (Run with weights, the worker's CPU seconds for the fit). For a long run that has the
+    machine to itself: on 2 idle cores two threads train GoogLeNet and AlexNet 1.4x
+    faster than one (bench/accuracy.py --long), where two busy processes would fight
+    over them. The run is memoised, as ``Recipe.fit`` does."""
+    [(run, cpu)] = _in_workers([job], 1, env={'OMP_NUM_THREADS': str(threads)})
+    run.recipe, run.label = job.recipe, job.label
+    return run, cpu
+
+
+def _in_workers(jobs, n, env=None):
+    """[(Run with weights, CPU seconds of its fit)] of ``jobs`` trained in ``n`` worker
+    processes started with ``env`` added to this process' environment."""
     out = tempfile.mkdtemp(prefix='week5-side-by-side-')
     context = multiprocessing.get_context('spawn')    # MXNet's threads do not survive fork
     pool = concurrent.futures.ProcessPoolExecutor(max_workers=n, mp_context=context)
     try:
-        with _main_module_hidden():                    # the workers start on submit
+        with _main_module_hidden(), _environment(env or {}):    # the workers start on submit
             futures = [pool.submit(_train_one, job, os.path.join(out, str(i)))
                        for i, job in enumerate(jobs)]
-        paths = []
+        done = []
         for job, future in zip(jobs, futures):
             try:
-                paths.append(future.result())
+                done.append(future.result())
             except Exception as err:
                 raise RuntimeError(f'training {job.label or job.recipe.network!r} (seed '
                                    f'{job.recipe.seed}) in a worker process failed: {err} '
                                    f'— {SIDE_BY_SIDE_ENV}=1 trains it in this process, '
                                    f'with the full traceback') from err
-        runs = [load_run(path, weights=True, factory=job.factory)
-                for job, path in zip(jobs, paths)]
+        runs = [(load_run(path, weights=True, factory=job.factory), cpu)
+                for job, (path, cpu) in zip(jobs, done)]
     except BaseException:                              # KeyboardInterrupt: stop the workers
         for process in list(getattr(pool, '_processes', {}).values()):
             process.terminate()
@@ -155,10 +177,22 @@ def _train_side_by_side(jobs, n, print_fn):
     finally:
         shutil.rmtree(out, ignore_errors=True)
     pool.shutdown()
-    print_fn(f'trained {len(jobs)} runs side by side, {n} at a time in worker processes, '
-             f'in {time.perf_counter() - start:.0f} s (a run\'s own seconds count the cores '
-             f'it shared; {SIDE_BY_SIDE_ENV}=1 trains them one after the other here)')
     return runs
+
+
+@contextlib.contextmanager
+def _environment(changes):
+    """``os.environ`` with ``changes`` while workers are started (they copy it)."""
+    before = {k: os.environ.get(k) for k in changes}
+    os.environ.update(changes)
+    try:
+        yield
+    finally:
+        for key, value in before.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 @contextlib.contextmanager
@@ -180,8 +214,11 @@ def _main_module_hidden():
 
 
 def _train_one(job, path):
-    """In a worker: train (memoising the run as ``Recipe.fit`` does) and save it at ``path``."""
+    """In a worker: train (memoising the run as ``Recipe.fit`` does), save it at ``path``;
+    (path, CPU seconds of the fit)."""
+    cpu = time.process_time()
     run = job.recipe.fit(job.label, factory=job.factory, callbacks=job.callbacks,
                          retrain=True, print_fn=lambda *_: None)
+    cpu = time.process_time() - cpu
     save_run(run, path)
-    return path
+    return path, cpu
