@@ -66,7 +66,13 @@ is a probe stopped after 2 epochs of a 6-epoch cosine schedule). Target: 0.90 wi
     44x44, batch 256, lr 0.2            5       40     198  0.819 0.813 0.861 0.875 0.882
     40x40, width/4, batch 256, lr 0.2   3       52     157  0.819 0.877 0.889
     36x36, width/4, batch 256, lr 0.2   4       52     207  0.838 0.857 0.882 0.895
-    Then trained alone with two OpenMP threads (LONG_THREADS; wall s, CPU s in brackets):
+    VGG-11, trained alone with two OpenMP threads (LONG_THREADS; wall s, CPU s in brackets):
+    8 epochs (0.902 with one thread)    8    93 (185)        0.800 ... 0.892 0.896 0.894
+    10 epochs                          10   119 (237)        0.771 ... 0.887 0.893 0.895 0.895
+    BN, lr 0.1                          8   113 (224)        0.864 0.851 0.891 0.884 0.906
+                                                             0.908 0.913 0.913  <- TRAINED_LONG
+
+    GoogLeNet, then trained alone with two OpenMP threads (wall s, CPU s in brackets):
     36x36, width/4, batch 256, lr 0.2   5    238 (385)       0.776 0.863 0.882 0.897 0.9005
     40x40, width/4, batch 256, lr 0.2   4    129 (258)       0.658 0.870 0.889 0.900
                                                                            <- TRAINED_LONG
