@@ -19,18 +19,18 @@ trained (``WEEK5_RETRAIN=1``), never loaded from the memo, by the function chapt
 (``week5.chapters.compare.write_long_results``, seed 0): each run is memoised, so that
 chapter 6 executed afterwards on the same machine loads it, and in the laptop profile its
 row is written to ``week5/chapters/long_results.json``, the table chapter 6 shows where
-the runs are not on the machine. The long recipes were measured
-on 2026-12-07/08 by ``week5.chapters.compare.write_long_results`` (the same fits, one
-network at a time in its own process; 2-core Intel Xeon with AVX-512 shared with six other
-work sessions, load average 4-11, so the wall times are 2-6x the CPU times; seed 0); the
-AlexNet and GoogLeNet rows on 2026-12-08 by the search below (load 1-3):
+the runs are not on the machine. Each long run trains alone in a worker process with
+two OpenMP threads per operator (``week5.profiles.LONG_THREADS``). Measured on
+2026-12-08 on an otherwise idle 2-core Intel Xeon (AVX-512); the load average counts the
+run's own two threads; seed 0; wall = the fit's wall time, cpu = its CPU seconds (both
+threads):
 
-    network                  res  train ep    wall     cpu  val acc  0.90 in 4 min (CPU)
-    LeNet (ReLU, max, BN)     28  60000  8  544.0s   97.0s    0.913  met
-    AlexNet (BN)              56  60000  7  318.0s  174.0s    0.905  met
-    VGG-11                    32  60000  8  986.0s  163.0s    0.902  met
-    NiN                       28  60000  6  929.0s  224.0s    0.902  met
-    GoogLeNet                 40  60000  5  168.0s  173.0s    0.894  not met
+    network                  res  train ep    wall     cpu  val acc  0.90 in 4 min
+    LeNet (ReLU, max, BN)     28  60000  8   51.2s  101.4s    0.912  met
+    AlexNet (BN)              56  60000  7  113.1s  225.5s    0.908  met
+    VGG-11 (BN)               32  60000  8  112.5s  224.4s    0.913  met
+    NiN                       28  60000  6  106.7s  212.4s    0.902  met
+    GoogLeNet (width/4)       40  60000  4  130.1s  259.5s    0.900  met
 
 Searched for AlexNet and GoogLeNet, 2026-12-08 (every trial, in order; seed 0, all 60,000
 images, validation on the 10,000 test images every epoch; CPU seconds of the fit, one

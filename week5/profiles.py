@@ -195,13 +195,12 @@ PROFILES = {'quick': QUICK, 'laptop': LAPTOP, 'full': FULL}
 
 # Trained long: for each network a recipe meant to reach 0.90 validation accuracy on the
 # 10,000 test images in at most 4 minutes on 2 CPU cores, on all 60,000 training images,
-# seed 0 (measured 2026-12-07/08 by chapter 6's write_long_results on a 2-core AVX-512
-# host shared with other work, load 4-11; CPU seconds of the fit; bench/accuracy.py --long
-# prints them beside the book's settings):
-#     LeNet 0.913 in 97 s, VGG 0.902 in 163 s (without BN), NiN 0.902 in 224 s: met;
-#     AlexNet 0.905 in 174 s (2026-12-08, load 1-3): met;
-#     GoogLeNet 0.900 in 129 s of wall time with two threads (2026-12-08): met.
-# bench/accuracy.py --long measures all five again, each alone with LONG_THREADS threads.
+# seed 0, each trained alone in a process of its own with LONG_THREADS threads (below).
+# bench/accuracy.py --long, 2026-12-08, idle 2-core AVX-512 host, wall time of the fit
+# (CPU seconds of both threads in brackets): LeNet 0.912 in 51 s (101), AlexNet 0.908 in
+# 113 s (226), VGG 0.913 in 113 s (224), NiN 0.902 in 107 s (212), GoogLeNet 0.900 in
+# 130 s (260): all five met, also within 170 s, the 4 minutes of an AVX2 laptop on this
+# host (bench/chapters.py's AVX2_SLOWER).
 # Too long for a chapter: chapter 6 shows these runs (memoised, or its stored table) beside
 # its short budget. Each starts from the laptop recipe; what changes, and why, is commented.
 # The AlexNet and GoogLeNet searches (every trial, seed 0, fit CPU seconds; bench/accuracy.py's
