@@ -233,12 +233,12 @@ def plot_accuracy_vs_cost(runs, ax=None, cost='time'):
 # ------------------------------------------------------- the long budget, and the mistakes
 def long_budget_table(short, long, print_fn=print):
     """Per network, the short budget's validation accuracy (``short``: ``{name: [Run per
-    seed]}``, the common recipe) beside the long one's (``long``: ``{name: Run}``, the run
-    its chapter kept: the chapter's recipe, all training images unless the chapter has not
-    run), with the images and epochs of each. Records ``short_val`` and ``long_val``
+    seed]}``, the common recipe) beside the longer one's (``long``: ``{name: Run}``, the
+    run its chapter kept: the chapter's recipe and images, or the short budget when the
+    chapter has not run), with the images and epochs of each. Records ``short_val`` and ``long_val``
     (``{name: mean val acc}``), ``long_min`` / ``long_max`` and ``long_best`` (a name)."""
     print_fn(f'{"network":<10}  {"short: images":>13}  {"epochs":>6}  {"val acc":>13}'
-             f'  {"long: images":>12}  {"epochs":>6}  {"val acc":>7}')
+             f'  {"chapter: images":>15}  {"epochs":>6}  {"val acc":>7}')
     short_val, long_val = {}, {}
     for name in long:
         runs, run = short[name], long[name]
@@ -247,7 +247,7 @@ def long_budget_table(short, long, print_fn=print):
         images = _absolute(run.recipe.num_train, FULL_TRAIN)
         print_fn(f'{name:<10}  {_absolute(runs[0].recipe.num_train, FULL_TRAIN):>13,}  '
                  f'{len(runs[0].history):>6}  '
-                 f'{mean:>6.3f} ± {sd:.3f}  {images:>12,}  {len(run.history):>6}  '
+                 f'{mean:>6.3f} ± {sd:.3f}  {images:>15,}  {len(run.history):>6}  '
                  f'{long_val[name]:>7.3f}')
     record('short_val', short_val)
     record('long_val', long_val)
