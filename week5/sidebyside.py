@@ -130,9 +130,9 @@ def _train_side_by_side(jobs, n, print_fn):
     """Train ``jobs`` in ``n`` worker processes; their Runs, with weights, in order."""
     start = time.perf_counter()
     runs = [run for run, _ in _in_workers(jobs, n)]
-    print_fn(f'trained {len(jobs)} runs side by side, {n} at a time in worker processes, '
-             f'in {time.perf_counter() - start:.0f} s (a run\'s own seconds count the cores '
-             f'it shared; {SIDE_BY_SIDE_ENV}=1 trains them one after the other here)')
+    # one short line (it sits on a slide): a run's own seconds count the cores it shared
+    print_fn(f'trained {len(jobs)} runs side by side, {n} at a time, in '
+             f'{time.perf_counter() - start:.0f} s ({SIDE_BY_SIDE_ENV}=1: one after another)')
     return runs
 
 
