@@ -364,11 +364,7 @@ def font_problems(report, min_px=MIN_FONT_PX):
 SMALLEST = {}
 # Decks not yet at 18 px everywhere, each with the slide that is not. strict: a deck listed
 # here that reaches 18 px fails until its name is taken off.
-BELOW_18PX = {
-    '01_lenet': "the 'numbers do not fit' explorer picture (drawn at 80 dpi, its red reasons make "
-                'it tall: 16.9 px)',
-    '02_alexnet': "the dropout regimes table (its regime-failure reason makes it wide: 14.1 px)",
-}
+BELOW_18PX = {}     # a slide known below 18 px: its deck's name -> which slide, why
 
 
 @pytest.mark.parametrize('name', [
