@@ -746,11 +746,13 @@ def test_what_ran_before_does_not_change_what_the_lab_trains():
 def test_a_lab_run_trains_on_a_fraction_of_the_laptop_data_unless_asked_for_more():
     from week5.lab.panel import LAB_TRAIN, LAB_VAL
     laptop = get_profile('laptop')
-    for name in ('lenet', 'googlenet'):
+    for name in ('lenet', 'vgg'):                 # section 4 trains them on all images
         section_4 = laptop.recipe(name)
         start = start_recipe(laptop, name)
         assert section_4.num_train is None and (start.num_train, start.num_val) == (LAB_TRAIN, LAB_VAL)
         assert start.num_epochs == laptop.recipe(name, **START.get(name, {})).num_epochs
+    nin = laptop.recipe('nin').num_train          # fewer than LAB_TRAIN already: kept
+    assert nin < LAB_TRAIN and start_recipe(laptop, 'nin').num_train == nin
     assert start_recipe(laptop, 'lenet', num_train=None).num_train is None     # asked for all
     assert start_recipe(laptop, 'lenet', num_train=3000).num_train == 3000
     quick = get_profile('quick').recipe('lenet')
