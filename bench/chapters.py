@@ -149,7 +149,7 @@ def slowest_cells(cells, fits, n=SLOWEST):
 
 # -- the tables -----------------------------------------------------------------------------
 
-def budget_here(ref, isa):
+def budget_here(isa):
     """The wall seconds a chapter may take on this host: ``BUDGET_S`` on an AVX2 (or
     slower) host; on an AVX-512 one, the same number of reference epochs as ``BUDGET_S``
     holds on an AVX2 laptop (``AVX2_SLOWER``)."""
@@ -166,7 +166,7 @@ def verdict(r, budget):
 
 def report(results, ref, machine, print_fn=print):
     """Print the per-chapter table and each chapter's slowest cells."""
-    budget = budget_here(ref, machine['isa'])
+    budget = budget_here(machine['isa'])
     print_fn(f'reference: one epoch of the book\'s LeNet (60,000 images + 10,000 validated): '
              f'{ref["wall"]:.1f} s wall, {ref["cpu"]:.1f} s CPU; the budget, {BUDGET_S} s on '
              f'a 2-core AVX2 laptop, is {budget / ref["wall"]:.1f} reference epochs: '
@@ -185,7 +185,7 @@ def report(results, ref, machine, print_fn=print):
 
 
 def readme_rows(results, ref, machine):
-    budget = budget_here(ref, machine['isa'])
+    budget = budget_here(machine['isa'])
     rows = {}
     for name, r in results.items():
         top = r['slowest'][0] if r['slowest'] else None
@@ -207,7 +207,7 @@ def rewrite_readme(results, ref, machine, path=README):
     old = {m.group(1): m.group(0) for m in re.finditer(r'^\| `(\d\d_\w+)\.ipynb` \|.*$',
                                                        block, re.MULTILINE)}
     old.update(readme_rows(results, ref, machine))
-    budget = budget_here(ref, machine['isa'])
+    budget = budget_here(machine['isa'])
     lines = ['', '| notebook | wall | CPU | wall / reference | within budget | slowest cell: '
                  'what it trains |',
              '|---|---|---|---|---|---|', *(old[k] for k in sorted(old)), '',

@@ -32,7 +32,7 @@ import time
 import types
 from dataclasses import dataclass
 
-from .recipe import load_run, memo_dir, run_key, save_run, _retrain
+from .recipe import FULL_TRAIN, FULL_VAL, _absolute, _retrain, load_run, memo_dir, run_key, save_run
 
 __all__ = ['Job', 'fit_all', 'fit_alone', 'workers', 'SIDE_BY_SIDE_ENV', 'MAX_WORKERS', 'MIN_WORK']
 
@@ -91,9 +91,7 @@ def fit_all(jobs, retrain=None, processes=None, min_work=MIN_WORK, progress=Fals
     runs = []
     for i, job in enumerate(jobs):
         if i in trained:
-            run = trained[i]
-            run.recipe, run.label = job.recipe, job.label
-            runs.append(run)
+            runs.append(trained[i])
         else:
             runs.append(job.recipe.fit(job.label, factory=job.factory,
                                        callbacks=job.callbacks, progress=progress,
@@ -120,10 +118,8 @@ def _picklable(job):
 def _work(recipe):
     """What a run costs, in LeNet-sized images: the images it trains on and validates
     (forward only: a third) over all epochs, times its input's area over 28x28."""
-    train = recipe.num_train if recipe.num_train is not None else 60_000
-    val = recipe.num_val if recipe.num_val is not None else 10_000
-    side = recipe.resize[0] if recipe.resize else 28
-    return (train + val / 3) * recipe.num_epochs * (side / 28) ** 2
+    train, val = _absolute(recipe.num_train, FULL_TRAIN), _absolute(recipe.num_val, FULL_VAL)
+    return (train + val / 3) * recipe.num_epochs * (recipe.resize[0] / 28) ** 2
 
 
 def _train_side_by_side(jobs, n, print_fn):
@@ -144,7 +140,6 @@ def fit_alone(job, threads=2):
     faster than one (bench/accuracy.py --long), where two busy processes would fight
     over them. The run is memoised, as ``Recipe.fit`` does."""
     [(run, cpu)] = _in_workers([job], 1, env={'OMP_NUM_THREADS': str(threads)})
-    run.recipe, run.label = job.recipe, job.label
     return run, cpu
 
 
@@ -167,8 +162,7 @@ def _in_workers(jobs, n, env=None):
                                    f'{job.recipe.seed}) in a worker process failed: {err} '
                                    f'— {SIDE_BY_SIDE_ENV}=1 trains it in this process, '
                                    f'with the full traceback') from err
-        runs = [(load_run(path, weights=True, factory=job.factory), cpu)
-                for job, (path, cpu) in zip(jobs, done)]
+        runs = [(_loaded(job, path), cpu) for job, (path, cpu) in zip(jobs, done)]
     except BaseException:                              # KeyboardInterrupt: stop the workers
         for process in list(getattr(pool, '_processes', {}).values()):
             process.terminate()
@@ -178,6 +172,13 @@ def _in_workers(jobs, n, env=None):
         shutil.rmtree(out, ignore_errors=True)
     pool.shutdown()
     return runs
+
+
+def _loaded(job, path):
+    """The Run a worker saved at ``path``, with its weights, as ``job`` names it."""
+    run = load_run(path, weights=True, factory=job.factory)
+    run.recipe, run.label = job.recipe, job.label
+    return run
 
 
 @contextlib.contextmanager

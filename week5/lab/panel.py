@@ -20,7 +20,7 @@ from ..live import LiveCurves, LiveFilters
 from ..models import ACTIVATIONS, MODELS, POOLS, ShapeError
 from ..models.blocks import INITS
 from ..profiles import get_profile
-from ..recipe import FULL_TRAIN, Recipe
+from ..recipe import FULL_TRAIN, FULL_VAL, Recipe, _absolute
 from ..curves import plot_history
 from ..inside import conv_layers, conv_weights
 from . import pictures
@@ -72,26 +72,20 @@ def start_recipe(profile, network, **changes):
     """The recipe the lab starts from for registry network ``network``: the profile's,
     with the lab's `START` changes and sizes (`LAB_TRAIN`, `LAB_VAL`), seeded (0: runs
     that differ in one knob start from the same weights and see the same batches, and
-    the first screen shows the first run's weights), with at least `MIN_STEPS` steps unless ``changes`` set
-    ``num_epochs``; ``changes`` win."""
+    the first screen shows the first run's weights), with at least `MIN_STEPS` steps
+    unless ``changes`` set ``num_epochs``; ``changes`` win."""
     recipe = profile.recipe(network, **{'seed': 0, **START.get(network, {}), **changes})
     if profile.name != 'full':
-        sizes = {key: min(_count(getattr(recipe, key), total), cap)
+        sizes = {key: min(_absolute(getattr(recipe, key), total), cap)
                  for key, total, cap in (('num_train', FULL_TRAIN, LAB_TRAIN),
-                                         ('num_val', 10_000, LAB_VAL)) if key not in changes}
+                                         ('num_val', FULL_VAL, LAB_VAL)) if key not in changes}
         recipe = recipe.replace(**sizes)
     if 'num_epochs' in changes:
         return recipe
-    steps = -(-_count(recipe.num_train, FULL_TRAIN) // recipe.batch_size)
+    steps = -(-_absolute(recipe.num_train, FULL_TRAIN) // recipe.batch_size)
     if steps * recipe.num_epochs < MIN_STEPS:
         recipe = recipe.replace(num_epochs=-(-MIN_STEPS // steps))
     return recipe
-
-
-def _count(n, total):
-    """A recipe's ``num_train`` / ``num_val`` as a number of images (None: all; a float:
-    a share of ``total``)."""
-    return total if n is None else n if isinstance(n, int) else int(n * total)
 
 
 # ------------------------------------------------------------------------ control table
